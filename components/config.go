@@ -1,0 +1,216 @@
+package components
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
+)
+
+// ConfigNamespace is the namespace of every haina config key ("haina:stream", …).
+const ConfigNamespace = "haina"
+
+// Environment is a deployment environment; its defaults differ (see defaultsFor).
+type Environment string
+
+const (
+	Staging    Environment = "staging"
+	Production Environment = "production"
+)
+
+// PipelineArgs is the whole, validated configuration of one haina stack.
+// LoadPipelineArgs builds it from stack config; Go callers may also fill it
+// themselves and call Validate.
+type PipelineArgs struct {
+	Environment Environment
+	// Region is aws:region; it decides which RPU sizes are available.
+	Region string
+	// Prefix starts every physical name ("<prefix>-<environment>-…").
+	Prefix string
+	// Protect marks stateful resources (stream, namespace, workgroup, KMS keys)
+	// as protected. Default: true in production, false in staging.
+	Protect bool
+	// Tags are added to every taggable resource, beside project and environment.
+	Tags map[string]string
+
+	Network   NetworkConfig
+	Stream    StreamConfig
+	Warehouse WarehouseConfig
+}
+
+// NetworkConfig (haina:network) either describes a VPC to create or names an existing one.
+type NetworkConfig struct {
+	// CidrBlock of the VPC haina creates (ignored when VpcID is set). /16 to /22.
+	CidrBlock string `json:"cidrBlock"`
+	// VpcID and SubnetIDs select an existing VPC; at least 3 subnets in 3 AZs.
+	VpcID     string   `json:"vpcId"`
+	SubnetIDs []string `json:"subnetIds"`
+	// ClientCidrs may reach the warehouse port. Default: the VPC's CIDR.
+	ClientCidrs []string `json:"clientCidrs"`
+	// CreateEndpoints adds the S3 gateway and Kinesis interface endpoints.
+	// Default true for a new VPC; false for an existing one, which usually has them.
+	CreateEndpoints *bool `json:"createEndpoints"`
+}
+
+// Existing reports whether the network is an existing VPC.
+func (n NetworkConfig) Existing() bool { return n.VpcID != "" }
+
+// StreamConfig (haina:stream) is the Kinesis data stream.
+type StreamConfig struct {
+	Name           string `json:"name"`
+	Mode           string `json:"mode"`
+	ShardCount     int    `json:"shardCount"`
+	RetentionHours int    `json:"retentionHours"`
+	// KmsKeyArn is an existing customer key; CustomerKey creates one. Neither:
+	// the AWS managed key alias/aws/kinesis.
+	KmsKeyArn   string `json:"kmsKeyArn"`
+	CustomerKey bool   `json:"customerKey"`
+}
+
+// WarehouseConfig (haina:warehouse) is the Redshift Serverless namespace and workgroup.
+type WarehouseConfig struct {
+	NamespaceName string `json:"namespaceName"`
+	WorkgroupName string `json:"workgroupName"`
+	DatabaseName  string `json:"databaseName"`
+	AdminUsername string `json:"adminUsername"`
+	BaseCapacity  int    `json:"baseCapacity"`
+	MaxCapacity   int    `json:"maxCapacity"`
+	Port          int    `json:"port"`
+	// PubliclyAccessible is refused in production unless AllowPublicInProduction.
+	PubliclyAccessible      bool `json:"publiclyAccessible"`
+	AllowPublicInProduction bool `json:"allowPublicInProduction"`
+	// KmsKeyArn is an existing customer key for the namespace; default: haina creates one.
+	KmsKeyArn string `json:"kmsKeyArn"`
+	// ConfigParameters override single workgroup parameters; haina always sends
+	// the full set (see workgroupConfigDefaults) so AWS reports no drift.
+	ConfigParameters map[string]string `json:"configParameters"`
+	UsageLimit       UsageLimitConfig  `json:"usageLimit"`
+}
+
+// UsageLimitConfig caps RPU-hours per period.
+type UsageLimitConfig struct {
+	Amount       int    `json:"amount"`
+	Period       string `json:"period"`
+	BreachAction string `json:"breachAction"`
+}
+
+// defaultsFor returns the environment's defaults; config overrides them field by field.
+func defaultsFor(env Environment, prefix string) PipelineArgs {
+	base := fmt.Sprintf("%s-%s", prefix, env)
+	a := PipelineArgs{
+		Environment: env,
+		Prefix:      prefix,
+		Network:     NetworkConfig{CidrBlock: "10.40.0.0/16"},
+		Stream:      StreamConfig{Name: base + "-events", Mode: "ON_DEMAND"},
+		Warehouse: WarehouseConfig{
+			NamespaceName: base,
+			WorkgroupName: base,
+			DatabaseName:  "haina",
+			AdminUsername: "haina_admin",
+			Port:          5439,
+		},
+	}
+	switch env {
+	case Production:
+		a.Protect = true
+		a.Stream.RetentionHours = 168
+		a.Warehouse.BaseCapacity = 32
+		a.Warehouse.MaxCapacity = 256
+		// 32 RPU around the clock is 768 RPU-hours a day: alert well above it, never stop ingestion.
+		a.Warehouse.UsageLimit = UsageLimitConfig{Amount: 1024, Period: "daily", BreachAction: "emit-metric"}
+	default:
+		a.Stream.RetentionHours = 24
+		a.Warehouse.BaseCapacity = 8
+		a.Warehouse.MaxCapacity = 32
+		// Six hours a day at 8 RPU; beyond that staging queries are turned off until the next day.
+		a.Warehouse.UsageLimit = UsageLimitConfig{Amount: 48, Period: "daily", BreachAction: "deactivate"}
+	}
+	return a
+}
+
+// LoadPipelineArgs reads the haina: stack config, applies the environment's
+// defaults and validates everything. It declares no resources.
+func LoadPipelineArgs(ctx *pulumi.Context) (*PipelineArgs, error) {
+	cfg := config.New(ctx, ConfigNamespace)
+	envName := cfg.Get("environment")
+	if envName == "" {
+		envName = ctx.Stack()
+	}
+	env := Environment(envName)
+	if env != Staging && env != Production {
+		return nil, fmt.Errorf("haina:environment: unknown environment %q; allowed: staging, production "+
+			"(it defaults to the stack name; set it with `pulumi config set haina:environment staging`)", envName)
+	}
+	prefix := cfg.Get("prefix")
+	if prefix == "" {
+		prefix = "haina"
+	}
+	args := defaultsFor(env, prefix)
+	args.Region = config.Get(ctx, "aws:region")
+
+	if v := cfg.Get("protect"); v != "" {
+		switch v {
+		case "true":
+			args.Protect = true
+		case "false":
+			args.Protect = false
+		default:
+			return nil, fmt.Errorf("haina:protect: %q is not a boolean; allowed: true, false", v)
+		}
+	}
+	for _, obj := range []struct {
+		key    string
+		target any
+	}{
+		{"tags", &args.Tags},
+		{"network", &args.Network},
+		{"stream", &args.Stream},
+		{"warehouse", &args.Warehouse},
+	} {
+		if err := decodeStrict(cfg.Get(obj.key), obj.target); err != nil {
+			return nil, fmt.Errorf("haina:%s: %w", obj.key, err)
+		}
+	}
+	if err := args.Validate(); err != nil {
+		return nil, err
+	}
+	return &args, nil
+}
+
+// decodeStrict decodes a structured config value over the defaults already in
+// target, refusing unknown fields so a misspelt key is an error, not a no-op.
+func decodeStrict(raw string, target any) error {
+	if strings.TrimSpace(raw) == "" {
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader([]byte(raw)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(target); err != nil {
+		return fmt.Errorf("cannot read %s: %v", raw, err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return fmt.Errorf("cannot read %s: trailing data", raw)
+	}
+	return nil
+}
+
+// Name returns "<prefix>-<environment>-<suffix>", the physical name haina gives a resource.
+func (a *PipelineArgs) Name(suffix string) string {
+	return fmt.Sprintf("%s-%s-%s", a.Prefix, a.Environment, suffix)
+}
+
+// AllTags returns the tags every taggable resource carries.
+func (a *PipelineArgs) AllTags() pulumi.StringMap {
+	tags := pulumi.StringMap{
+		"haina:project":     pulumi.String("haina"),
+		"haina:environment": pulumi.String(string(a.Environment)),
+	}
+	for k, v := range a.Tags {
+		tags[k] = pulumi.String(v)
+	}
+	return tags
+}

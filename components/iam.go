@@ -1,0 +1,86 @@
+package components
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// Statement is one Allow statement of an IAM policy. Resources are outputs
+// (ARNs of resources declared elsewhere), so the document is built when they resolve.
+type Statement struct {
+	Sid       string
+	Actions   []string
+	Resources pulumi.StringArrayInput
+	// Conditions: operator → key → values, e.g. {"StringEquals": {"aws:SourceAccount": {"123…"}}}.
+	Conditions map[string]map[string][]string
+}
+
+type policyDoc struct {
+	Version   string       `json:"Version"`
+	Statement []policyStmt `json:"Statement"`
+}
+
+type policyStmt struct {
+	Sid       string                         `json:"Sid,omitempty"`
+	Effect    string                         `json:"Effect"`
+	Principal map[string][]string            `json:"Principal,omitempty"`
+	Action    []string                       `json:"Action"`
+	Resource  []string                       `json:"Resource,omitempty"`
+	Condition map[string]map[string][]string `json:"Condition,omitempty"`
+}
+
+// PolicyDocument renders statements as a policy JSON. Actions and resources are
+// sorted and de-duplicated so that two evaluations give identical text.
+func PolicyDocument(stmts ...Statement) pulumi.StringOutput {
+	arrays := make([]any, len(stmts))
+	for i, s := range stmts {
+		if s.Resources == nil {
+			arrays[i] = pulumi.StringArray{}
+		} else {
+			arrays[i] = s.Resources
+		}
+	}
+	return pulumi.All(arrays...).ApplyT(func(resolved []any) (string, error) {
+		doc := policyDoc{Version: "2012-10-17"}
+		for i, s := range stmts {
+			res := sortedUnique(resolved[i].([]string))
+			if len(res) == 0 {
+				return "", fmt.Errorf("policy statement %q has no resources", s.Sid)
+			}
+			doc.Statement = append(doc.Statement, policyStmt{
+				Sid: s.Sid, Effect: "Allow", Action: sortedUnique(s.Actions), Resource: res, Condition: s.Conditions,
+			})
+		}
+		b, err := json.Marshal(doc)
+		return string(b), err
+	}).(pulumi.StringOutput)
+}
+
+// TrustPolicy lets the given AWS services assume a role, optionally under conditions
+// (aws:SourceAccount / aws:SourceArn guard against the confused deputy).
+func TrustPolicy(services []string, conditions map[string]map[string][]string) string {
+	doc := policyDoc{Version: "2012-10-17", Statement: []policyStmt{{
+		Effect:    "Allow",
+		Principal: map[string][]string{"Service": sortedUnique(services)},
+		Action:    []string{"sts:AssumeRole"},
+		Condition: conditions,
+	}}}
+	b, _ := json.Marshal(doc) // a struct of strings always marshals
+	return string(b)
+}
+
+func sortedUnique(in []string) []string {
+	out := append([]string(nil), in...)
+	sort.Strings(out)
+	j := 0
+	for i, v := range out {
+		if i == 0 || v != out[j-1] {
+			out[j] = v
+			j++
+		}
+	}
+	return out[:j]
+}

@@ -1,0 +1,226 @@
+package components
+
+import (
+	"fmt"
+	"net/netip"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/vpc"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// NetworkArgs configures the Network component.
+type NetworkArgs struct {
+	Config NetworkConfig
+	// Region names the endpoint services (com.amazonaws.<region>.<service>).
+	Region string
+	// InterfaceServices get an interface endpoint each (private DNS on), so
+	// nothing in the private subnets needs a NAT. Default: kinesis-streams.
+	InterfaceServices []string
+	Tags              pulumi.StringMap
+}
+
+// Network is either a new VPC with three private subnets in three AZs and the
+// endpoints the pipeline needs, or an existing VPC named in config.
+type Network struct {
+	pulumi.ResourceState
+
+	// Set only when haina creates the VPC.
+	Vpc                  *ec2.Vpc
+	Subnets              []*ec2.Subnet
+	RouteTable           *ec2.RouteTable
+	DefaultSecurityGroup *ec2.DefaultSecurityGroup
+	S3Endpoint           *ec2.VpcEndpoint
+	// Set when endpoints are created (always for a new VPC).
+	EndpointSecurityGroup *ec2.SecurityGroup
+	InterfaceEndpoints    map[string]*ec2.VpcEndpoint
+
+	VpcID     pulumi.StringOutput
+	SubnetIDs pulumi.StringArrayOutput
+	// CidrBlock is the VPC's IPv4 range: what "inside the VPC" means for ingress rules.
+	CidrBlock pulumi.StringOutput
+}
+
+// NewNetwork declares the network.
+func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pulumi.ResourceOption) (*Network, error) {
+	if args == nil {
+		return nil, fmt.Errorf("network %s: args are required", name)
+	}
+	n := &Network{InterfaceEndpoints: map[string]*ec2.VpcEndpoint{}}
+	if err := ctx.RegisterComponentResource("haina:network:Network", name, n, opts...); err != nil {
+		return nil, err
+	}
+	parent := pulumi.Parent(n)
+	services := args.InterfaceServices
+	if services == nil {
+		services = []string{"kinesis-streams"}
+	}
+
+	createEndpoints := !args.Config.Existing()
+	if args.Config.CreateEndpoints != nil {
+		createEndpoints = *args.Config.CreateEndpoints
+	}
+
+	if args.Config.Existing() {
+		ids := pulumi.ToStringArray(args.Config.SubnetIDs)
+		n.VpcID = pulumi.String(args.Config.VpcID).ToStringOutput()
+		n.SubnetIDs = ids.ToStringArrayOutput()
+		n.CidrBlock = ec2.LookupVpcOutput(ctx, ec2.LookupVpcOutputArgs{Id: pulumi.String(args.Config.VpcID)}, pulumi.Parent(n)).CidrBlock()
+	} else if err := n.createVpc(ctx, name, args, parent); err != nil {
+		return nil, err
+	}
+
+	if createEndpoints {
+		if err := n.createEndpoints(ctx, name, args, services, parent); err != nil {
+			return nil, err
+		}
+	}
+
+	outputs := pulumi.Map{"vpcId": n.VpcID, "subnetIds": n.SubnetIDs, "cidrBlock": n.CidrBlock}
+	if err := ctx.RegisterResourceOutputs(n, outputs); err != nil {
+		return nil, err
+	}
+	return n, nil
+}
+
+func (n *Network) createVpc(ctx *pulumi.Context, name string, args *NetworkArgs, parent pulumi.ResourceOption) error {
+	cidrs, err := privateSubnetCidrs(args.Config.CidrBlock)
+	if err != nil {
+		return err
+	}
+	n.Vpc, err = ec2.NewVpc(ctx, name+"-vpc", &ec2.VpcArgs{
+		CidrBlock: pulumi.String(args.Config.CidrBlock),
+		// Interface endpoints with private DNS need both.
+		EnableDnsSupport:   pulumi.Bool(true),
+		EnableDnsHostnames: pulumi.Bool(true),
+		Tags:               withName(args.Tags, name+"-vpc"),
+	}, parent)
+	if err != nil {
+		return err
+	}
+	// The default security group admits everything inside it; nothing should use it.
+	n.DefaultSecurityGroup, err = ec2.NewDefaultSecurityGroup(ctx, name+"-default-sg", &ec2.DefaultSecurityGroupArgs{
+		VpcId: n.Vpc.ID(),
+		Tags:  withName(args.Tags, name+"-default-deny-all"),
+	}, parent)
+	if err != nil {
+		return err
+	}
+	n.RouteTable, err = ec2.NewRouteTable(ctx, name+"-private", &ec2.RouteTableArgs{
+		VpcId: n.Vpc.ID(),
+		Tags:  withName(args.Tags, name+"-private"),
+	}, parent)
+	if err != nil {
+		return err
+	}
+	azs := aws.GetAvailabilityZonesOutput(ctx, aws.GetAvailabilityZonesOutputArgs{State: pulumi.String("available")}, pulumi.Parent(n)).
+		Names().ApplyT(func(names []string) ([]string, error) {
+		if len(names) < 3 {
+			return nil, fmt.Errorf("region %s has %d available zones; haina needs 3 (set haina:network.vpcId and subnetIds instead)", args.Region, len(names))
+		}
+		return names[:3], nil
+	}).(pulumi.StringArrayOutput)
+
+	ids := pulumi.StringArray{}
+	for i, cidr := range cidrs {
+		sn, err := ec2.NewSubnet(ctx, fmt.Sprintf("%s-private-%d", name, i), &ec2.SubnetArgs{
+			VpcId:               n.Vpc.ID(),
+			CidrBlock:           pulumi.String(cidr),
+			AvailabilityZone:    azs.Index(pulumi.Int(i)),
+			MapPublicIpOnLaunch: pulumi.Bool(false),
+			Tags:                withName(args.Tags, fmt.Sprintf("%s-private-%d", name, i)),
+		}, parent)
+		if err != nil {
+			return err
+		}
+		if _, err := ec2.NewRouteTableAssociation(ctx, fmt.Sprintf("%s-private-%d", name, i), &ec2.RouteTableAssociationArgs{
+			SubnetId:     sn.ID(),
+			RouteTableId: n.RouteTable.ID(),
+		}, parent); err != nil {
+			return err
+		}
+		n.Subnets = append(n.Subnets, sn)
+		ids = append(ids, sn.ID())
+	}
+	n.VpcID = n.Vpc.ID().ToStringOutput()
+	n.SubnetIDs = ids.ToStringArrayOutput()
+	n.CidrBlock = n.Vpc.CidrBlock
+
+	// S3 is reached through a gateway endpoint on the private route table (COPY, UNLOAD, Firehose staging).
+	n.S3Endpoint, err = ec2.NewVpcEndpoint(ctx, name+"-s3", &ec2.VpcEndpointArgs{
+		VpcId:           n.Vpc.ID(),
+		ServiceName:     pulumi.Sprintf("com.amazonaws.%s.s3", args.Region),
+		VpcEndpointType: pulumi.String("Gateway"),
+		RouteTableIds:   pulumi.StringArray{n.RouteTable.ID()},
+		Tags:            withName(args.Tags, name+"-s3"),
+	}, parent)
+	return err
+}
+
+func (n *Network) createEndpoints(ctx *pulumi.Context, name string, args *NetworkArgs, services []string, parent pulumi.ResourceOption) error {
+	var err error
+	n.EndpointSecurityGroup, err = ec2.NewSecurityGroup(ctx, name+"-endpoints", &ec2.SecurityGroupArgs{
+		VpcId:       n.VpcID,
+		Description: pulumi.String("haina: HTTPS to AWS interface endpoints from inside the VPC"),
+		Tags:        withName(args.Tags, name+"-endpoints"),
+	}, parent)
+	if err != nil {
+		return err
+	}
+	if _, err := vpc.NewSecurityGroupIngressRule(ctx, name+"-endpoints-https", &vpc.SecurityGroupIngressRuleArgs{
+		SecurityGroupId: n.EndpointSecurityGroup.ID(),
+		Description:     pulumi.String("HTTPS from the VPC"),
+		IpProtocol:      pulumi.String("tcp"),
+		FromPort:        pulumi.Int(443),
+		ToPort:          pulumi.Int(443),
+		CidrIpv4:        n.CidrBlock,
+	}, parent); err != nil {
+		return err
+	}
+	for _, svc := range services {
+		ep, err := ec2.NewVpcEndpoint(ctx, name+"-"+svc, &ec2.VpcEndpointArgs{
+			VpcId:             n.VpcID,
+			ServiceName:       pulumi.Sprintf("com.amazonaws.%s.%s", args.Region, svc),
+			VpcEndpointType:   pulumi.String("Interface"),
+			PrivateDnsEnabled: pulumi.Bool(true),
+			SubnetIds:         n.SubnetIDs,
+			SecurityGroupIds:  pulumi.StringArray{n.EndpointSecurityGroup.ID()},
+			Tags:              withName(args.Tags, name+"-"+svc),
+		}, parent)
+		if err != nil {
+			return err
+		}
+		n.InterfaceEndpoints[svc] = ep
+	}
+	return nil
+}
+
+// privateSubnetCidrs splits the VPC range in quarters and uses the first three,
+// one per AZ; the fourth stays free for later (e.g. public subnets).
+func privateSubnetCidrs(vpcCidr string) ([]string, error) {
+	p, err := netip.ParsePrefix(vpcCidr)
+	if err != nil || !p.Addr().Is4() {
+		return nil, fmt.Errorf("haina:network.cidrBlock: %q is not an IPv4 network", vpcCidr)
+	}
+	bits := p.Bits() + 2
+	size := uint32(1) << (32 - bits)
+	base := p.Masked().Addr().As4()
+	start := uint32(base[0])<<24 | uint32(base[1])<<16 | uint32(base[2])<<8 | uint32(base[3])
+	var out []string
+	for i := uint32(0); i < 3; i++ {
+		v := start + i*size
+		addr := netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})
+		out = append(out, netip.PrefixFrom(addr, bits).String())
+	}
+	return out, nil
+}
+
+// withName copies tags and adds the Name tag the EC2 console shows.
+func withName(tags pulumi.StringMap, name string) pulumi.StringMap {
+	out := pulumi.StringMap{"Name": pulumi.String(name)}
+	for k, v := range tags {
+		out[k] = v
+	}
+	return out
+}

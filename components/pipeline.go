@@ -1,0 +1,90 @@
+package components
+
+import (
+	"errors"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// Pipeline composes haina's building blocks for one environment: the network,
+// the Kinesis stream and the Redshift Serverless warehouse that ingests it.
+type Pipeline struct {
+	pulumi.ResourceState
+
+	Args      *PipelineArgs
+	Network   *Network
+	Stream    *Stream
+	Warehouse *Warehouse
+
+	// Outputs are the values a user needs; NewPipeline exports them as stack outputs.
+	Outputs pulumi.Map
+}
+
+// NewPipeline declares the pipeline. args must come from LoadPipelineArgs or
+// pass Validate; it is checked again here so no resource is declared from bad input.
+// A stack holds one Pipeline: its outputs become the stack's outputs.
+func NewPipeline(ctx *pulumi.Context, name string, args *PipelineArgs, opts ...pulumi.ResourceOption) (*Pipeline, error) {
+	if args == nil {
+		return nil, errors.New("pipeline: args are required (use components.LoadPipelineArgs)")
+	}
+	if err := args.Validate(); err != nil {
+		return nil, err
+	}
+	p := &Pipeline{Args: args}
+	if err := ctx.RegisterComponentResource("haina:pipeline:Pipeline", name, p, opts...); err != nil {
+		return nil, err
+	}
+	parent := pulumi.Parent(p)
+	tags := args.AllTags()
+
+	var err error
+	p.Network, err = NewNetwork(ctx, name, &NetworkArgs{Config: args.Network, Region: args.Region, Tags: tags}, parent)
+	if err != nil {
+		return nil, err
+	}
+	p.Stream, err = NewStream(ctx, name+"-events", &StreamArgs{Config: args.Stream, Protect: args.Protect, Tags: tags}, parent)
+	if err != nil {
+		return nil, err
+	}
+
+	whArgs := &WarehouseArgs{
+		Config:            args.Warehouse,
+		Protect:           args.Protect,
+		Tags:              tags,
+		VpcID:             p.Network.VpcID,
+		SubnetIDs:         p.Network.SubnetIDs,
+		ClientCidrs:       args.Network.ClientCidrs,
+		VpcCidr:           p.Network.CidrBlock,
+		StreamingRoleName: args.Name("redshift-streaming"),
+		KinesisStreamArns: pulumi.StringArray{p.Stream.Arn},
+	}
+	if args.Stream.CustomerKey || args.Stream.KmsKeyArn != "" {
+		whArgs.KinesisKeyArns = pulumi.StringArray{p.Stream.KeyArn}
+	}
+	p.Warehouse, err = NewWarehouse(ctx, name, whArgs, parent)
+	if err != nil {
+		return nil, err
+	}
+
+	p.Outputs = pulumi.Map{
+		"environment":       pulumi.String(string(args.Environment)),
+		"region":            pulumi.String(args.Region),
+		"streamName":        p.Stream.Name,
+		"streamArn":         p.Stream.Arn,
+		"namespaceName":     p.Warehouse.NamespaceName,
+		"workgroupName":     p.Warehouse.WorkgroupName,
+		"workgroupEndpoint": p.Warehouse.Endpoint,
+		"workgroupPort":     p.Warehouse.Port,
+		"databaseName":      p.Warehouse.DatabaseName,
+		"adminSecretArn":    p.Warehouse.AdminSecretArn,
+		"streamingRoleArn":  p.Warehouse.StreamingRoleArn,
+		"vpcId":             p.Network.VpcID,
+	}
+	if err := ctx.RegisterResourceOutputs(p, p.Outputs); err != nil {
+		return nil, err
+	}
+	for _, k := range sortedKeys(p.Outputs) {
+		ctx.Export(k, p.Outputs[k])
+	}
+	return p, nil
+}

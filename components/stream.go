@@ -1,0 +1,97 @@
+package components
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kinesis"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// StreamArgs configures the Stream component.
+type StreamArgs struct {
+	Config StreamConfig
+	// Protect marks the stream and its key as protected (production).
+	Protect bool
+	Tags    pulumi.StringMap
+}
+
+// Stream is a KMS-encrypted Kinesis data stream.
+type Stream struct {
+	pulumi.ResourceState
+
+	Stream *kinesis.Stream
+	// Key is set when haina created a customer key for the stream.
+	Key *kms.Key
+
+	Name pulumi.StringOutput
+	Arn  pulumi.StringOutput
+	// KeyArn is the customer key's ARN, or empty for the AWS managed key:
+	// only a customer key needs kms: permissions in consumers' and producers' roles.
+	KeyArn pulumi.StringOutput
+}
+
+// NewStream declares the stream.
+func NewStream(ctx *pulumi.Context, name string, args *StreamArgs, opts ...pulumi.ResourceOption) (*Stream, error) {
+	if args == nil {
+		return nil, fmt.Errorf("stream %s: args are required", name)
+	}
+	s := &Stream{}
+	if err := ctx.RegisterComponentResource("haina:stream:Stream", name, s, opts...); err != nil {
+		return nil, err
+	}
+	cfg := args.Config
+	res := []pulumi.ResourceOption{pulumi.Parent(s), pulumi.Protect(args.Protect)}
+
+	keyID := pulumi.String("alias/aws/kinesis").ToStringOutput()
+	s.KeyArn = pulumi.String(cfg.KmsKeyArn).ToStringOutput()
+	if cfg.CustomerKey {
+		key, err := newCustomerKey(ctx, name+"-key", "haina: Kinesis stream "+cfg.Name, args.Protect, args.Tags, res...)
+		if err != nil {
+			return nil, err
+		}
+		s.Key = key
+		keyID, s.KeyArn = key.Arn, key.Arn
+	} else if cfg.KmsKeyArn != "" {
+		keyID = pulumi.String(cfg.KmsKeyArn).ToStringOutput()
+	}
+
+	streamArgs := &kinesis.StreamArgs{
+		Name:            pulumi.String(cfg.Name),
+		RetentionPeriod: pulumi.Int(cfg.RetentionHours),
+		EncryptionType:  pulumi.String("KMS"),
+		KmsKeyId:        keyID,
+		StreamModeDetails: kinesis.StreamStreamModeDetailsArgs{
+			StreamMode: pulumi.String(cfg.Mode),
+		},
+		Tags: args.Tags,
+	}
+	if cfg.Mode == "PROVISIONED" {
+		streamArgs.ShardCount = pulumi.Int(cfg.ShardCount)
+	}
+	var err error
+	s.Stream, err = kinesis.NewStream(ctx, name, streamArgs, res...)
+	if err != nil {
+		return nil, err
+	}
+	s.Name, s.Arn = s.Stream.Name, s.Stream.Arn
+	if err := ctx.RegisterResourceOutputs(s, pulumi.Map{"name": s.Name, "arn": s.Arn, "keyArn": s.KeyArn}); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// newCustomerKey creates a symmetric KMS key with yearly rotation. A protected
+// key gets the longest deletion window, so a mistaken delete can be cancelled.
+func newCustomerKey(ctx *pulumi.Context, name, description string, protect bool, tags pulumi.StringMap, opts ...pulumi.ResourceOption) (*kms.Key, error) {
+	window := 7
+	if protect {
+		window = 30
+	}
+	return kms.NewKey(ctx, name, &kms.KeyArgs{
+		Description:          pulumi.String(description),
+		EnableKeyRotation:    pulumi.Bool(true),
+		DeletionWindowInDays: pulumi.Int(window),
+		Tags:                 tags,
+	}, opts...)
+}

@@ -1,0 +1,240 @@
+package components
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+)
+
+// Validation is the single place where stack config is checked. Every error
+// names the config key, the bad value and what is allowed.
+
+var (
+	reRegion      = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$`)
+	rePrefix      = regexp.MustCompile(`^[a-z][a-z0-9-]{0,19}$`)
+	reVpcID       = regexp.MustCompile(`^vpc-[0-9a-f]{8,17}$`)
+	reSubnetID    = regexp.MustCompile(`^subnet-[0-9a-f]{8,17}$`)
+	reStreamName  = regexp.MustCompile(`^[a-zA-Z0-9_.-]{1,128}$`)
+	reRsName      = regexp.MustCompile(`^[a-z0-9-]{3,64}$`)
+	reDatabase    = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,63}$`)
+	reUsername    = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,63}$`)
+	reKmsKeyArn   = regexp.MustCompile(`^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[a-zA-Z0-9-]+$`)
+	reservedUsers = []string{"public", "rdsadmin", "rdsdb"}
+)
+
+// Regions where base capacity above 512 RPU (steps of 32 up to 1024) is offered.
+var largeRPURegions = []string{"eu-central-1", "eu-west-1", "us-east-1", "us-east-2", "us-west-2"}
+
+// workgroupConfigDefaults is the full parameter set AWS reports for a workgroup.
+// Sending all of it (pulumi-aws#4405) keeps a second `up` free of drift.
+var workgroupConfigDefaults = map[string]string{
+	"auto_mv":                          "true",
+	"datestyle":                        "ISO, MDY",
+	"enable_case_sensitive_identifier": "true", // Kinesis stream and Kafka topic names keep their case.
+	"enable_user_activity_logging":     "true",
+	"max_query_execution_time":         "14400",
+	"query_group":                      "default",
+	"require_ssl":                      "true",
+	"search_path":                      "$user, public",
+	"use_fips_ssl":                     "false",
+}
+
+// Validate checks every value and returns all problems at once.
+func (a *PipelineArgs) Validate() error {
+	var errs []error
+	bad := func(key string, value any, allowed string) {
+		errs = append(errs, fmt.Errorf("%s: %v is not allowed; %s", key, quoteValue(value), allowed))
+	}
+
+	if a.Environment != Staging && a.Environment != Production {
+		bad("haina:environment", a.Environment, "allowed: staging, production")
+	}
+	if !reRegion.MatchString(a.Region) {
+		bad("aws:region", a.Region, "set an AWS region such as us-east-1 (`pulumi config set aws:region us-east-1`)")
+	}
+	if !rePrefix.MatchString(a.Prefix) {
+		bad("haina:prefix", a.Prefix, "allowed: 1-20 lowercase letters, digits or hyphens, starting with a letter")
+	}
+	for _, k := range sortedKeys(a.Tags) {
+		if k == "" || len(k) > 128 || strings.HasPrefix(strings.ToLower(k), "aws:") || len(a.Tags[k]) > 256 {
+			bad("haina:tags."+k, a.Tags[k], "allowed: keys of 1-128 characters not starting with aws:, values up to 256")
+		}
+	}
+	a.validateNetwork(bad)
+	a.validateStream(bad)
+	a.validateWarehouse(bad)
+	return errors.Join(errs...)
+}
+
+type badFunc func(key string, value any, allowed string)
+
+func (a *PipelineArgs) validateNetwork(bad badFunc) {
+	n := a.Network
+	if n.Existing() {
+		if !reVpcID.MatchString(n.VpcID) {
+			bad("haina:network.vpcId", n.VpcID, "allowed: a VPC id such as vpc-0123456789abcdef0")
+		}
+		if len(n.SubnetIDs) < 3 {
+			bad("haina:network.subnetIds", n.SubnetIDs,
+				"an existing VPC needs at least 3 private subnets in 3 availability zones (Redshift Serverless with enhanced VPC routing)")
+		}
+		seen := map[string]bool{}
+		for i, s := range n.SubnetIDs {
+			if !reSubnetID.MatchString(s) {
+				bad(fmt.Sprintf("haina:network.subnetIds[%d]", i), s, "allowed: a subnet id such as subnet-0123456789abcdef0")
+			} else if seen[s] {
+				bad(fmt.Sprintf("haina:network.subnetIds[%d]", i), s, "each subnet may be listed once")
+			}
+			seen[s] = true
+		}
+	} else {
+		if len(n.SubnetIDs) > 0 {
+			bad("haina:network.subnetIds", n.SubnetIDs, "subnet ids need haina:network.vpcId, the VPC they belong to")
+		}
+		p, err := netip.ParsePrefix(n.CidrBlock)
+		if err != nil || !p.Addr().Is4() || p.Bits() < 16 || p.Bits() > 22 || p.Masked() != p || !p.Addr().IsPrivate() {
+			bad("haina:network.cidrBlock", n.CidrBlock, "allowed: a private IPv4 network from /16 to /22, such as 10.40.0.0/16")
+		}
+	}
+	for i, c := range n.ClientCidrs {
+		if p, err := netip.ParsePrefix(c); err != nil || p.Masked() != p {
+			bad(fmt.Sprintf("haina:network.clientCidrs[%d]", i), c, "allowed: an IPv4 or IPv6 network such as 10.0.0.0/8")
+		} else if p.Bits() == 0 && !a.Warehouse.PubliclyAccessible {
+			bad(fmt.Sprintf("haina:network.clientCidrs[%d]", i), c,
+				"admitting every address needs haina:warehouse.publiclyAccessible (and, in production, allowPublicInProduction)")
+		}
+	}
+}
+
+func (a *PipelineArgs) validateStream(bad badFunc) {
+	s := a.Stream
+	if !reStreamName.MatchString(s.Name) {
+		bad("haina:stream.name", s.Name, "allowed: 1-128 letters, digits, underscores, hyphens or periods")
+	}
+	switch s.Mode {
+	case "ON_DEMAND":
+		if s.ShardCount != 0 {
+			bad("haina:stream.shardCount", s.ShardCount, "an ON_DEMAND stream scales itself; remove shardCount or set mode PROVISIONED")
+		}
+	case "PROVISIONED":
+		if s.ShardCount < 1 || s.ShardCount > 10000 {
+			bad("haina:stream.shardCount", s.ShardCount, "a PROVISIONED stream needs a shard count from 1 to 10000")
+		}
+	default:
+		bad("haina:stream.mode", s.Mode, "allowed: ON_DEMAND, PROVISIONED")
+	}
+	if s.RetentionHours < 24 || s.RetentionHours > 8760 {
+		bad("haina:stream.retentionHours", s.RetentionHours, "allowed: 24 to 8760 hours")
+	}
+	if s.KmsKeyArn != "" && !reKmsKeyArn.MatchString(s.KmsKeyArn) {
+		bad("haina:stream.kmsKeyArn", s.KmsKeyArn, "allowed: a KMS key ARN such as arn:aws:kms:us-east-1:123456789012:key/<key-id>")
+	}
+	if s.KmsKeyArn != "" && s.CustomerKey {
+		bad("haina:stream.customerKey", true, "set either kmsKeyArn (an existing key) or customerKey (haina creates one), not both")
+	}
+}
+
+func (a *PipelineArgs) validateWarehouse(bad badFunc) {
+	w := a.Warehouse
+	for _, kv := range [][2]string{{"namespaceName", w.NamespaceName}, {"workgroupName", w.WorkgroupName}} {
+		if !reRsName.MatchString(kv[1]) {
+			bad("haina:warehouse."+kv[0], kv[1], "allowed: 3-64 lowercase letters, digits or hyphens")
+		}
+	}
+	if !reDatabase.MatchString(w.DatabaseName) {
+		bad("haina:warehouse.databaseName", w.DatabaseName, "allowed: 1-64 lowercase letters, digits or underscores, not starting with a digit")
+	}
+	if !reUsername.MatchString(w.AdminUsername) || slices.Contains(reservedUsers, w.AdminUsername) {
+		bad("haina:warehouse.adminUsername", w.AdminUsername,
+			"allowed: 1-64 lowercase letters, digits or underscores, not starting with a digit, not public/rdsadmin/rdsdb")
+	}
+	if !validBaseRPU(w.BaseCapacity, a.Region) {
+		bad("haina:warehouse.baseCapacity", w.BaseCapacity,
+			"allowed: 4, or a multiple of 8 from 8 to 512; multiples of 32 up to 1024 only in "+strings.Join(largeRPURegions, ", "))
+	}
+	if w.MaxCapacity < w.BaseCapacity || w.MaxCapacity > 5632 || (w.MaxCapacity%8 != 0 && w.MaxCapacity != w.BaseCapacity) {
+		bad("haina:warehouse.maxCapacity", w.MaxCapacity,
+			fmt.Sprintf("allowed: a multiple of 8 from the base capacity (%d) up to 5632", w.BaseCapacity))
+	}
+	if !(w.Port >= 5431 && w.Port <= 5455) && !(w.Port >= 8191 && w.Port <= 8215) {
+		bad("haina:warehouse.port", w.Port, "allowed: 5431-5455 or 8191-8215")
+	}
+	if w.PubliclyAccessible && a.Environment == Production && !w.AllowPublicInProduction {
+		bad("haina:warehouse.publiclyAccessible", true,
+			"a publicly accessible warehouse in production also needs haina:warehouse.allowPublicInProduction: true")
+	}
+	if w.KmsKeyArn != "" && !reKmsKeyArn.MatchString(w.KmsKeyArn) {
+		bad("haina:warehouse.kmsKeyArn", w.KmsKeyArn, "allowed: a KMS key ARN such as arn:aws:kms:us-east-1:123456789012:key/<key-id>")
+	}
+	for _, k := range sortedKeys(w.ConfigParameters) {
+		if _, ok := workgroupConfigDefaults[k]; !ok {
+			bad("haina:warehouse.configParameters."+k, w.ConfigParameters[k], "allowed keys: "+strings.Join(sortedKeys(workgroupConfigDefaults), ", "))
+		}
+	}
+	if v, ok := w.ConfigParameters["require_ssl"]; ok && v != "true" {
+		bad("haina:warehouse.configParameters.require_ssl", v, "haina requires TLS to the warehouse: only true")
+	}
+	u := w.UsageLimit
+	if u.Amount <= 0 {
+		bad("haina:warehouse.usageLimit.amount", u.Amount, "allowed: a positive number of RPU-hours per period")
+	}
+	if !slices.Contains([]string{"daily", "weekly", "monthly"}, u.Period) {
+		bad("haina:warehouse.usageLimit.period", u.Period, "allowed: daily, weekly, monthly")
+	}
+	if !slices.Contains([]string{"log", "emit-metric", "deactivate"}, u.BreachAction) {
+		bad("haina:warehouse.usageLimit.breachAction", u.BreachAction, "allowed: log, emit-metric, deactivate")
+	}
+}
+
+func validBaseRPU(rpu int, region string) bool {
+	switch {
+	case rpu == 4:
+		return true
+	case rpu >= 8 && rpu <= 512:
+		return rpu%8 == 0
+	case rpu > 512 && rpu <= 1024:
+		return rpu%32 == 0 && slices.Contains(largeRPURegions, region)
+	}
+	return false
+}
+
+// workgroupConfig returns the full, key-sorted workgroup parameter set with overrides applied.
+func (w WarehouseConfig) workgroupConfig() [][2]string {
+	merged := map[string]string{}
+	for k, v := range workgroupConfigDefaults {
+		merged[k] = v
+	}
+	for k, v := range w.ConfigParameters {
+		merged[k] = v
+	}
+	out := make([][2]string, 0, len(merged))
+	for _, k := range sortedKeys(merged) {
+		out = append(out, [2]string{k, merged[k]})
+	}
+	return out
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func quoteValue(v any) string {
+	switch t := v.(type) {
+	case string:
+		return fmt.Sprintf("%q", t)
+	case Environment:
+		return fmt.Sprintf("%q", string(t))
+	case []string:
+		return fmt.Sprintf("%q", t)
+	}
+	return fmt.Sprint(v)
+}

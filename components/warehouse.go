@@ -1,0 +1,236 @@
+package components
+
+import (
+	"fmt"
+	"net/netip"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/redshiftserverless"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/vpc"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// WarehouseArgs configures the Warehouse component.
+type WarehouseArgs struct {
+	Config WarehouseConfig
+	// Protect marks the namespace, workgroup and key as protected (production).
+	Protect bool
+	Tags    pulumi.StringMap
+
+	VpcID     pulumi.StringInput
+	SubnetIDs pulumi.StringArrayInput
+	// ClientCidrs may reach the port; when empty, VpcCidr does.
+	ClientCidrs []string
+	VpcCidr     pulumi.StringInput
+
+	// StreamingRoleName is the physical name of the streaming-ingestion role.
+	StreamingRoleName string
+	// KinesisStreamArns are the streams Redshift may read; KinesisKeyArns their
+	// customer keys (leave empty for the AWS managed key).
+	KinesisStreamArns pulumi.StringArrayInput
+	KinesisKeyArns    pulumi.StringArrayInput
+	// ExtraStreamingStatements extend the streaming role (e.g. reading MSK topics).
+	ExtraStreamingStatements []Statement
+}
+
+// Warehouse is a Redshift Serverless namespace and workgroup, private by
+// default, with the IAM role streaming ingestion uses as the namespace default.
+type Warehouse struct {
+	pulumi.ResourceState
+
+	Key                 *kms.Key // nil when config names an existing key
+	StreamingRole       *iam.Role
+	StreamingRolePolicy *iam.RolePolicy
+	Namespace           *redshiftserverless.Namespace
+	SecurityGroup       *ec2.SecurityGroup
+	Workgroup           *redshiftserverless.Workgroup
+	UsageLimit          *redshiftserverless.UsageLimit
+
+	NamespaceName    pulumi.StringOutput
+	WorkgroupName    pulumi.StringOutput
+	DatabaseName     pulumi.StringOutput
+	Endpoint         pulumi.StringOutput
+	Port             pulumi.IntOutput
+	AdminSecretArn   pulumi.StringOutput
+	StreamingRoleArn pulumi.StringOutput
+}
+
+// Actions Redshift streaming ingestion needs on a Kinesis stream (AWS docs, "Getting started with streaming ingestion").
+var kinesisReadActions = []string{
+	"kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:ListShards",
+}
+
+// NewWarehouse declares the warehouse.
+func NewWarehouse(ctx *pulumi.Context, name string, args *WarehouseArgs, opts ...pulumi.ResourceOption) (*Warehouse, error) {
+	if args == nil || args.VpcID == nil || args.SubnetIDs == nil || args.KinesisStreamArns == nil {
+		return nil, fmt.Errorf("warehouse %s: VpcID, SubnetIDs and KinesisStreamArns are required", name)
+	}
+	w := &Warehouse{}
+	if err := ctx.RegisterComponentResource("haina:warehouse:Warehouse", name, w, opts...); err != nil {
+		return nil, err
+	}
+	cfg := args.Config
+	parent := pulumi.Parent(w)
+	stateful := []pulumi.ResourceOption{parent, pulumi.Protect(args.Protect)}
+
+	keyArn := pulumi.String(cfg.KmsKeyArn).ToStringOutput()
+	if cfg.KmsKeyArn == "" {
+		key, err := newCustomerKey(ctx, name+"-key", "haina: Redshift Serverless namespace "+cfg.NamespaceName, args.Protect, args.Tags, stateful...)
+		if err != nil {
+			return nil, err
+		}
+		w.Key, keyArn = key, key.Arn
+	}
+
+	if err := w.streamingRole(ctx, name, args, parent); err != nil {
+		return nil, err
+	}
+
+	var err error
+	w.Namespace, err = redshiftserverless.NewNamespace(ctx, name, &redshiftserverless.NamespaceArgs{
+		NamespaceName: pulumi.String(cfg.NamespaceName),
+		DbName:        pulumi.String(cfg.DatabaseName),
+		AdminUsername: pulumi.String(cfg.AdminUsername),
+		// Redshift generates the password and keeps it in Secrets Manager: it never enters Pulumi state.
+		ManageAdminPassword:         pulumi.Bool(true),
+		AdminPasswordSecretKmsKeyId: keyArn,
+		KmsKeyId:                    keyArn,
+		LogExports:                  pulumi.ToStringArray([]string{"connectionlog", "useractivitylog", "userlog"}),
+		IamRoles:                    pulumi.StringArray{w.StreamingRole.Arn},
+		// SQL can then say IAM_ROLE default.
+		DefaultIamRoleArn: w.StreamingRole.Arn,
+		Tags:              args.Tags,
+	}, append(stateful, pulumi.DependsOn([]pulumi.Resource{w.StreamingRolePolicy}))...)
+	if err != nil {
+		return nil, err
+	}
+
+	if err := w.securityGroup(ctx, name, args, parent); err != nil {
+		return nil, err
+	}
+
+	params := redshiftserverless.WorkgroupConfigParameterArray{}
+	for _, kv := range cfg.workgroupConfig() {
+		params = append(params, redshiftserverless.WorkgroupConfigParameterArgs{
+			ParameterKey: pulumi.String(kv[0]), ParameterValue: pulumi.String(kv[1]),
+		})
+	}
+	w.Workgroup, err = redshiftserverless.NewWorkgroup(ctx, name, &redshiftserverless.WorkgroupArgs{
+		WorkgroupName:      pulumi.String(cfg.WorkgroupName),
+		NamespaceName:      w.Namespace.NamespaceName,
+		BaseCapacity:       pulumi.Int(cfg.BaseCapacity),
+		MaxCapacity:        pulumi.Int(cfg.MaxCapacity),
+		Port:               pulumi.Int(cfg.Port),
+		PubliclyAccessible: pulumi.Bool(cfg.PubliclyAccessible),
+		// Streaming ingestion, COPY and UNLOAD stay inside the VPC (through its endpoints).
+		EnhancedVpcRouting: pulumi.Bool(true),
+		SubnetIds:          args.SubnetIDs,
+		SecurityGroupIds:   pulumi.StringArray{w.SecurityGroup.ID()},
+		ConfigParameters:   params,
+		Tags:               args.Tags,
+	}, stateful...)
+	if err != nil {
+		return nil, err
+	}
+
+	w.UsageLimit, err = redshiftserverless.NewUsageLimit(ctx, name+"-rpu-hours", &redshiftserverless.UsageLimitArgs{
+		ResourceArn:  w.Workgroup.Arn,
+		UsageType:    pulumi.String("serverless-compute"),
+		Amount:       pulumi.Int(cfg.UsageLimit.Amount),
+		Period:       pulumi.String(cfg.UsageLimit.Period),
+		BreachAction: pulumi.String(cfg.UsageLimit.BreachAction),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+
+	w.NamespaceName = w.Namespace.NamespaceName
+	w.WorkgroupName = w.Workgroup.WorkgroupName
+	w.DatabaseName = w.Namespace.DbName
+	w.Endpoint = w.Workgroup.Endpoints.Index(pulumi.Int(0)).Address().Elem()
+	w.Port = w.Workgroup.Port
+	w.AdminSecretArn = w.Namespace.AdminPasswordSecretArn
+	w.StreamingRoleArn = w.StreamingRole.Arn
+	if err := ctx.RegisterResourceOutputs(w, pulumi.Map{
+		"namespaceName": w.NamespaceName, "workgroupName": w.WorkgroupName, "databaseName": w.DatabaseName,
+		"endpoint": w.Endpoint, "port": w.Port, "adminSecretArn": w.AdminSecretArn, "streamingRoleArn": w.StreamingRoleArn,
+	}); err != nil {
+		return nil, err
+	}
+	return w, nil
+}
+
+// streamingRole is the role Redshift assumes to read the streams: exactly the
+// read actions on the named streams, ListStreams (which has no resource type)
+// on "*", and kms:Decrypt on customer keys.
+func (w *Warehouse) streamingRole(ctx *pulumi.Context, name string, args *WarehouseArgs, parent pulumi.ResourceOption) error {
+	var err error
+	w.StreamingRole, err = iam.NewRole(ctx, name+"-streaming", &iam.RoleArgs{
+		Name:             pulumi.String(args.StreamingRoleName),
+		Description:      pulumi.String("haina: Redshift streaming ingestion reads the pipeline's streams"),
+		AssumeRolePolicy: pulumi.String(TrustPolicy([]string{"redshift.amazonaws.com", "redshift-serverless.amazonaws.com"}, nil)),
+		Tags:             args.Tags,
+	}, parent)
+	if err != nil {
+		return err
+	}
+	stmts := []Statement{
+		{Sid: "ReadStreams", Actions: kinesisReadActions, Resources: args.KinesisStreamArns},
+		{Sid: "ListStreams", Actions: []string{"kinesis:ListStreams"}, Resources: pulumi.ToStringArray([]string{"*"})},
+	}
+	if args.KinesisKeyArns != nil {
+		stmts = append(stmts, Statement{Sid: "DecryptStreams", Actions: []string{"kms:Decrypt"}, Resources: args.KinesisKeyArns})
+	}
+	stmts = append(stmts, args.ExtraStreamingStatements...)
+	w.StreamingRolePolicy, err = iam.NewRolePolicy(ctx, name+"-streaming", &iam.RolePolicyArgs{
+		Role:   w.StreamingRole.ID(),
+		Name:   pulumi.String("streaming-ingestion"),
+		Policy: PolicyDocument(stmts...),
+	}, parent)
+	return err
+}
+
+// securityGroup admits the warehouse port from the clients only and lets the
+// warehouse open HTTPS connections, which in a private VPC reach only endpoints.
+func (w *Warehouse) securityGroup(ctx *pulumi.Context, name string, args *WarehouseArgs, parent pulumi.ResourceOption) error {
+	var err error
+	w.SecurityGroup, err = ec2.NewSecurityGroup(ctx, name, &ec2.SecurityGroupArgs{
+		VpcId:       args.VpcID,
+		Description: pulumi.String("haina: Redshift Serverless workgroup"),
+		Tags:        withName(args.Tags, name+"-warehouse"),
+	}, parent)
+	if err != nil {
+		return err
+	}
+	port := pulumi.Int(args.Config.Port)
+	if len(args.ClientCidrs) == 0 {
+		_, err = vpc.NewSecurityGroupIngressRule(ctx, name+"-clients-vpc", &vpc.SecurityGroupIngressRuleArgs{
+			SecurityGroupId: w.SecurityGroup.ID(), Description: pulumi.String("SQL clients inside the VPC"),
+			IpProtocol: pulumi.String("tcp"), FromPort: port, ToPort: port, CidrIpv4: args.VpcCidr,
+		}, parent)
+		if err != nil {
+			return err
+		}
+	}
+	for i, c := range args.ClientCidrs {
+		rule := &vpc.SecurityGroupIngressRuleArgs{
+			SecurityGroupId: w.SecurityGroup.ID(), Description: pulumi.String("SQL clients " + c),
+			IpProtocol: pulumi.String("tcp"), FromPort: port, ToPort: port,
+		}
+		if netip.MustParsePrefix(c).Addr().Is4() {
+			rule.CidrIpv4 = pulumi.String(c)
+		} else {
+			rule.CidrIpv6 = pulumi.String(c)
+		}
+		if _, err := vpc.NewSecurityGroupIngressRule(ctx, fmt.Sprintf("%s-clients-%d", name, i), rule, parent); err != nil {
+			return err
+		}
+	}
+	_, err = vpc.NewSecurityGroupEgressRule(ctx, name+"-https", &vpc.SecurityGroupEgressRuleArgs{
+		SecurityGroupId: w.SecurityGroup.ID(), Description: pulumi.String("HTTPS to AWS endpoints (Kinesis, S3)"),
+		IpProtocol: pulumi.String("tcp"), FromPort: pulumi.Int(443), ToPort: pulumi.Int(443), CidrIpv4: pulumi.String("0.0.0.0/0"),
+	}, parent)
+	return err
+}

@@ -1,0 +1,154 @@
+// Package fakeaws is the one table of what AWS would compute for each resource
+// type haina declares: deterministic ids, ARNs, endpoints. The mock harness
+// uses it, and so does the fake provider that stands in for AWS under the real
+// engine, so both see the same cloud.
+package fakeaws
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strings"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+)
+
+// Account is the fake AWS account id.
+const Account = "123456789012"
+
+// Cloud computes fake outputs in one region.
+type Cloud struct {
+	Region string
+}
+
+// hexID is a deterministic hex id of n characters for a resource.
+func hexID(token, name string, n int) string {
+	sum := sha256.Sum256([]byte(token + "\x00" + name))
+	return hex.EncodeToString(sum[:])[:n]
+}
+
+// uuid is a deterministic UUID-shaped id.
+func uuid(token, name string) string {
+	h := hexID(token, name, 32)
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+}
+
+func str(m resource.PropertyMap, key string) string {
+	if v, ok := m[resource.PropertyKey(key)]; ok {
+		if v.IsSecret() {
+			v = v.SecretValue().Element
+		}
+		if v.IsString() {
+			return v.StringValue()
+		}
+	}
+	return ""
+}
+
+func (c Cloud) arn(service, resourcePart string) string {
+	return fmt.Sprintf("arn:aws:%s:%s:%s:%s", service, c.Region, Account, resourcePart)
+}
+
+// Create returns the id and the full state (inputs plus computed fields) of a new resource.
+func (c Cloud) Create(token, name string, inputs resource.PropertyMap) (string, resource.PropertyMap) {
+	out := inputs.Copy()
+	set := func(k string, v any) {
+		if _, ok := out[resource.PropertyKey(k)]; !ok || out[resource.PropertyKey(k)].IsNull() {
+			out[resource.PropertyKey(k)] = resource.NewPropertyValue(v)
+		}
+	}
+	id := hexID(token, name, 17)
+	switch token {
+	case "aws:ec2/vpc:Vpc":
+		id = "vpc-" + id
+		set("arn", c.arn("ec2", "vpc/"+id))
+		set("defaultSecurityGroupId", "sg-"+hexID(token+"/default-sg", name, 17))
+		set("mainRouteTableId", "rtb-"+hexID(token+"/main-rtb", name, 17))
+		set("ownerId", Account)
+	case "aws:ec2/subnet:Subnet":
+		id = "subnet-" + id
+		set("arn", c.arn("ec2", "subnet/"+id))
+	case "aws:ec2/routeTable:RouteTable":
+		id = "rtb-" + id
+		set("arn", c.arn("ec2", "route-table/"+id))
+	case "aws:ec2/routeTableAssociation:RouteTableAssociation":
+		id = "rtbassoc-" + id
+	case "aws:ec2/securityGroup:SecurityGroup", "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup":
+		id = "sg-" + id
+		set("arn", c.arn("ec2", "security-group/"+id))
+	case "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule":
+		id = "sgr-" + id
+		set("arn", c.arn("ec2", "security-group-rule/"+id))
+		set("securityGroupRuleId", id)
+	case "aws:ec2/vpcEndpoint:VpcEndpoint":
+		id = "vpce-" + id
+		set("arn", c.arn("ec2", "vpc-endpoint/"+id))
+		if str(inputs, "vpcEndpointType") == "Gateway" {
+			set("prefixListId", "pl-"+hexID(token+"/pl", name, 8))
+		}
+	case "aws:kms/key:Key":
+		id = uuid(token, name)
+		set("arn", c.arn("kms", "key/"+id))
+		set("keyId", id)
+	case "aws:kinesis/stream:Stream":
+		arn := c.arn("kinesis", "stream/"+str(inputs, "name"))
+		id = arn
+		set("arn", arn)
+	case "aws:iam/role:Role":
+		id = str(inputs, "name")
+		if id == "" {
+			id = name + "-" + hexID(token, name, 7)
+			set("name", id)
+		}
+		set("arn", fmt.Sprintf("arn:aws:iam::%s:role/%s", Account, id))
+		set("uniqueId", "AROA"+strings.ToUpper(hexID(token, name, 17)))
+	case "aws:iam/rolePolicy:RolePolicy":
+		id = fmt.Sprintf("%s:%s", str(inputs, "role"), str(inputs, "name"))
+	case "aws:redshiftserverless/namespace:Namespace":
+		ns := str(inputs, "namespaceName")
+		id = ns
+		nsID := uuid(token, name)
+		set("namespaceId", nsID)
+		set("arn", c.arn("redshift-serverless", "namespace/"+nsID))
+		set("adminPasswordSecretArn", c.arn("secretsmanager", "secret:redshift!"+ns+"-admin-"+hexID(token, name, 6)))
+	case "aws:redshiftserverless/workgroup:Workgroup":
+		wg := str(inputs, "workgroupName")
+		id = wg
+		wgID := uuid(token, name)
+		set("workgroupId", wgID)
+		set("arn", c.arn("redshift-serverless", "workgroup/"+wgID))
+		port := 5439.0
+		if v, ok := inputs["port"]; ok && v.IsNumber() {
+			port = v.NumberValue()
+		}
+		set("endpoints", []any{map[string]any{
+			"address": fmt.Sprintf("%s.%s.%s.redshift-serverless.amazonaws.com", wg, Account, c.Region),
+			"port":    port,
+		}})
+	case "aws:redshiftserverless/usageLimit:UsageLimit":
+		id = uuid(token, name)
+		set("arn", c.arn("redshift-serverless", "usagelimit/"+id))
+	}
+	return id, out
+}
+
+// Invoke answers the data-source calls haina makes.
+func (c Cloud) Invoke(token string, args resource.PropertyMap) (resource.PropertyMap, error) {
+	switch token {
+	case "aws:index/getAvailabilityZones:getAvailabilityZones":
+		return resource.NewPropertyMapFromMap(map[string]any{
+			"id":         c.Region,
+			"names":      []any{c.Region + "a", c.Region + "b", c.Region + "c", c.Region + "d"},
+			"zoneIds":    []any{"az1", "az2", "az3", "az4"},
+			"groupNames": []any{c.Region},
+		}), nil
+	case "aws:ec2/getVpc:getVpc":
+		id := str(args, "id")
+		return resource.NewPropertyMapFromMap(map[string]any{
+			"id":        id,
+			"arn":       c.arn("ec2", "vpc/"+id),
+			"cidrBlock": "10.0.0.0/16",
+		}), nil
+	}
+	return nil, fmt.Errorf("fakeaws: no fake for invoke %s", token)
+}
