@@ -22,12 +22,14 @@ import (
 
 // Resource is one registration the program made.
 type Resource struct {
-	Type         string
-	Name         string
-	URN          string
-	Custom       bool
-	ID           string
-	Inputs       resource.PropertyMap
+	Type   string
+	Name   string
+	URN    string
+	Custom bool
+	ID     string
+	Inputs resource.PropertyMap
+	// State is what the fake cloud returned: inputs plus computed fields.
+	State        resource.PropertyMap
 	Parent       string
 	Dependencies []string
 	Protect      bool
@@ -62,6 +64,7 @@ func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 	} else {
 		state = args.Inputs
 	}
+	r.State = state
 	r.URN = urnOf(r)
 	m.mu.Lock()
 	m.res = append(m.res, r)
@@ -163,7 +166,8 @@ func StackConfig(stack string) (map[string]string, error) {
 	var st struct {
 		Config map[string]any `yaml:"config"`
 	}
-	if err := readYAML(filepath.Join(root, "Pulumi."+stack+".yaml"), &st); err != nil {
+	// A stack without a file simply has no config of its own, as with the engine.
+	if err := readYAML(filepath.Join(root, "Pulumi."+stack+".yaml"), &st); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, err
 	}
 	for k, v := range st.Config {

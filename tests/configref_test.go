@@ -1,0 +1,58 @@
+package tests
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/haina-data/haina/components"
+	"github.com/haina-data/haina/tests/harness"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// configKeys lists every structured config key the code reads, from the json
+// tags of the config structs: haina:<object>.<field>[.<field>].
+func configKeys(prefix string, t reflect.Type) []string {
+	var keys []string
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		tag := strings.Split(f.Tag.Get("json"), ",")[0]
+		if tag == "" || tag == "-" {
+			continue
+		}
+		key := prefix + "." + tag
+		if f.Type.Kind() == reflect.Struct {
+			keys = append(keys, configKeys(key, f.Type)...)
+		} else {
+			keys = append(keys, key)
+		}
+	}
+	return keys
+}
+
+// The README's config reference names every key the code reads, and every
+// top-level key is declared in Pulumi.yaml.
+func TestReadmeConfigReferenceMatchesCode(t *testing.T) {
+	root, err := harness.RepoRoot()
+	require.NoError(t, err)
+	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
+	require.NoError(t, err)
+	project, err := os.ReadFile(filepath.Join(root, "Pulumi.yaml"))
+	require.NoError(t, err)
+
+	keys := []string{"haina:environment", "haina:prefix", "haina:protect", "haina:tags"}
+	for name, typ := range map[string]reflect.Type{
+		"haina:network":   reflect.TypeOf(components.NetworkConfig{}),
+		"haina:stream":    reflect.TypeOf(components.StreamConfig{}),
+		"haina:warehouse": reflect.TypeOf(components.WarehouseConfig{}),
+	} {
+		keys = append(keys, configKeys(name, typ)...)
+		assert.Contains(t, string(project), "\n  "+strings.TrimPrefix(name, "haina:")+":\n", "Pulumi.yaml declares %s", name)
+	}
+	for _, k := range keys {
+		assert.Contains(t, string(readme), "`"+k+"`", "README's config reference misses %s", k)
+	}
+}

@@ -1,0 +1,340 @@
+package tests
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+const (
+	tStream    = "aws:kinesis/stream:Stream"
+	tKey       = "aws:kms/key:Key"
+	tNamespace = "aws:redshiftserverless/namespace:Namespace"
+	tWorkgroup = "aws:redshiftserverless/workgroup:Workgroup"
+	tUsage     = "aws:redshiftserverless/usageLimit:UsageLimit"
+	tRole      = "aws:iam/role:Role"
+	tPolicy    = "aws:iam/rolePolicy:RolePolicy"
+	tSG        = "aws:ec2/securityGroup:SecurityGroup"
+	tIngress   = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+	tEgress    = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
+	tSubnet    = "aws:ec2/subnet:Subnet"
+	tVpc       = "aws:ec2/vpc:Vpc"
+	tEndpoint  = "aws:ec2/vpcEndpoint:VpcEndpoint"
+)
+
+func TestStreamIsEncryptedOnDemandWithRetentionPerStack(t *testing.T) {
+	for stack, want := range map[string]struct {
+		retention float64
+		key       *regexp.Regexp
+	}{
+		"staging":    {24, regexp.MustCompile(`^alias/aws/kinesis$`)},
+		"production": {168, regexp.MustCompile(`^arn:aws:kms:us-east-1:123456789012:key/`)},
+	} {
+		t.Run(stack, func(t *testing.T) {
+			g := evaluate(t, stack, nil)
+			s := in(one(t, g, tStream, "haina-events"))
+			assert.Equal(t, "haina-"+stack+"-events", s["name"])
+			assert.Equal(t, "KMS", s["encryptionType"])
+			assert.Regexp(t, want.key, s["kmsKeyId"])
+			assert.Equal(t, want.retention, s["retentionPeriod"])
+			assert.Equal(t, map[string]any{"streamMode": "ON_DEMAND"}, s["streamModeDetails"])
+			assert.NotContains(t, s, "shardCount")
+		})
+	}
+}
+
+func TestProvisionedStreamCarriesShardCount(t *testing.T) {
+	g := evaluate(t, "staging", map[string]string{"haina:stream": `{"mode":"PROVISIONED","shardCount":4}`})
+	s := in(one(t, g, tStream, "haina-events"))
+	assert.Equal(t, map[string]any{"streamMode": "PROVISIONED"}, s["streamModeDetails"])
+	assert.Equal(t, 4.0, s["shardCount"])
+}
+
+func TestNamespaceManagesItsPasswordAndEncryptsWithItsKey(t *testing.T) {
+	for _, stack := range stacks {
+		t.Run(stack, func(t *testing.T) {
+			g := evaluate(t, stack, nil)
+			ns := in(one(t, g, tNamespace, "haina"))
+			assert.Equal(t, "haina-"+stack, ns["namespaceName"])
+			assert.Equal(t, "haina", ns["dbName"])
+			assert.Equal(t, true, ns["manageAdminPassword"])
+			assert.NotContains(t, ns, "adminUserPassword", "no password may reach the state")
+			key := one(t, g, tKey, "haina-key")
+			wantKey := out(key)["arn"]
+			assert.Equal(t, wantKey, ns["kmsKeyId"])
+			assert.Equal(t, wantKey, ns["adminPasswordSecretKmsKeyId"])
+			assert.Equal(t, []any{"connectionlog", "useractivitylog", "userlog"}, ns["logExports"])
+			role := "arn:aws:iam::123456789012:role/haina-" + stack + "-redshift-streaming"
+			assert.Equal(t, role, ns["defaultIamRoleArn"], "IAM_ROLE default must be the streaming role")
+			assert.Equal(t, []any{role}, ns["iamRoles"])
+			k := in(key)
+			assert.Equal(t, true, k["enableKeyRotation"])
+		})
+	}
+}
+
+func TestWorkgroupIsPrivateWithEnhancedRoutingAndFullParameterSet(t *testing.T) {
+	for stack, base := range map[string]float64{"staging": 8, "production": 32} {
+		t.Run(stack, func(t *testing.T) {
+			g := evaluate(t, stack, nil)
+			wg := in(one(t, g, tWorkgroup, "haina"))
+			assert.Equal(t, false, wg["publiclyAccessible"])
+			assert.Equal(t, true, wg["enhancedVpcRouting"])
+			assert.Equal(t, base, wg["baseCapacity"])
+			assert.Equal(t, 5439.0, wg["port"])
+			assert.Len(t, wg["subnetIds"], 3)
+			params := map[string]string{}
+			var keys []string
+			for _, p := range wg["configParameters"].([]any) {
+				m := p.(map[string]any)
+				params[m["parameterKey"].(string)] = m["parameterValue"].(string)
+				keys = append(keys, m["parameterKey"].(string))
+			}
+			assert.True(t, sort.StringsAreSorted(keys), "parameters are sent in a stable order: %v", keys)
+			assert.Equal(t, map[string]string{
+				"auto_mv": "true", "datestyle": "ISO, MDY", "enable_case_sensitive_identifier": "true",
+				"enable_user_activity_logging": "true", "max_query_execution_time": "14400", "query_group": "default",
+				"require_ssl": "true", "search_path": "$user, public", "use_fips_ssl": "false",
+			}, params, "the full set, or AWS reports drift (pulumi-aws#4405)")
+		})
+	}
+}
+
+func TestWorkgroupParameterOverrideKeepsFullSet(t *testing.T) {
+	g := evaluate(t, "staging", map[string]string{
+		"haina:warehouse": `{"baseCapacity":8,"maxCapacity":32,"usageLimit":{"amount":48,"period":"daily","breachAction":"deactivate"},"configParameters":{"max_query_execution_time":"600"}}`,
+	})
+	params := in(one(t, g, tWorkgroup, "haina"))["configParameters"].([]any)
+	assert.Len(t, params, 9)
+	assert.Contains(t, params, map[string]any{"parameterKey": "max_query_execution_time", "parameterValue": "600"})
+}
+
+func TestUsageLimitPerStack(t *testing.T) {
+	for stack, want := range map[string]map[string]any{
+		"staging":    {"amount": 48.0, "period": "daily", "breachAction": "deactivate", "usageType": "serverless-compute"},
+		"production": {"amount": 1024.0, "period": "daily", "breachAction": "emit-metric", "usageType": "serverless-compute"},
+	} {
+		t.Run(stack, func(t *testing.T) {
+			g := evaluate(t, stack, nil)
+			u := in(one(t, g, tUsage, "haina-rpu-hours"))
+			want["resourceArn"] = out(one(t, g, tWorkgroup, "haina"))["arn"]
+			assert.Equal(t, want, u)
+		})
+	}
+}
+
+func TestStreamingRoleIsExactlyWhatIngestionNeeds(t *testing.T) {
+	for _, stack := range stacks {
+		t.Run(stack, func(t *testing.T) {
+			g := evaluate(t, stack, nil)
+			role := in(one(t, g, tRole, "haina-streaming"))
+			assert.Equal(t, "haina-"+stack+"-redshift-streaming", role["name"])
+			trust := parsePolicy(t, role["assumeRolePolicy"])
+			require.Len(t, trust.Statement, 1)
+			assert.Equal(t, []string{"redshift-serverless.amazonaws.com", "redshift.amazonaws.com"}, trust.Statement[0].Principal["Service"])
+			assert.Equal(t, []string{"sts:AssumeRole"}, trust.Statement[0].Action)
+
+			pol := parsePolicy(t, in(one(t, g, tPolicy, "haina-streaming"))["policy"])
+			streamArn := "arn:aws:kinesis:us-east-1:123456789012:stream/haina-" + stack + "-events"
+			actions, resources := statement(t, pol, "ReadStreams")
+			assert.Equal(t, []string{"kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords",
+				"kinesis:GetShardIterator", "kinesis:ListShards"}, actions)
+			assert.Equal(t, []string{streamArn}, resources)
+			actions, resources = statement(t, pol, "ListStreams")
+			assert.Equal(t, []string{"kinesis:ListStreams"}, actions)
+			assert.Equal(t, []string{"*"}, resources, "ListStreams has no resource type")
+
+			if stack == "production" { // customer key on the stream
+				key := one(t, g, tKey, "haina-events-key")
+				actions, resources = statement(t, pol, "DecryptStreams")
+				assert.Equal(t, []string{"kms:Decrypt"}, actions)
+				assert.Equal(t, []string{out(key)["arn"].(string)}, resources)
+				assert.Len(t, pol.Statement, 3)
+			} else {
+				assert.Len(t, pol.Statement, 2, "the AWS managed key needs no kms: grant")
+			}
+		})
+	}
+}
+
+func TestNoWildcardActionAnywhere(t *testing.T) {
+	for _, stack := range stacks {
+		g := evaluate(t, stack, nil)
+		pols := allPolicies(t, g)
+		require.NotEmpty(t, pols)
+		for where, p := range pols {
+			for _, s := range p.Statement {
+				for _, a := range s.Action {
+					assert.NotContains(t, a, "*", "%s: wildcard action %q", where, a)
+				}
+				for _, r := range s.Resource {
+					if r == "*" {
+						assert.Equal(t, []string{"kinesis:ListStreams"}, s.Action, "%s: only ListStreams may use resource *", where)
+					}
+				}
+			}
+		}
+	}
+}
+
+func TestProtectionOnlyOnStatefulResourcesInProduction(t *testing.T) {
+	stateful := map[string]bool{tStream: true, tKey: true, tNamespace: true, tWorkgroup: true}
+	for _, stack := range stacks {
+		t.Run(stack, func(t *testing.T) {
+			g := evaluate(t, stack, nil)
+			protected := 0
+			for _, r := range g.Resources {
+				want := stack == "production" && stateful[r.Type]
+				assert.Equal(t, want, r.Protect, "%s %s", r.Type, r.Name)
+				if r.Protect {
+					protected++
+				}
+			}
+			if stack == "production" {
+				assert.Equal(t, 5, protected, "stream, its key, namespace, its key, workgroup")
+			}
+		})
+	}
+	// Config can lift protection (the documented way to tear production down).
+	g := evaluate(t, "production", map[string]string{"haina:protect": "false"})
+	for _, r := range g.Resources {
+		assert.False(t, r.Protect, "%s %s", r.Type, r.Name)
+	}
+}
+
+func TestNetworkIsPrivateWithEndpoints(t *testing.T) {
+	g := evaluate(t, "staging", nil)
+	vpc := in(one(t, g, tVpc, "haina-vpc"))
+	assert.Equal(t, "10.40.0.0/16", vpc["cidrBlock"])
+	assert.Equal(t, true, vpc["enableDnsHostnames"])
+	subnets := g.OfType(tSubnet)
+	require.Len(t, subnets, 3)
+	azs, cidrs := map[any]bool{}, map[any]bool{}
+	for _, s := range subnets {
+		azs[in(s)["availabilityZone"]] = true
+		cidrs[in(s)["cidrBlock"]] = true
+		assert.Equal(t, false, in(s)["mapPublicIpOnLaunch"])
+	}
+	assert.Len(t, azs, 3, "three AZs")
+	assert.Equal(t, map[any]bool{"10.40.0.0/18": true, "10.40.64.0/18": true, "10.40.128.0/18": true}, cidrs)
+	assert.Empty(t, g.OfType("aws:ec2/internetGateway:InternetGateway"))
+	assert.Empty(t, g.OfType("aws:ec2/natGateway:NatGateway"))
+
+	s3 := in(one(t, g, tEndpoint, "haina-s3"))
+	assert.Equal(t, "com.amazonaws.us-east-1.s3", s3["serviceName"])
+	assert.Equal(t, "Gateway", s3["vpcEndpointType"])
+	kin := in(one(t, g, tEndpoint, "haina-kinesis-streams"))
+	assert.Equal(t, "com.amazonaws.us-east-1.kinesis-streams", kin["serviceName"])
+	assert.Equal(t, "Interface", kin["vpcEndpointType"])
+	assert.Equal(t, true, kin["privateDnsEnabled"])
+
+	def := in(one(t, g, "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup", "haina-default-sg"))
+	assert.NotContains(t, def, "ingress", "the default security group is emptied")
+	assert.NotContains(t, def, "egress")
+}
+
+func TestWarehousePortOnlyFromInsideTheVpc(t *testing.T) {
+	for _, stack := range stacks {
+		g := evaluate(t, stack, nil)
+		cidr := in(one(t, g, tVpc, "haina-vpc"))["cidrBlock"]
+		var ports []any
+		for _, r := range g.OfType(tIngress) {
+			i := in(r)
+			assert.NotEqual(t, "0.0.0.0/0", i["cidrIpv4"], "%s admits the internet", r.Name)
+			assert.Equal(t, cidr, i["cidrIpv4"], r.Name)
+			ports = append(ports, i["fromPort"])
+		}
+		assert.ElementsMatch(t, []any{443.0, 5439.0}, ports, "endpoints on 443, warehouse on 5439")
+		for _, r := range g.OfType(tEgress) {
+			assert.Equal(t, 443.0, in(r)["fromPort"])
+			assert.Equal(t, 443.0, in(r)["toPort"])
+		}
+	}
+}
+
+func TestExistingVpc(t *testing.T) {
+	g := evaluate(t, "staging", map[string]string{
+		"haina:network": `{"vpcId":"vpc-0123456789abcdef0","subnetIds":["subnet-0000000000000000a","subnet-0000000000000000b","subnet-0000000000000000c"]}`,
+	})
+	assert.Empty(t, g.OfType(tVpc))
+	assert.Empty(t, g.OfType(tSubnet))
+	assert.Empty(t, g.OfType(tEndpoint), "an existing VPC keeps its own endpoints unless createEndpoints")
+	wg := in(one(t, g, tWorkgroup, "haina"))
+	assert.Equal(t, []any{"subnet-0000000000000000a", "subnet-0000000000000000b", "subnet-0000000000000000c"}, wg["subnetIds"])
+	sg := in(one(t, g, tSG, "haina"))
+	assert.Equal(t, "vpc-0123456789abcdef0", sg["vpcId"])
+	rule := in(one(t, g, tIngress, "haina-clients-vpc"))
+	assert.Equal(t, "10.0.0.0/16", rule["cidrIpv4"], "the VPC's CIDR, looked up")
+
+	g = evaluate(t, "staging", map[string]string{
+		"haina:network": `{"vpcId":"vpc-0123456789abcdef0","subnetIds":["subnet-0000000000000000a","subnet-0000000000000000b","subnet-0000000000000000c"],"createEndpoints":true,"clientCidrs":["10.1.0.0/16","fd00::/8"]}`,
+	})
+	assert.Len(t, g.OfType(tEndpoint), 1, "the Kinesis interface endpoint")
+	assert.Equal(t, "10.1.0.0/16", in(one(t, g, tIngress, "haina-clients-0"))["cidrIpv4"])
+	assert.Equal(t, "fd00::/8", in(one(t, g, tIngress, "haina-clients-1"))["cidrIpv6"])
+}
+
+func TestEveryResourceIsParentedUnderThePipeline(t *testing.T) {
+	g := evaluate(t, "production", nil)
+	for _, r := range g.Resources {
+		if r.Type == "haina:pipeline:Pipeline" {
+			continue
+		}
+		assert.Contains(t, r.Parent, "haina:pipeline:Pipeline", "%s %s is not under the pipeline", r.Type, r.Name)
+		if r.Custom {
+			assert.Regexp(t, `haina:(network|stream|warehouse):[A-Za-z]+::`, r.Parent, "%s %s belongs to a building block", r.Type, r.Name)
+		}
+	}
+}
+
+func TestOutputsArePresentAndWellFormed(t *testing.T) {
+	for _, stack := range stacks {
+		t.Run(stack, func(t *testing.T) {
+			g := evaluate(t, stack, nil)
+			want := map[string]*regexp.Regexp{
+				"environment":       regexp.MustCompile("^" + stack + "$"),
+				"region":            regexp.MustCompile(`^us-east-1$`),
+				"streamName":        regexp.MustCompile(`^haina-` + stack + `-events$`),
+				"streamArn":         regexp.MustCompile(`^arn:aws:kinesis:us-east-1:\d{12}:stream/haina-` + stack + `-events$`),
+				"namespaceName":     regexp.MustCompile(`^haina-` + stack + `$`),
+				"workgroupName":     regexp.MustCompile(`^haina-` + stack + `$`),
+				"workgroupEndpoint": regexp.MustCompile(`^haina-` + stack + `\.\d{12}\.us-east-1\.redshift-serverless\.amazonaws\.com$`),
+				"workgroupPort":     regexp.MustCompile(`^5439$`),
+				"databaseName":      regexp.MustCompile(`^haina$`),
+				"adminSecretArn":    regexp.MustCompile(`^arn:aws:secretsmanager:us-east-1:\d{12}:secret:`),
+				"streamingRoleArn":  regexp.MustCompile(`^arn:aws:iam::\d{12}:role/haina-` + stack + `-redshift-streaming$`),
+				"vpcId":             regexp.MustCompile(`^vpc-[0-9a-f]+$`),
+			}
+			assert.Len(t, g.Outputs, len(want))
+			for k, re := range want {
+				assert.Regexp(t, re, fmt.Sprint(g.Outputs[k]), k)
+			}
+		})
+	}
+}
+
+func TestTwoEvaluationsGiveIdenticalInputs(t *testing.T) {
+	for _, stack := range stacks {
+		a, err := evaluate(t, stack, nil).Fingerprint()
+		require.NoError(t, err)
+		b, err := evaluate(t, stack, nil).Fingerprint()
+		require.NoError(t, err)
+		assert.Equal(t, a, b, stack)
+		assert.Greater(t, len(a), 1000)
+	}
+}
+
+func TestTagsReachTaggableResources(t *testing.T) {
+	g := evaluate(t, "staging", map[string]string{"haina:tags": `{"team":"data"}`})
+	for _, tok := range []string{tStream, tNamespace, tWorkgroup, tKey, tRole, tVpc} {
+		for _, r := range g.OfType(tok) {
+			tags, _ := in(r)["tags"].(map[string]any)
+			assert.Equal(t, "data", tags["team"], "%s %s", r.Type, r.Name)
+			assert.Equal(t, "staging", tags["haina:environment"], "%s %s", r.Type, r.Name)
+		}
+	}
+}

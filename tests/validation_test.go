@@ -1,0 +1,118 @@
+package tests
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+const wh = `"usageLimit":{"amount":48,"period":"daily","breachAction":"deactivate"}`
+
+// Every bad value is refused before any resource is declared, with a message
+// naming the key, the value and what is allowed.
+func TestBadConfigIsRefusedWithAClearMessage(t *testing.T) {
+	cases := []struct {
+		name   string
+		stack  string
+		config map[string]string
+		want   []string
+	}{
+		{"unknown environment", "staging", map[string]string{"haina:environment": "dev"},
+			[]string{`haina:environment: unknown environment "dev"; allowed: staging, production`}},
+		{"environment from an unknown stack name", "qa", map[string]string{"haina:environment": ""},
+			[]string{`haina:environment: unknown environment "qa"`}},
+		{"missing region", "staging", map[string]string{"aws:region": ""},
+			[]string{`aws:region: "" is not allowed; set an AWS region such as us-east-1`}},
+		{"retention below 24h", "staging", map[string]string{"haina:stream": `{"retentionHours":12}`},
+			[]string{`haina:stream.retentionHours: 12 is not allowed; allowed: 24 to 8760 hours`}},
+		{"retention above a year", "staging", map[string]string{"haina:stream": `{"retentionHours":9000}`},
+			[]string{`haina:stream.retentionHours: 9000 is not allowed; allowed: 24 to 8760 hours`}},
+		{"provisioned without shards", "staging", map[string]string{"haina:stream": `{"mode":"PROVISIONED"}`},
+			[]string{`haina:stream.shardCount: 0 is not allowed; a PROVISIONED stream needs a shard count from 1 to 10000`}},
+		{"on-demand with shards", "staging", map[string]string{"haina:stream": `{"shardCount":2}`},
+			[]string{`haina:stream.shardCount: 2 is not allowed; an ON_DEMAND stream scales itself`}},
+		{"unknown stream mode", "staging", map[string]string{"haina:stream": `{"mode":"on-demand"}`},
+			[]string{`haina:stream.mode: "on-demand" is not allowed; allowed: ON_DEMAND, PROVISIONED`}},
+		{"invalid stream name", "staging", map[string]string{"haina:stream": `{"name":"events stream!"}`},
+			[]string{`haina:stream.name: "events stream!" is not allowed; allowed: 1-128 letters, digits, underscores, hyphens or periods`}},
+		{"both key options", "staging", map[string]string{"haina:stream": `{"customerKey":true,"kmsKeyArn":"arn:aws:kms:us-east-1:123456789012:key/abc"}`},
+			[]string{`haina:stream.customerKey: true is not allowed; set either kmsKeyArn (an existing key) or customerKey`}},
+		{"bad key ARN", "staging", map[string]string{"haina:stream": `{"kmsKeyArn":"alias/mine"}`},
+			[]string{`haina:stream.kmsKeyArn: "alias/mine" is not allowed; allowed: a KMS key ARN`}},
+		{"misspelt field", "staging", map[string]string{"haina:stream": `{"retentionHour":48}`},
+			[]string{`haina:stream: cannot read {"retentionHour":48}: json: unknown field "retentionHour"`}},
+		{"base RPU not a multiple of 8", "staging", map[string]string{"haina:warehouse": `{"baseCapacity":12,"maxCapacity":32,` + wh + `}`},
+			[]string{`haina:warehouse.baseCapacity: 12 is not allowed; allowed: 4, or a multiple of 8 from 8 to 512`}},
+		{"base RPU too large", "staging", map[string]string{"haina:warehouse": `{"baseCapacity":2048,"maxCapacity":4096,` + wh + `}`},
+			[]string{`haina:warehouse.baseCapacity: 2048 is not allowed`}},
+		{"base RPU above 512 not a multiple of 32", "staging", map[string]string{"haina:warehouse": `{"baseCapacity":520,"maxCapacity":1024,` + wh + `}`},
+			[]string{`haina:warehouse.baseCapacity: 520 is not allowed`}},
+		{"base RPU above 512 outside the large regions", "staging", map[string]string{"aws:region": "ap-south-1", "haina:warehouse": `{"baseCapacity":544,"maxCapacity":1024,` + wh + `}`},
+			[]string{`haina:warehouse.baseCapacity: 544 is not allowed; allowed: 4, or a multiple of 8 from 8 to 512; multiples of 32 up to 1024 only in eu-central-1, eu-west-1, us-east-1, us-east-2, us-west-2`}},
+		{"max RPU below base", "staging", map[string]string{"haina:warehouse": `{"baseCapacity":64,"maxCapacity":32,` + wh + `}`},
+			[]string{`haina:warehouse.maxCapacity: 32 is not allowed; allowed: a multiple of 8 from the base capacity (64) up to 5632`}},
+		{"usage limit zero", "staging", map[string]string{"haina:warehouse": `{"usageLimit":{"amount":0,"period":"daily","breachAction":"log"}}`},
+			[]string{`haina:warehouse.usageLimit.amount: 0 is not allowed; allowed: a positive number of RPU-hours per period`}},
+		{"usage limit negative", "staging", map[string]string{"haina:warehouse": `{"usageLimit":{"amount":-5,"period":"daily","breachAction":"log"}}`},
+			[]string{`haina:warehouse.usageLimit.amount: -5 is not allowed`}},
+		{"unknown usage period", "staging", map[string]string{"haina:warehouse": `{"usageLimit":{"amount":5,"period":"hourly","breachAction":"log"}}`},
+			[]string{`haina:warehouse.usageLimit.period: "hourly" is not allowed; allowed: daily, weekly, monthly`}},
+		{"unknown breach action", "staging", map[string]string{"haina:warehouse": `{"usageLimit":{"amount":5,"period":"daily","breachAction":"stop"}}`},
+			[]string{`haina:warehouse.usageLimit.breachAction: "stop" is not allowed; allowed: log, emit-metric, deactivate`}},
+		{"public warehouse in production", "production", map[string]string{"haina:warehouse": `{"publiclyAccessible":true}`},
+			[]string{`haina:warehouse.publiclyAccessible: true is not allowed; a publicly accessible warehouse in production also needs haina:warehouse.allowPublicInProduction: true`}},
+		{"existing VPC with two subnets", "staging", map[string]string{"haina:network": `{"vpcId":"vpc-0123456789abcdef0","subnetIds":["subnet-0000000000000000a","subnet-0000000000000000b"]}`},
+			[]string{`haina:network.subnetIds: ["subnet-0000000000000000a" "subnet-0000000000000000b"] is not allowed; an existing VPC needs at least 3 private subnets in 3 availability zones`}},
+		{"existing VPC with a repeated subnet", "staging", map[string]string{"haina:network": `{"vpcId":"vpc-0123456789abcdef0","subnetIds":["subnet-0000000000000000a","subnet-0000000000000000b","subnet-0000000000000000a"]}`},
+			[]string{`haina:network.subnetIds[2]: "subnet-0000000000000000a" is not allowed; each subnet may be listed once`}},
+		{"bad VPC id", "staging", map[string]string{"haina:network": `{"vpcId":"my-vpc","subnetIds":["subnet-0000000000000000a","subnet-0000000000000000b","subnet-0000000000000000c"]}`},
+			[]string{`haina:network.vpcId: "my-vpc" is not allowed; allowed: a VPC id such as vpc-0123456789abcdef0`}},
+		{"subnets without a VPC", "staging", map[string]string{"haina:network": `{"subnetIds":["subnet-0000000000000000a"]}`},
+			[]string{`haina:network.subnetIds: ["subnet-0000000000000000a"] is not allowed; subnet ids need haina:network.vpcId`}},
+		{"public VPC range", "staging", map[string]string{"haina:network": `{"cidrBlock":"8.8.0.0/16"}`},
+			[]string{`haina:network.cidrBlock: "8.8.0.0/16" is not allowed; allowed: a private IPv4 network from /16 to /22`}},
+		{"client range of everything on a private warehouse", "staging", map[string]string{"haina:network": `{"clientCidrs":["0.0.0.0/0"]}`},
+			[]string{`haina:network.clientCidrs[0]: "0.0.0.0/0" is not allowed; admitting every address needs haina:warehouse.publiclyAccessible`}},
+		{"invalid database name", "staging", map[string]string{"haina:warehouse": `{"databaseName":"Events-DB"}`},
+			[]string{`haina:warehouse.databaseName: "Events-DB" is not allowed; allowed: 1-64 lowercase letters, digits or underscores`}},
+		{"invalid workgroup name", "staging", map[string]string{"haina:warehouse": `{"workgroupName":"WG"}`},
+			[]string{`haina:warehouse.workgroupName: "WG" is not allowed; allowed: 3-64 lowercase letters, digits or hyphens`}},
+		{"reserved admin user", "staging", map[string]string{"haina:warehouse": `{"adminUsername":"rdsadmin"}`},
+			[]string{`haina:warehouse.adminUsername: "rdsadmin" is not allowed`}},
+		{"port out of range", "staging", map[string]string{"haina:warehouse": `{"port":5432}`},
+			[]string{}}, // 5432 is inside 5431-5455: allowed
+		{"port outside both ranges", "staging", map[string]string{"haina:warehouse": `{"port":3306}`},
+			[]string{`haina:warehouse.port: 3306 is not allowed; allowed: 5431-5455 or 8191-8215`}},
+		{"unknown workgroup parameter", "staging", map[string]string{"haina:warehouse": `{"configParameters":{"auto_analyze":"true"}}`},
+			[]string{`haina:warehouse.configParameters.auto_analyze: "true" is not allowed; allowed keys: auto_mv, datestyle`}},
+		{"TLS turned off", "staging", map[string]string{"haina:warehouse": `{"configParameters":{"require_ssl":"false"}}`},
+			[]string{`haina:warehouse.configParameters.require_ssl: "false" is not allowed; haina requires TLS to the warehouse: only true`}},
+		{"protect not a boolean", "staging", map[string]string{"haina:protect": "yes"},
+			[]string{`haina:protect: "yes" is not a boolean; allowed: true, false`}},
+		{"several problems at once", "staging", map[string]string{"haina:stream": `{"retentionHours":1,"mode":"X"}`},
+			[]string{`haina:stream.retentionHours: 1`, `haina:stream.mode: "X"`}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			g, err := evaluateErr(t, c.stack, c.config)
+			if len(c.want) == 0 {
+				require.NoError(t, err)
+				return
+			}
+			require.Error(t, err)
+			for _, w := range c.want {
+				assert.Contains(t, err.Error(), w)
+			}
+			assert.Empty(t, g.Resources, "no resource may be declared from bad config")
+		})
+	}
+}
+
+// Staging may open the warehouse when asked; production needs the second flag.
+func TestPublicWarehouseNeedsExplicitConfig(t *testing.T) {
+	g := evaluate(t, "staging", map[string]string{"haina:warehouse": `{"publiclyAccessible":true}`})
+	assert.Equal(t, true, in(one(t, g, tWorkgroup, "haina"))["publiclyAccessible"])
+	g = evaluate(t, "production", map[string]string{"haina:warehouse": `{"publiclyAccessible":true,"allowPublicInProduction":true}`})
+	assert.Equal(t, true, in(one(t, g, tWorkgroup, "haina"))["publiclyAccessible"])
+}
