@@ -1,0 +1,165 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/redshiftdata"
+	"github.com/aws/aws-sdk-go-v2/service/redshiftdata/types"
+)
+
+// DataAPI is the part of the Redshift Data API client haina uses.
+type DataAPI interface {
+	BatchExecuteStatement(context.Context, *redshiftdata.BatchExecuteStatementInput, ...func(*redshiftdata.Options)) (*redshiftdata.BatchExecuteStatementOutput, error)
+	ExecuteStatement(context.Context, *redshiftdata.ExecuteStatementInput, ...func(*redshiftdata.Options)) (*redshiftdata.ExecuteStatementOutput, error)
+	DescribeStatement(context.Context, *redshiftdata.DescribeStatementInput, ...func(*redshiftdata.Options)) (*redshiftdata.DescribeStatementOutput, error)
+	CancelStatement(context.Context, *redshiftdata.CancelStatementInput, ...func(*redshiftdata.Options)) (*redshiftdata.CancelStatementOutput, error)
+}
+
+// Target is where statements run: a Serverless workgroup's database, as the
+// user in SecretArn (the admin secret) or, without it, the caller's IAM identity.
+type Target struct {
+	WorkgroupName string
+	Database      string
+	SecretArn     string
+}
+
+// Runner runs statements through the Data API and waits for them.
+type Runner struct {
+	API DataAPI
+	// PollInitial and PollMax bound the DescribeStatement backoff (doubling).
+	PollInitial, PollMax time.Duration
+}
+
+// maxBatch is the Data API's limit of statements per BatchExecuteStatement.
+const maxBatch = 40
+
+// Batch runs sqls as one transaction (BatchExecuteStatement) and waits for it.
+func (r *Runner) Batch(ctx context.Context, t Target, sqls []string, timeout time.Duration) error {
+	if len(sqls) == 0 {
+		return nil
+	}
+	if len(sqls) > maxBatch {
+		return fmt.Errorf("%d statements: the Data API runs at most %d in one transaction", len(sqls), maxBatch)
+	}
+	out, err := r.API.BatchExecuteStatement(ctx, &redshiftdata.BatchExecuteStatementInput{
+		Sqls:          sqls,
+		WorkgroupName: aws.String(t.WorkgroupName),
+		Database:      aws.String(t.Database),
+		SecretArn:     optional(t.SecretArn),
+	})
+	if err != nil {
+		return fmt.Errorf("submitting %d statement(s) to workgroup %s: %w", len(sqls), t.WorkgroupName, err)
+	}
+	_, err = r.wait(ctx, aws.ToString(out.Id), sqls, timeout)
+	return err
+}
+
+// Query runs one statement and returns how many rows it returned.
+func (r *Runner) Query(ctx context.Context, t Target, sql string, timeout time.Duration) (int64, error) {
+	out, err := r.API.ExecuteStatement(ctx, &redshiftdata.ExecuteStatementInput{
+		Sql:           aws.String(sql),
+		WorkgroupName: aws.String(t.WorkgroupName),
+		Database:      aws.String(t.Database),
+		SecretArn:     optional(t.SecretArn),
+	})
+	if err != nil {
+		return 0, fmt.Errorf("submitting a query to workgroup %s: %w", t.WorkgroupName, err)
+	}
+	d, err := r.wait(ctx, aws.ToString(out.Id), []string{sql}, timeout)
+	if err != nil {
+		return 0, err
+	}
+	return d.ResultRows, nil
+}
+
+// wait polls DescribeStatement with doubling backoff until the statement ends.
+// Past the timeout (or on cancellation) it cancels the statement and fails.
+func (r *Runner) wait(ctx context.Context, id string, sqls []string, timeout time.Duration) (*redshiftdata.DescribeStatementOutput, error) {
+	deadline := time.Now().Add(timeout)
+	delay := r.PollInitial
+	if delay <= 0 {
+		delay = 250 * time.Millisecond
+	}
+	maxDelay := r.PollMax
+	if maxDelay <= 0 {
+		maxDelay = 5 * time.Second
+	}
+	for {
+		d, err := r.API.DescribeStatement(ctx, &redshiftdata.DescribeStatementInput{Id: aws.String(id)})
+		if err != nil {
+			return nil, fmt.Errorf("describing statement %s: %w", id, err)
+		}
+		switch d.Status {
+		case types.StatusStringFinished:
+			return d, nil
+		case types.StatusStringFailed, types.StatusStringAborted:
+			return nil, statementError(d, sqls)
+		}
+		if !time.Now().Before(deadline) || ctx.Err() != nil {
+			// Cancel with a fresh context: ctx may be the one that ended.
+			cctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			_, cerr := r.API.CancelStatement(cctx, &redshiftdata.CancelStatementInput{Id: aws.String(id)})
+			cancel()
+			why := fmt.Sprintf("did not finish within %s", timeout)
+			if ctx.Err() != nil {
+				why = "was interrupted (" + ctx.Err().Error() + ")"
+			}
+			if cerr != nil {
+				return nil, fmt.Errorf("statement %s %s, and cancelling it failed: %v", id, why, cerr)
+			}
+			return nil, fmt.Errorf("statement %s %s; it was cancelled (raise timeoutSeconds if the object needs longer)", id, why)
+		}
+		wait := min(delay, time.Until(deadline))
+		select {
+		case <-time.After(max(wait, 0)):
+		case <-ctx.Done():
+		}
+		delay = min(delay*2, maxDelay)
+	}
+}
+
+// statementError says which statement of a batch failed and what Redshift said.
+func statementError(d *redshiftdata.DescribeStatementOutput, sqls []string) error {
+	verb := strings.ToLower(string(d.Status))
+	for i, sub := range d.SubStatements {
+		if sub.Status == types.StatementStatusStringFailed || (sub.Error != nil && *sub.Error != "") {
+			q := aws.ToString(sub.QueryString)
+			if q == "" && i < len(sqls) {
+				q = sqls[i]
+			}
+			msg := aws.ToString(sub.Error)
+			if msg == "" {
+				msg = aws.ToString(d.Error)
+			}
+			return fmt.Errorf("statement %d of %d %s: %s\n  SQL: %s", i+1, len(d.SubStatements), verb, msg, abbreviate(q))
+		}
+	}
+	msg := aws.ToString(d.Error)
+	if msg == "" {
+		msg = "no error message"
+	}
+	if len(sqls) == 1 {
+		return fmt.Errorf("statement %s: %s\n  SQL: %s", verb, msg, abbreviate(sqls[0]))
+	}
+	return errors.New("batch " + verb + ": " + msg)
+}
+
+func abbreviate(sql string) string {
+	s := strings.Join(strings.Fields(sql), " ")
+	if len(s) > 240 {
+		return s[:240] + "…"
+	}
+	return s
+}
+
+func optional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return aws.String(s)
+}

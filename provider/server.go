@@ -1,0 +1,392 @@
+// Package provider is haina's own Pulumi resource provider: SQL objects on
+// Redshift through the Data API, with a real create/read/update/delete
+// lifecycle. It implements the provider gRPC service on sdk/v3 directly.
+package provider
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/redshiftdata"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
+	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/emptypb"
+	"google.golang.org/protobuf/types/known/structpb"
+)
+
+// Name is the provider's package name; Version its version.
+const Name = "haina"
+
+var Version = "0.1.0"
+
+// Config is the provider's configuration (the explicit provider resource's inputs).
+type Config struct {
+	Region  string `json:"region"`
+	Profile string `json:"profile,omitempty"`
+	// DataAPIEndpoint overrides the Redshift Data API endpoint (tests; AWS_ENDPOINT_URL_REDSHIFT_DATA works too).
+	DataAPIEndpoint string `json:"dataApiEndpoint,omitempty"`
+}
+
+// Server serves the provider gRPC service.
+type Server struct {
+	pulumirpc.UnimplementedResourceProviderServer
+
+	// NewDataAPI builds the Data API client from the configuration; tests replace it.
+	NewDataAPI func(context.Context, Config) (DataAPI, error)
+	// Runner settings (poll backoff); the API is filled at Configure.
+	PollRunner Runner
+
+	mu        sync.Mutex
+	lifecycle *Lifecycle
+	cancel    context.CancelFunc
+	ctx       context.Context
+}
+
+// NewServer returns a provider that talks to AWS.
+func NewServer() *Server {
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Server{NewDataAPI: newAWSDataAPI, ctx: ctx, cancel: cancel}
+}
+
+func newAWSDataAPI(ctx context.Context, c Config) (DataAPI, error) {
+	opts := []func(*awsconfig.LoadOptions) error{awsconfig.WithRegion(c.Region)}
+	if c.Profile != "" {
+		opts = append(opts, awsconfig.WithSharedConfigProfile(c.Profile))
+	}
+	cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("loading AWS configuration: %w", err)
+	}
+	return redshiftdata.NewFromConfig(cfg, func(o *redshiftdata.Options) {
+		if c.DataAPIEndpoint != "" {
+			o.BaseEndpoint = aws.String(c.DataAPIEndpoint)
+		}
+	}), nil
+}
+
+var marshal = plugin.MarshalOptions{KeepUnknowns: true, KeepSecrets: true, SkipNulls: true}
+
+func unmarshal(s *structpb.Struct) (resource.PropertyMap, error) {
+	return plugin.UnmarshalProperties(s, marshal)
+}
+
+func (s *Server) Handshake(context.Context, *pulumirpc.ProviderHandshakeRequest) (*pulumirpc.ProviderHandshakeResponse, error) {
+	return &pulumirpc.ProviderHandshakeResponse{AcceptSecrets: true, AcceptResources: true}, nil
+}
+
+func (s *Server) GetPluginInfo(context.Context, *emptypb.Empty) (*pulumirpc.PluginInfo, error) {
+	return &pulumirpc.PluginInfo{Version: Version}, nil
+}
+
+func (s *Server) GetSchema(context.Context, *pulumirpc.GetSchemaRequest) (*pulumirpc.GetSchemaResponse, error) {
+	return &pulumirpc.GetSchemaResponse{Schema: schemaJSON}, nil
+}
+
+func (s *Server) CheckConfig(_ context.Context, req *pulumirpc.CheckRequest) (*pulumirpc.CheckResponse, error) {
+	news, err := unmarshal(req.GetNews())
+	if err != nil {
+		return nil, err
+	}
+	var failures []*pulumirpc.CheckFailure
+	if v, ok := news["region"]; ok && v.IsString() && v.StringValue() == "" {
+		failures = append(failures, &pulumirpc.CheckFailure{Property: "region", Reason: "region must not be empty"})
+	}
+	return &pulumirpc.CheckResponse{Inputs: req.GetNews(), Failures: failures}, nil
+}
+
+func (s *Server) DiffConfig(_ context.Context, req *pulumirpc.DiffRequest) (*pulumirpc.DiffResponse, error) {
+	olds, err := unmarshal(req.GetOldInputs())
+	if err != nil {
+		return nil, err
+	}
+	news, err := unmarshal(req.GetNews())
+	if err != nil {
+		return nil, err
+	}
+	if olds.DeepEquals(news) {
+		return &pulumirpc.DiffResponse{Changes: pulumirpc.DiffResponse_DIFF_NONE}, nil
+	}
+	return &pulumirpc.DiffResponse{Changes: pulumirpc.DiffResponse_DIFF_SOME}, nil
+}
+
+func (s *Server) Configure(ctx context.Context, req *pulumirpc.ConfigureRequest) (*pulumirpc.ConfigureResponse, error) {
+	var c Config
+	if args := req.GetArgs(); args != nil {
+		pm, err := unmarshal(args)
+		if err != nil {
+			return nil, err
+		}
+		get := func(k string) string {
+			if v, ok := pm[resource.PropertyKey(k)]; ok {
+				if v.IsSecret() {
+					v = v.SecretValue().Element
+				}
+				if v.IsString() {
+					return v.StringValue()
+				}
+			}
+			return ""
+		}
+		c = Config{Region: get("region"), Profile: get("profile"), DataAPIEndpoint: get("dataApiEndpoint")}
+	} else {
+		vars := req.GetVariables()
+		c = Config{Region: vars["haina:config:region"], Profile: vars["haina:config:profile"], DataAPIEndpoint: vars["haina:config:dataApiEndpoint"]}
+	}
+	api, err := s.NewDataAPI(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	r := s.PollRunner
+	r.API = api
+	s.mu.Lock()
+	s.lifecycle = &Lifecycle{Runner: &r}
+	s.mu.Unlock()
+	return &pulumirpc.ConfigureResponse{AcceptSecrets: true, SupportsPreview: true, AcceptResources: true}, nil
+}
+
+func (s *Server) life() (*Lifecycle, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.lifecycle == nil {
+		return nil, status.Error(codes.FailedPrecondition, "haina provider is not configured")
+	}
+	return s.lifecycle, nil
+}
+
+// opContext ends when the engine cancels the provider.
+func (s *Server) opContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	if s.ctx == nil {
+		return context.WithCancel(ctx)
+	}
+	merged, cancel := context.WithCancel(ctx)
+	stop := context.AfterFunc(s.ctx, cancel)
+	return merged, func() { stop(); cancel() }
+}
+
+func checkType(urn string) error {
+	if t := resource.URN(urn).Type().String(); t != RedshiftSqlObjectType {
+		return status.Errorf(codes.InvalidArgument, "haina provider: unknown resource type %s", t)
+	}
+	return nil
+}
+
+func (s *Server) Check(_ context.Context, req *pulumirpc.CheckRequest) (*pulumirpc.CheckResponse, error) {
+	if err := checkType(req.GetUrn()); err != nil {
+		return nil, err
+	}
+	news, err := unmarshal(req.GetNews())
+	if err != nil {
+		return nil, err
+	}
+	o, unknown, err := decodeSqlObject(news)
+	if err != nil {
+		return &pulumirpc.CheckResponse{Inputs: req.GetNews(), Failures: []*pulumirpc.CheckFailure{{Reason: err.Error()}}}, nil
+	}
+	var failures []*pulumirpc.CheckFailure
+	for _, f := range o.check(unknown) {
+		failures = append(failures, &pulumirpc.CheckFailure{Property: strings.Fields(f)[0], Reason: f})
+	}
+	return &pulumirpc.CheckResponse{Inputs: req.GetNews(), Failures: failures}, nil
+}
+
+func (s *Server) Diff(_ context.Context, req *pulumirpc.DiffRequest) (*pulumirpc.DiffResponse, error) {
+	if err := checkType(req.GetUrn()); err != nil {
+		return nil, err
+	}
+	oldsPM, err := unmarshal(req.GetOlds())
+	if err != nil {
+		return nil, err
+	}
+	newsPM, err := unmarshal(req.GetNews())
+	if err != nil {
+		return nil, err
+	}
+	olds, _, err := decodeSqlObject(oldsPM)
+	if err != nil {
+		return nil, err
+	}
+	news, unknown, err := decodeSqlObject(newsPM)
+	if err != nil {
+		return nil, err
+	}
+	p, err := diff(olds, news, unknown)
+	if err != nil {
+		return nil, err
+	}
+	if len(p.Changed) == 0 {
+		return &pulumirpc.DiffResponse{Changes: pulumirpc.DiffResponse_DIFF_NONE}, nil
+	}
+	// Names are fixed, so the old object must go before the new one is created.
+	return &pulumirpc.DiffResponse{
+		Changes: pulumirpc.DiffResponse_DIFF_SOME, Diffs: p.Changed, Replaces: p.Replace, DeleteBeforeReplace: true,
+	}, nil
+}
+
+func (s *Server) Create(ctx context.Context, req *pulumirpc.CreateRequest) (*pulumirpc.CreateResponse, error) {
+	if err := checkType(req.GetUrn()); err != nil {
+		return nil, err
+	}
+	pm, err := unmarshal(req.GetProperties())
+	if err != nil {
+		return nil, err
+	}
+	o, unknown, err := decodeSqlObject(pm)
+	if err != nil {
+		return nil, err
+	}
+	if req.GetPreview() {
+		return &pulumirpc.CreateResponse{Properties: req.GetProperties()}, nil
+	}
+	if len(unknown) > 0 {
+		return nil, fmt.Errorf("creating %s: inputs still unknown: %s", o.describe(), strings.Join(unknown, ", "))
+	}
+	l, err := s.life()
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := s.opContext(ctx)
+	defer cancel()
+	if err := l.Create(ctx, o); err != nil {
+		return nil, err
+	}
+	props, err := plugin.MarshalProperties(o.encode(), marshal)
+	if err != nil {
+		return nil, err
+	}
+	return &pulumirpc.CreateResponse{Id: o.ID(), Properties: props}, nil
+}
+
+func (s *Server) Read(ctx context.Context, req *pulumirpc.ReadRequest) (*pulumirpc.ReadResponse, error) {
+	if err := checkType(req.GetUrn()); err != nil {
+		return nil, err
+	}
+	pm, err := unmarshal(req.GetProperties())
+	if err != nil {
+		return nil, err
+	}
+	o, _, err := decodeSqlObject(pm)
+	if err != nil {
+		return nil, err
+	}
+	l, err := s.life()
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := s.opContext(ctx)
+	defer cancel()
+	exists, err := l.Read(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	if !exists {
+		return &pulumirpc.ReadResponse{}, nil // gone: the engine drops it, the next up recreates it
+	}
+	inputs := req.GetInputs()
+	if inputs == nil {
+		inputs = req.GetProperties()
+	}
+	return &pulumirpc.ReadResponse{Id: req.GetId(), Properties: req.GetProperties(), Inputs: inputs}, nil
+}
+
+func (s *Server) Update(ctx context.Context, req *pulumirpc.UpdateRequest) (*pulumirpc.UpdateResponse, error) {
+	if err := checkType(req.GetUrn()); err != nil {
+		return nil, err
+	}
+	oldsPM, err := unmarshal(req.GetOlds())
+	if err != nil {
+		return nil, err
+	}
+	newsPM, err := unmarshal(req.GetNews())
+	if err != nil {
+		return nil, err
+	}
+	olds, _, err := decodeSqlObject(oldsPM)
+	if err != nil {
+		return nil, err
+	}
+	news, unknown, err := decodeSqlObject(newsPM)
+	if err != nil {
+		return nil, err
+	}
+	if req.GetPreview() {
+		return &pulumirpc.UpdateResponse{Properties: req.GetNews()}, nil
+	}
+	if len(unknown) > 0 {
+		return nil, fmt.Errorf("updating %s: inputs still unknown: %s", news.describe(), strings.Join(unknown, ", "))
+	}
+	l, err := s.life()
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := s.opContext(ctx)
+	defer cancel()
+	if err := l.Update(ctx, olds, news); err != nil {
+		return nil, err
+	}
+	props, err := plugin.MarshalProperties(news.encode(), marshal)
+	if err != nil {
+		return nil, err
+	}
+	return &pulumirpc.UpdateResponse{Properties: props}, nil
+}
+
+func (s *Server) Delete(ctx context.Context, req *pulumirpc.DeleteRequest) (*emptypb.Empty, error) {
+	if err := checkType(req.GetUrn()); err != nil {
+		return nil, err
+	}
+	pm, err := unmarshal(req.GetProperties())
+	if err != nil {
+		return nil, err
+	}
+	o, _, err := decodeSqlObject(pm)
+	if err != nil {
+		return nil, err
+	}
+	l, err := s.life()
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := s.opContext(ctx)
+	defer cancel()
+	if err := l.Delete(ctx, o); err != nil {
+		return nil, err
+	}
+	return &emptypb.Empty{}, nil
+}
+
+func (s *Server) Cancel(context.Context, *emptypb.Empty) (*emptypb.Empty, error) {
+	if s.cancel != nil {
+		s.cancel()
+	}
+	return &emptypb.Empty{}, nil
+}
+
+// schemaJSON describes the provider for `pulumi package get-schema`; programs
+// register the resource directly (components.SqlObject), so no SDK is generated.
+const schemaJSON = `{
+  "name": "haina",
+  "version": "0.1.0",
+  "config": {"variables": {"region": {"type": "string"}, "profile": {"type": "string"}, "dataApiEndpoint": {"type": "string"}}},
+  "provider": {"inputProperties": {"region": {"type": "string"}, "profile": {"type": "string"}, "dataApiEndpoint": {"type": "string"}}},
+  "resources": {
+    "haina:redshift:SqlObject": {
+      "description": "A SQL object on Redshift, run through the Data API with a create/read/update/delete lifecycle.",
+      "inputProperties": {
+        "workgroupName": {"type": "string"}, "database": {"type": "string"}, "secretArn": {"type": "string"},
+        "kind": {"type": "string"}, "objectName": {"type": "string"}, "definition": {"type": "string"},
+        "create": {"type": "array", "items": {"type": "string"}}, "update": {"type": "array", "items": {"type": "string"}},
+        "drop": {"type": "array", "items": {"type": "string"}}, "exists": {"type": "string"},
+        "holdsData": {"type": "boolean"}, "allowDataLoss": {"type": "boolean"}, "guardDelete": {"type": "boolean"},
+        "timeoutSeconds": {"type": "integer"}
+      },
+      "requiredInputs": ["workgroupName", "database", "kind", "objectName", "create", "drop", "exists"]
+    }
+  }
+}`

@@ -1,0 +1,253 @@
+package provider
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+)
+
+// RedshiftSqlObjectType is the type token of a SQL object on Redshift.
+const RedshiftSqlObjectType = "haina:redshift:SqlObject"
+
+// SqlObject is one SQL object (schema, view, materialized view, table,
+// procedure) and the statements that create, update, drop and find it. The
+// program renders the statements from sql/ templates; the provider runs them.
+type SqlObject struct {
+	WorkgroupName string `json:"workgroupName"`
+	Database      string `json:"database"`
+	// SecretArn runs statements as the user in that secret (the admin); empty: IAM identity.
+	SecretArn  string `json:"secretArn,omitempty"`
+	Kind       string `json:"kind"`
+	ObjectName string `json:"objectName"`
+	// Definition: when it changes, the object is replaced.
+	Definition string `json:"definition,omitempty"`
+	// Create runs as one transaction. A change to it is an update when Update
+	// is given (Update then runs), otherwise a replacement.
+	Create []string `json:"create"`
+	Update []string `json:"update,omitempty"`
+	Drop   []string `json:"drop"`
+	// Exists returns a row while the object exists.
+	Exists string `json:"exists"`
+	// HoldsData marks objects whose loss loses ingested data: they are never
+	// replaced without AllowDataLoss, nor deleted without it when GuardDelete.
+	HoldsData      bool `json:"holdsData,omitempty"`
+	AllowDataLoss  bool `json:"allowDataLoss,omitempty"`
+	GuardDelete    bool `json:"guardDelete,omitempty"`
+	TimeoutSeconds int  `json:"timeoutSeconds,omitempty"`
+}
+
+// AllowDataLossHint is how a user allows a destructive change; the program
+// maps this config key to AllowDataLoss.
+const AllowDataLossHint = "pulumi config set haina:ingestion.allowDataLoss true"
+
+func (o SqlObject) target() Target {
+	return Target{WorkgroupName: o.WorkgroupName, Database: o.Database, SecretArn: o.SecretArn}
+}
+
+func (o SqlObject) timeout() time.Duration {
+	if o.TimeoutSeconds <= 0 {
+		return 10 * time.Minute
+	}
+	return time.Duration(o.TimeoutSeconds) * time.Second
+}
+
+// ID is stable for an object in a database.
+func (o SqlObject) ID() string {
+	return o.WorkgroupName + "/" + o.Database + "/" + o.ObjectName
+}
+
+// decodeSqlObject reads known top-level properties into a SqlObject and lists
+// those that are still unknown (during preview).
+func decodeSqlObject(pm resource.PropertyMap) (SqlObject, []string, error) {
+	plain := map[string]any{}
+	var unknown []string
+	for k, v := range pm {
+		if v.IsSecret() {
+			v = v.SecretValue().Element
+		}
+		if v.ContainsUnknowns() {
+			unknown = append(unknown, string(k))
+			continue
+		}
+		plain[string(k)] = v.Mappable()
+	}
+	sort.Strings(unknown)
+	var o SqlObject
+	b, err := json.Marshal(plain)
+	if err != nil {
+		return o, unknown, err
+	}
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&o); err != nil {
+		return o, unknown, fmt.Errorf("%s: %w", RedshiftSqlObjectType, err)
+	}
+	return o, unknown, nil
+}
+
+// encode turns the object into its state.
+func (o SqlObject) encode() resource.PropertyMap {
+	b, _ := json.Marshal(o) // strings, bools, ints: always marshals
+	var m map[string]any
+	_ = json.Unmarshal(b, &m)
+	return resource.NewPropertyMapFromMap(m)
+}
+
+// check validates what is known of an object's inputs.
+func (o SqlObject) check(unknown []string) []string {
+	isUnknown := func(k string) bool { return contains(unknown, k) }
+	var failures []string
+	need := func(key, v string) {
+		if v == "" && !isUnknown(key) {
+			failures = append(failures, key+" is required")
+		}
+	}
+	need("workgroupName", o.WorkgroupName)
+	need("database", o.Database)
+	need("kind", o.Kind)
+	need("objectName", o.ObjectName)
+	need("exists", o.Exists)
+	if len(o.Create) == 0 && !isUnknown("create") {
+		failures = append(failures, "create needs at least one statement")
+	}
+	if len(o.Drop) == 0 && !isUnknown("drop") {
+		failures = append(failures, "drop needs at least one statement")
+	}
+	for key, n := range map[string]int{"create": len(o.Create), "update": len(o.Update), "drop": len(o.Drop)} {
+		if n > maxBatch {
+			failures = append(failures, fmt.Sprintf("%s has %d statements; one transaction takes at most %d", key, n, maxBatch))
+		}
+	}
+	if o.TimeoutSeconds < 0 {
+		failures = append(failures, "timeoutSeconds must be positive")
+	}
+	sort.Strings(failures)
+	return failures
+}
+
+// Plan is the outcome of comparing an object's state with new inputs.
+type Plan struct {
+	Changed []string // properties that differ (or are unknown yet)
+	Replace []string // those among them that force a replacement
+	// RunUpdate: the update statements must run (the create statements changed in place).
+	RunUpdate bool
+}
+
+// diff decides between no change, an in-place update and a replacement, and
+// refuses a replacement that would lose ingested data.
+func diff(olds, news SqlObject, unknown []string) (Plan, error) {
+	var p Plan
+	ov, nv := reflect.ValueOf(olds), reflect.ValueOf(news)
+	t := ov.Type()
+	for i := 0; i < t.NumField(); i++ {
+		key := strings.Split(t.Field(i).Tag.Get("json"), ",")[0]
+		if !reflect.DeepEqual(ov.Field(i).Interface(), nv.Field(i).Interface()) && !(emptyish(ov.Field(i)) && emptyish(nv.Field(i))) {
+			p.Changed = append(p.Changed, key)
+		}
+	}
+	for _, k := range unknown {
+		if !contains(p.Changed, k) {
+			p.Changed = append(p.Changed, k)
+		}
+	}
+	sort.Strings(p.Changed)
+	for _, k := range p.Changed {
+		switch k {
+		case "workgroupName", "database", "kind", "objectName", "definition":
+			p.Replace = append(p.Replace, k)
+		case "create":
+			if len(news.Update) == 0 && !contains(unknown, "update") {
+				p.Replace = append(p.Replace, k)
+			} else {
+				p.RunUpdate = true
+			}
+		}
+	}
+	if len(p.Replace) > 0 {
+		p.RunUpdate = false
+		if olds.HoldsData && !news.AllowDataLoss {
+			return p, fmt.Errorf("%s holds ingested data and this change (%s) replaces it: the DROP loses every row "+
+				"ingested so far, and a rebuilt streaming view re-reads only what the stream still retains. "+
+				"To allow it, run `%s` and `pulumi up` again; otherwise revert the change",
+				olds.describe(), strings.Join(p.Replace, ", "), AllowDataLossHint)
+		}
+	}
+	return p, nil
+}
+
+func (o SqlObject) describe() string {
+	return fmt.Sprintf("%s %s (workgroup %s, database %s)", o.Kind, o.ObjectName, o.WorkgroupName, o.Database)
+}
+
+func emptyish(v reflect.Value) bool {
+	return v.IsZero() || (v.Kind() == reflect.Slice && v.Len() == 0)
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Lifecycle runs an object's statements.
+type Lifecycle struct{ Runner *Runner }
+
+// Create runs the create statements as one transaction.
+func (l Lifecycle) Create(ctx context.Context, o SqlObject) error {
+	if err := l.Runner.Batch(ctx, o.target(), o.Create, o.timeout()); err != nil {
+		return fmt.Errorf("creating %s: %w", o.describe(), err)
+	}
+	return nil
+}
+
+// Read reports whether the object still exists.
+func (l Lifecycle) Read(ctx context.Context, o SqlObject) (bool, error) {
+	rows, err := l.Runner.Query(ctx, o.target(), o.Exists, o.timeout())
+	if err != nil {
+		return false, fmt.Errorf("looking up %s: %w", o.describe(), err)
+	}
+	return rows > 0, nil
+}
+
+// Update brings the object from olds to news in place.
+func (l Lifecycle) Update(ctx context.Context, olds, news SqlObject) error {
+	p, err := diff(olds, news, nil)
+	if err != nil {
+		return err
+	}
+	if len(p.Replace) > 0 {
+		return fmt.Errorf("updating %s: %s cannot change in place", olds.describe(), strings.Join(p.Replace, ", "))
+	}
+	if !p.RunUpdate {
+		return nil // only bookkeeping (flags, drop or exists text) changed
+	}
+	if err := l.Runner.Batch(ctx, news.target(), news.Update, news.timeout()); err != nil {
+		return fmt.Errorf("updating %s: %w", news.describe(), err)
+	}
+	return nil
+}
+
+// ErrDataGuarded is returned when a delete would drop guarded data.
+var ErrDataGuarded = errors.New("refusing to drop an object that holds ingested data")
+
+// Delete runs the drop statements, unless the object guards its data.
+func (l Lifecycle) Delete(ctx context.Context, o SqlObject) error {
+	if o.HoldsData && o.GuardDelete && !o.AllowDataLoss {
+		return fmt.Errorf("%w: %s. Deleting it loses every row ingested so far. To allow it, run `%s`, "+
+			"`pulumi up` (which records the flag and changes nothing else), then retry", ErrDataGuarded, o.describe(), AllowDataLossHint)
+	}
+	if err := l.Runner.Batch(ctx, o.target(), o.Drop, o.timeout()); err != nil {
+		return fmt.Errorf("dropping %s: %w", o.describe(), err)
+	}
+	return nil
+}
