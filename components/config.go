@@ -40,6 +40,7 @@ type PipelineArgs struct {
 	Network   NetworkConfig
 	Stream    StreamConfig
 	Warehouse WarehouseConfig
+	Ingestion IngestionConfig
 }
 
 // NetworkConfig (haina:network) either describes a VPC to create or names an existing one.
@@ -113,6 +114,10 @@ func defaultsFor(env Environment, prefix string) PipelineArgs {
 			AdminUsername: "haina_admin",
 			Port:          5439,
 		},
+		Ingestion: IngestionConfig{
+			ExternalSchema: "kds", Schema: "ingest", LandingView: "events_landing", EventsView: "events",
+			RollupView: "events_per_minute", RollupDimension: "event_name", AutoRefresh: true, TimeoutSeconds: 600,
+		},
 	}
 	switch env {
 	case Production:
@@ -170,6 +175,7 @@ func LoadPipelineArgs(ctx *pulumi.Context) (*PipelineArgs, error) {
 		{"network", &args.Network},
 		{"stream", &args.Stream},
 		{"warehouse", &args.Warehouse},
+		{"ingestion", &args.Ingestion},
 	} {
 		if err := decodeStrict(cfg.Get(obj.key), obj.target); err != nil {
 			return nil, fmt.Errorf("haina:%s: %w", obj.key, err)

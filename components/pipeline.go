@@ -15,6 +15,7 @@ type Pipeline struct {
 	Network   *Network
 	Stream    *Stream
 	Warehouse *Warehouse
+	Ingestion *Ingestion
 
 	// Outputs are the values a user needs; NewPipeline exports them as stack outputs.
 	Outputs pulumi.Map
@@ -66,6 +67,22 @@ func NewPipeline(ctx *pulumi.Context, name string, args *PipelineArgs, opts ...p
 		return nil, err
 	}
 
+	p.Ingestion, err = NewIngestion(ctx, name, &IngestionArgs{
+		Config:         args.Ingestion,
+		Region:         args.Region,
+		GuardDelete:    args.Environment == Production,
+		WorkgroupName:  p.Warehouse.WorkgroupName,
+		Database:       p.Warehouse.DatabaseName,
+		AdminSecretArn: p.Warehouse.AdminSecretArn,
+		StreamName:     args.Stream.Name,
+		// The SQL runs after the workgroup is up, the default role is attached
+		// and allowed to read, and the stream exists.
+		DependsOn: []pulumi.Resource{p.Warehouse.Workgroup, p.Warehouse.Namespace, p.Warehouse.StreamingRolePolicy, p.Stream.Stream},
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+
 	p.Outputs = pulumi.Map{
 		"environment":       pulumi.String(string(args.Environment)),
 		"region":            pulumi.String(args.Region),
@@ -79,6 +96,10 @@ func NewPipeline(ctx *pulumi.Context, name string, args *PipelineArgs, opts ...p
 		"adminSecretArn":    p.Warehouse.AdminSecretArn,
 		"streamingRoleArn":  p.Warehouse.StreamingRoleArn,
 		"vpcId":             p.Network.VpcID,
+		"landingView":       p.Ingestion.LandingView,
+		"eventsView":        p.Ingestion.EventsView,
+		"rollupView":        p.Ingestion.RollupView,
+		"exampleQueries":    p.Ingestion.ExampleQueries,
 	}
 	if err := ctx.RegisterResourceOutputs(p, p.Outputs); err != nil {
 		return nil, err

@@ -67,6 +67,7 @@ func (a *PipelineArgs) Validate() error {
 	a.validateNetwork(bad)
 	a.validateStream(bad)
 	a.validateWarehouse(bad)
+	a.validateIngestion(bad)
 	return errors.Join(errs...)
 }
 
@@ -237,4 +238,28 @@ func quoteValue(v any) string {
 		return fmt.Sprintf("%q", t)
 	}
 	return fmt.Sprint(v)
+}
+
+var reSQLName = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,126}$`)
+
+func (a *PipelineArgs) validateIngestion(bad badFunc) {
+	c := a.Ingestion
+	seen := map[string]string{}
+	for _, kv := range [][2]string{{"externalSchema", c.ExternalSchema}, {"schema", c.Schema}, {"landingView", c.LandingView},
+		{"eventsView", c.EventsView}, {"rollupView", c.RollupView}, {"rollupDimension", c.RollupDimension}} {
+		if !reSQLName.MatchString(kv[1]) {
+			bad("haina:ingestion."+kv[0], kv[1], "allowed: 1-127 lowercase letters, digits or underscores, not starting with a digit")
+		} else if other, dup := seen[kv[1]]; dup && kv[0] != "rollupDimension" {
+			bad("haina:ingestion."+kv[0], kv[1], "already used by haina:ingestion."+other+"; each object needs its own name")
+		}
+		seen[kv[1]] = kv[0]
+	}
+	if c.TimeoutSeconds < 1 || c.TimeoutSeconds > 86400 {
+		bad("haina:ingestion.timeoutSeconds", c.TimeoutSeconds, "allowed: 1 to 86400 seconds")
+	}
+	// The stream name is a quoted identifier: mixed case needs case-sensitive identifiers on.
+	if strings.ToLower(a.Stream.Name) != a.Stream.Name && a.Warehouse.ConfigParameters["enable_case_sensitive_identifier"] == "false" {
+		bad("haina:warehouse.configParameters.enable_case_sensitive_identifier", "false",
+			fmt.Sprintf("stream %q has upper-case letters; Redshift finds it only with case-sensitive identifiers (true)", a.Stream.Name))
+	}
 }

@@ -286,7 +286,7 @@ func TestEveryResourceIsParentedUnderThePipeline(t *testing.T) {
 		}
 		assert.Contains(t, r.Parent, "haina:pipeline:Pipeline", "%s %s is not under the pipeline", r.Type, r.Name)
 		if r.Custom {
-			assert.Regexp(t, `haina:(network|stream|warehouse):[A-Za-z]+::`, r.Parent, "%s %s belongs to a building block", r.Type, r.Name)
+			assert.Regexp(t, `haina:(network|stream|warehouse|ingestion):[A-Za-z]+::`, r.Parent, "%s %s belongs to a building block", r.Type, r.Name)
 		}
 	}
 }
@@ -308,6 +308,10 @@ func TestOutputsArePresentAndWellFormed(t *testing.T) {
 				"adminSecretArn":    regexp.MustCompile(`^arn:aws:secretsmanager:us-east-1:\d{12}:secret:`),
 				"streamingRoleArn":  regexp.MustCompile(`^arn:aws:iam::\d{12}:role/haina-` + stack + `-redshift-streaming$`),
 				"vpcId":             regexp.MustCompile(`^vpc-[0-9a-f]+$`),
+				"landingView":       regexp.MustCompile(`^"ingest"\."events_landing"$`),
+				"eventsView":        regexp.MustCompile(`^"ingest"\."events"$`),
+				"rollupView":        regexp.MustCompile(`^"ingest"\."events_per_minute"$`),
+				"exampleQueries":    regexp.MustCompile(`latest-events:SELECT event_time`),
 			}
 			assert.Len(t, g.Outputs, len(want))
 			for k, re := range want {

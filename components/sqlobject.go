@@ -1,0 +1,88 @@
+package components
+
+import (
+	"errors"
+
+	"github.com/haina-data/haina/provider"
+	"github.com/haina-data/haina/sql"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// HainaProvider is an instance of haina's own provider (cmd/pulumi-resource-haina).
+type HainaProvider struct {
+	pulumi.ProviderResourceState
+}
+
+// NewHainaProvider declares a provider instance for one region. It is explicit
+// (not the default provider) so it never receives the project's haina: config.
+func NewHainaProvider(ctx *pulumi.Context, name, region string, opts ...pulumi.ResourceOption) (*HainaProvider, error) {
+	var p HainaProvider
+	err := ctx.RegisterResource("pulumi:providers:"+provider.Name, name, pulumi.Map{"region": pulumi.String(region)}, &p, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &p, nil
+}
+
+// SqlObjectArgs declares one SQL object on a Redshift Serverless workgroup.
+type SqlObjectArgs struct {
+	WorkgroupName pulumi.StringInput
+	Database      pulumi.StringInput
+	// SecretArn: statements run as the user in that secret (the namespace admin).
+	SecretArn pulumi.StringInput
+	Object    sql.Object
+	// HoldsData marks ingested data: replacing needs AllowDataLoss; so does
+	// deleting when GuardDelete (production).
+	HoldsData      bool
+	AllowDataLoss  bool
+	GuardDelete    bool
+	TimeoutSeconds int
+}
+
+// SqlObject is a haina:redshift:SqlObject resource.
+type SqlObject struct {
+	pulumi.CustomResourceState
+
+	ObjectName pulumi.StringOutput      `pulumi:"objectName"`
+	Kind       pulumi.StringOutput      `pulumi:"kind"`
+	Create     pulumi.StringArrayOutput `pulumi:"create"`
+}
+
+// NewSqlObject declares a SQL object; pass the provider with pulumi.Provider.
+func NewSqlObject(ctx *pulumi.Context, name string, args *SqlObjectArgs, opts ...pulumi.ResourceOption) (*SqlObject, error) {
+	if args == nil || args.WorkgroupName == nil || args.Database == nil || len(args.Object.Create) == 0 {
+		return nil, errors.New("sql object " + name + ": WorkgroupName, Database and create statements are required")
+	}
+	o := args.Object
+	inputs := pulumi.Map{
+		"workgroupName": args.WorkgroupName,
+		"database":      args.Database,
+		"kind":          pulumi.String(o.Kind),
+		"objectName":    pulumi.String(o.Name),
+		"create":        pulumi.ToStringArray(o.Create),
+		"drop":          pulumi.ToStringArray(o.Drop),
+		"exists":        pulumi.String(o.Exists),
+	}
+	if args.SecretArn != nil {
+		inputs["secretArn"] = args.SecretArn
+	}
+	if o.Definition != "" {
+		inputs["definition"] = pulumi.String(o.Definition)
+	}
+	if len(o.Update) > 0 {
+		inputs["update"] = pulumi.ToStringArray(o.Update)
+	}
+	if args.HoldsData {
+		inputs["holdsData"] = pulumi.Bool(true)
+		inputs["allowDataLoss"] = pulumi.Bool(args.AllowDataLoss)
+		inputs["guardDelete"] = pulumi.Bool(args.GuardDelete)
+	}
+	if args.TimeoutSeconds > 0 {
+		inputs["timeoutSeconds"] = pulumi.Int(args.TimeoutSeconds)
+	}
+	var res SqlObject
+	if err := ctx.RegisterResource(provider.RedshiftSqlObjectType, name, inputs, &res, opts...); err != nil {
+		return nil, err
+	}
+	return &res, nil
+}

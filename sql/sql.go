@@ -1,0 +1,200 @@
+// Package sql renders haina's SQL objects from the templates beside it. Names
+// from config only ever enter SQL through ident (a validated, quoted
+// identifier) or literal (a quoted string); nothing is spliced raw.
+package sql
+
+import (
+	"bytes"
+	"embed"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"text/template"
+	"unicode"
+	"unicode/utf8"
+)
+
+//go:embed *.sql.tmpl
+var files embed.FS
+
+// Object is one rendered SQL object: what the provider's SqlObject runs.
+type Object struct {
+	Kind       string
+	Name       string // the quoted, qualified name
+	Definition string // changes force a replacement
+	Create     []string
+	Update     []string
+	Drop       []string
+	Exists     string
+}
+
+var funcs = template.FuncMap{
+	"ident":   identFunc,
+	"literal": Literal,
+	"yesno": func(b bool) string {
+		if b {
+			return "YES"
+		}
+		return "NO"
+	},
+}
+
+// Template files, one per kind of object.
+const (
+	Schema           = "schema.sql.tmpl"
+	KinesisSchema    = "kinesis_schema.sql.tmpl"
+	KinesisLandingMV = "kinesis_landing_mv.sql.tmpl"
+	EventsView       = "events_view.sql.tmpl"
+	RollupMV         = "rollup_mv.sql.tmpl"
+	Examples         = "examples.sql.tmpl"
+)
+
+// IdentError is an identifier that cannot enter SQL.
+type IdentError struct{ Reason string }
+
+func (e *IdentError) Error() string { return e.Reason }
+
+func identFunc(s string) (string, error) { return Ident(s) }
+
+// Ident validates a Redshift identifier and returns it double-quoted, so its
+// case and punctuation (stream names such as "app.Events-1") are kept.
+func Ident(s string) (string, error) {
+	if err := CheckIdent(s); err != nil {
+		return "", &IdentError{err.Error()}
+	}
+	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`, nil
+}
+
+// CheckIdent reports why s cannot be a Redshift identifier: empty, longer than
+// 127 bytes, not UTF-8, or holding a control character or a double quote.
+func CheckIdent(s string) error {
+	switch {
+	case s == "":
+		return fmt.Errorf("identifier is empty")
+	case len(s) > 127:
+		return fmt.Errorf("identifier %q is %d bytes; Redshift allows 127", s, len(s))
+	case !utf8.ValidString(s):
+		return fmt.Errorf("identifier %q is not valid UTF-8", s)
+	case strings.ContainsRune(s, '"'):
+		return fmt.Errorf("identifier %q contains a double quote", s)
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return fmt.Errorf("identifier %q contains a control character", s)
+		}
+	}
+	return nil
+}
+
+// Literal returns s as a Redshift string literal (quotes and backslashes escaped).
+func Literal(s string) string {
+	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `''`).Replace(s) + "'"
+}
+
+var statementEnd = regexp.MustCompile(`;\s*(\n|$)`)
+
+// Render renders one object template with data. An invalid identifier in
+// data is an error naming the template and the identifier.
+func Render(file string, data any) (Object, error) {
+	obj, err := renderFile(file, data)
+	var ie *IdentError
+	if errors.As(err, &ie) {
+		return Object{}, fmt.Errorf("%s: %w", file, ie)
+	}
+	return obj, err
+}
+
+// Each file defines the same section names, so each is parsed on its own.
+var perFile = map[string]*template.Template{}
+
+func init() {
+	entries, err := files.ReadDir(".")
+	if err != nil {
+		panic(err)
+	}
+	for _, e := range entries {
+		perFile[e.Name()] = template.Must(template.New(e.Name()).Funcs(funcs).ParseFS(files, e.Name()))
+	}
+}
+
+func renderFile(file string, data any) (Object, error) {
+	t, ok := perFile[file]
+	if !ok {
+		return Object{}, fmt.Errorf("no SQL template %s", file)
+	}
+	text := func(name string) (string, error) {
+		if t.Lookup(name) == nil {
+			return "", nil
+		}
+		var b bytes.Buffer
+		if err := t.ExecuteTemplate(&b, name, data); err != nil {
+			return "", err
+		}
+		return tidy(b.String()), nil
+	}
+	var obj Object
+	var err error
+	var create, update, drop string
+	for _, s := range []struct {
+		name string
+		dst  *string
+	}{{"kind", &obj.Kind}, {"name", &obj.Name}, {"definition", &obj.Definition}, {"create", &create},
+		{"update", &update}, {"drop", &drop}, {"exists", &obj.Exists}} {
+		if *s.dst, err = text(s.name); err != nil {
+			return Object{}, err
+		}
+	}
+	obj.Create, obj.Update, obj.Drop = statements(create), statements(update), statements(drop)
+	return obj, nil
+}
+
+// tidy trims each line's trailing space and drops blank lines.
+func tidy(s string) string {
+	var out []string
+	for _, line := range strings.Split(s, "\n") {
+		line = strings.TrimRight(line, " \t")
+		if strings.TrimSpace(line) != "" {
+			out = append(out, line)
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
+// statements splits a section on statement-ending semicolons. Literals never
+// hold a newline (identifiers reject control characters), so a ";" at the end
+// of a line always ends a statement.
+func statements(s string) []string {
+	var out []string
+	for _, part := range statementEnd.Split(s, -1) {
+		if p := strings.TrimSpace(part); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// Queries renders every section of a template file of standalone queries,
+// keyed by section name.
+func Queries(file string, data any) (map[string]string, error) {
+	t, ok := perFile[file]
+	if !ok {
+		return nil, fmt.Errorf("no SQL template %s", file)
+	}
+	out := map[string]string{}
+	for _, sub := range t.Templates() {
+		if sub.Name() == file {
+			continue
+		}
+		var b bytes.Buffer
+		if err := t.ExecuteTemplate(&b, sub.Name(), data); err != nil {
+			var ie *IdentError
+			if errors.As(err, &ie) {
+				return nil, fmt.Errorf("%s: %w", file, ie)
+			}
+			return nil, err
+		}
+		out[sub.Name()] = tidy(b.String())
+	}
+	return out, nil
+}
