@@ -1,0 +1,85 @@
+package tests
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/haina-data/haina/tests/harness"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+const tSQL = "haina:redshift:SqlObject"
+
+// dependsOn reports whether r lists a dependency on the resource of a type and name.
+func dependsOn(r harness.Resource, token, name string) bool {
+	for _, d := range r.Dependencies {
+		if strings.HasSuffix(d, "::"+name) && strings.Contains(d, token) {
+			return true
+		}
+	}
+	return false
+}
+
+func TestIngestionSQLObjectsInBothStacks(t *testing.T) {
+	for _, stack := range stacks {
+		t.Run(stack, func(t *testing.T) {
+			g := evaluate(t, stack, nil)
+			objs := g.OfType(tSQL)
+			require.Len(t, objs, 5)
+
+			prov := one(t, g, "pulumi:providers:haina", "haina-sql")
+			assert.Equal(t, "us-east-1", in(prov)["region"])
+
+			ns := out(one(t, g, tNamespace, "haina"))
+			for _, o := range objs {
+				i := in(o)
+				assert.Equal(t, "haina-"+stack, i["workgroupName"], o.Name)
+				assert.Equal(t, "haina", i["database"], o.Name)
+				assert.Equal(t, ns["adminPasswordSecretArn"], i["secretArn"], "%s runs as the namespace admin", o.Name)
+				assert.Equal(t, 600.0, i["timeoutSeconds"], o.Name)
+				assert.Contains(t, o.Parent, "haina:ingestion:Ingestion")
+			}
+
+			schema := one(t, g, tSQL, "haina-kinesis-schema")
+			assert.Equal(t, []any{"CREATE EXTERNAL SCHEMA IF NOT EXISTS \"kds\"\nFROM KINESIS\nIAM_ROLE default"}, in(schema)["create"])
+			for _, dep := range [][2]string{{tWorkgroup, "haina"}, {tNamespace, "haina"}, {tPolicy, "haina-streaming"}, {tStream, "haina-events"}} {
+				assert.True(t, dependsOn(schema, dep[0], dep[1]), "the external schema waits for %s %s", dep[0], dep[1])
+			}
+
+			landing := one(t, g, tSQL, "haina-landing")
+			li := in(landing)
+			assert.Equal(t, "materialized-view", li["kind"])
+			assert.Equal(t, `"ingest"."events_landing"`, li["objectName"])
+			assert.Contains(t, li["create"].([]any)[0], `FROM "kds"."haina-`+stack+`-events"`)
+			assert.Contains(t, li["create"].([]any)[0], "AUTO REFRESH YES")
+			assert.Equal(t, true, li["holdsData"])
+			assert.Equal(t, false, li["allowDataLoss"])
+			assert.Equal(t, stack == "production", li["guardDelete"], "production guards the landing view against delete")
+			assert.True(t, dependsOn(landing, tSQL, "haina-kinesis-schema"))
+			assert.True(t, dependsOn(landing, tSQL, "haina-schema"))
+
+			for _, name := range []string{"haina-events", "haina-rollup"} {
+				r := one(t, g, tSQL, name)
+				assert.True(t, dependsOn(r, tSQL, "haina-landing"), "%s reads the landing view", name)
+				assert.NotContains(t, in(r), "holdsData", "%s derives from the landing view and may be rebuilt", name)
+			}
+			assert.Contains(t, in(one(t, g, tSQL, "haina-rollup"))["create"].([]any)[0], `CAST(payload."event_name" AS VARCHAR(256)) AS "event_name"`)
+			assert.Equal(t, []any{`ALTER MATERIALIZED VIEW "ingest"."events_per_minute" AUTO REFRESH YES`}, in(one(t, g, tSQL, "haina-rollup"))["update"])
+		})
+	}
+}
+
+func TestIngestionFollowsConfig(t *testing.T) {
+	g := evaluate(t, "staging", map[string]string{
+		"haina:stream":    `{"name":"App.Events-1"}`,
+		"haina:ingestion": `{"rollupDimension":"gender","rollupView":"gender_per_minute","autoRefresh":false,"allowDataLoss":true}`,
+	})
+	landing := in(one(t, g, tSQL, "haina-landing"))
+	assert.Contains(t, landing["create"].([]any)[0], `FROM "kds"."App.Events-1"`)
+	assert.Contains(t, landing["create"].([]any)[0], "AUTO REFRESH NO")
+	assert.Equal(t, true, landing["allowDataLoss"])
+	rollup := in(one(t, g, tSQL, "haina-rollup"))
+	assert.Equal(t, `"ingest"."gender_per_minute"`, rollup["objectName"])
+	assert.Contains(t, rollup["create"].([]any)[0], `AS "gender"`)
+}

@@ -1,0 +1,110 @@
+package tests
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/haina-data/haina/sql"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden SQL files in tests/testdata/sql")
+
+// data is what the Ingestion component passes to the templates, with the
+// stack defaults and an awkward stream name (mixed case, dots, hyphens).
+func sqlData(name string) map[string]any {
+	return map[string]any{
+		"ExternalSchema": "kds", "Schema": "ingest", "Stream": "App.Events-1", "Name": name,
+		"Landing": "events_landing", "Dimension": "gender", "AutoRefresh": true,
+		"LandingView": "events_landing", "EventsView": "events", "RollupView": "events_per_minute",
+	}
+}
+
+// render writes an object the way a reviewer reads it: each section, each statement ending in ";".
+func renderGolden(o sql.Object) string {
+	var b strings.Builder
+	b.WriteString("-- kind: " + o.Kind + "\n-- name: " + o.Name + "\n")
+	section := func(title string, stmts []string) {
+		b.WriteString("\n-- " + title + "\n")
+		for _, s := range stmts {
+			b.WriteString(s + ";\n")
+		}
+	}
+	if o.Definition != "" {
+		b.WriteString("\n-- definition (a change replaces the object)\n" + o.Definition + "\n")
+	}
+	section("create (one transaction)", o.Create)
+	section("update (one transaction)", o.Update)
+	section("drop", o.Drop)
+	section("exists", []string{o.Exists})
+	return b.String()
+}
+
+func TestGoldenSQL(t *testing.T) {
+	for golden, c := range map[string]struct{ file, name string }{
+		"kinesis_schema.sql":     {sql.KinesisSchema, ""},
+		"schema.sql":             {sql.Schema, ""},
+		"kinesis_landing_mv.sql": {sql.KinesisLandingMV, "events_landing"},
+		"events_view.sql":        {sql.EventsView, "events"},
+		"rollup_mv.sql":          {sql.RollupMV, "gender_per_minute"},
+	} {
+		t.Run(golden, func(t *testing.T) {
+			o, err := sql.Render(c.file, sqlData(c.name))
+			require.NoError(t, err)
+			got := renderGolden(o)
+			path := filepath.Join("testdata", "sql", golden)
+			if *update {
+				require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
+				require.NoError(t, os.WriteFile(path, []byte(got), 0o644))
+			}
+			want, err := os.ReadFile(path)
+			require.NoError(t, err, "run `go test ./tests -run GoldenSQL -update` once to create it")
+			assert.Equal(t, string(want), got)
+		})
+	}
+	queries, err := sql.Queries(sql.Examples, sqlData(""))
+	require.NoError(t, err)
+	var b strings.Builder
+	for _, k := range []string{"events-per-minute", "failed-records", "latest-events", "refresh-now", "scan-errors"} {
+		b.WriteString("-- " + k + "\n" + queries[k] + "\n")
+	}
+	assert.Len(t, queries, 5)
+	path := filepath.Join("testdata", "sql", "examples.sql")
+	if *update {
+		require.NoError(t, os.WriteFile(path, []byte(b.String()), 0o644))
+	}
+	want, err := os.ReadFile(path)
+	require.NoError(t, err)
+	assert.Equal(t, string(want), b.String())
+}
+
+func TestIdentifiersAreQuotedAndChecked(t *testing.T) {
+	q, err := sql.Ident("App.Events-1")
+	require.NoError(t, err)
+	assert.Equal(t, `"App.Events-1"`, q)
+	q, err = sql.Ident("select")
+	require.NoError(t, err)
+	assert.Equal(t, `"select"`, q, "reserved words are safe once quoted")
+
+	for name, want := range map[string]string{
+		"":                        "identifier is empty",
+		`bad"name`:                `identifier "bad\"name" contains a double quote`,
+		"two\nlines":              `identifier "two\nlines" contains a control character`,
+		strings.Repeat("x", 128):  "is 128 bytes; Redshift allows 127",
+		string([]byte{0xff, 'a'}): "is not valid UTF-8",
+	} {
+		_, err := sql.Ident(name)
+		require.Error(t, err, name)
+		assert.Contains(t, err.Error(), want)
+	}
+	assert.Equal(t, `'it''s a \\ test'`, sql.Literal(`it's a \ test`))
+
+	// A bad identifier reaching a template is an error naming the template, not broken SQL.
+	_, err = sql.Render(sql.KinesisLandingMV, with(sqlData("events_landing"), "Stream", `evil"; DROP TABLE x; --`))
+	require.Error(t, err)
+	assert.Equal(t, `kinesis_landing_mv.sql.tmpl: identifier "evil\"; DROP TABLE x; --" contains a double quote`, err.Error())
+}
