@@ -6,13 +6,8 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
+// components.Program is the two calls: LoadPipelineArgs (config → validated
+// args) and NewPipeline; the Automation API (package deploy) runs the same.
 func main() {
-	pulumi.Run(func(ctx *pulumi.Context) error {
-		args, err := components.LoadPipelineArgs(ctx)
-		if err != nil {
-			return err
-		}
-		_, err = components.NewPipeline(ctx, "haina", args)
-		return err
-	})
+	pulumi.Run(components.Program)
 }

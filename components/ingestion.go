@@ -28,7 +28,9 @@ type IngestionArgs struct {
 	Config IngestionConfig
 	Region string
 	// GuardDelete: deleting the landing view needs AllowDataLoss (production).
-	GuardDelete    bool
+	GuardDelete bool
+	// Protect marks the landing view (it holds ingested data) as protected.
+	Protect        bool
 	WorkgroupName  pulumi.StringInput
 	Database       pulumi.StringInput
 	AdminSecretArn pulumi.StringInput
@@ -87,7 +89,7 @@ func NewIngestion(ctx *pulumi.Context, name string, args *IngestionArgs, opts ..
 			WorkgroupName: args.WorkgroupName, Database: args.Database, SecretArn: args.AdminSecretArn,
 			Object: obj, HoldsData: holdsData, AllowDataLoss: c.AllowDataLoss, GuardDelete: args.GuardDelete,
 			TimeoutSeconds: c.TimeoutSeconds,
-		}, pulumi.Parent(in), pulumi.Provider(in.Provider), pulumi.DependsOn(deps))
+		}, pulumi.Parent(in), pulumi.Provider(in.Provider), pulumi.DependsOn(deps), pulumi.Protect(args.Protect && holdsData))
 	}
 	if in.ExternalSchema, err = declare("kinesis-schema", sql.KinesisSchema, "", false, args.DependsOn...); err != nil {
 		return nil, err

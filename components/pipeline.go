@@ -71,6 +71,7 @@ func NewPipeline(ctx *pulumi.Context, name string, args *PipelineArgs, opts ...p
 		Config:         args.Ingestion,
 		Region:         args.Region,
 		GuardDelete:    args.Environment == Production,
+		Protect:        args.Protect,
 		WorkgroupName:  p.Warehouse.WorkgroupName,
 		Database:       p.Warehouse.DatabaseName,
 		AdminSecretArn: p.Warehouse.AdminSecretArn,
@@ -108,4 +109,15 @@ func NewPipeline(ctx *pulumi.Context, name string, args *PipelineArgs, opts ...p
 		ctx.Export(k, p.Outputs[k])
 	}
 	return p, nil
+}
+
+// Program is haina's Pulumi program: main.go runs it, and so do the deploy
+// package (Automation API) and the tests.
+func Program(ctx *pulumi.Context) error {
+	args, err := LoadPipelineArgs(ctx)
+	if err != nil {
+		return err
+	}
+	_, err = NewPipeline(ctx, "haina", args)
+	return err
 }

@@ -45,7 +45,7 @@ type SqlObject struct {
 
 // AllowDataLossHint is how a user allows a destructive change; the program
 // maps this config key to AllowDataLoss.
-const AllowDataLossHint = "pulumi config set haina:ingestion.allowDataLoss true"
+const AllowDataLossHint = "pulumi config set --path haina:ingestion.allowDataLoss true"
 
 func (o SqlObject) target() Target {
 	return Target{WorkgroupName: o.WorkgroupName, Database: o.Database, SecretArn: o.SecretArn}

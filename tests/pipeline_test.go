@@ -182,20 +182,20 @@ func TestNoWildcardActionAnywhere(t *testing.T) {
 }
 
 func TestProtectionOnlyOnStatefulResourcesInProduction(t *testing.T) {
-	stateful := map[string]bool{tStream: true, tKey: true, tNamespace: true, tWorkgroup: true}
+	stateful := map[string]bool{tStream: true, tKey: true, tNamespace: true, tWorkgroup: true, "haina:redshift:SqlObject::haina-landing": true}
 	for _, stack := range stacks {
 		t.Run(stack, func(t *testing.T) {
 			g := evaluate(t, stack, nil)
 			protected := 0
 			for _, r := range g.Resources {
-				want := stack == "production" && stateful[r.Type]
+				want := stack == "production" && (stateful[r.Type] || stateful[r.Type+"::"+r.Name])
 				assert.Equal(t, want, r.Protect, "%s %s", r.Type, r.Name)
 				if r.Protect {
 					protected++
 				}
 			}
 			if stack == "production" {
-				assert.Equal(t, 5, protected, "stream, its key, namespace, its key, workgroup")
+				assert.Equal(t, 6, protected, "stream, its key, namespace, its key, workgroup, landing MV")
 			}
 		})
 	}

@@ -162,7 +162,7 @@ func TestProviderDiff(t *testing.T) {
 	_, err = s.Diff(ctx, diffReq(t, landingMV(), redefined))
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `materialized-view "kds"."events_landing" (workgroup haina-staging, database haina) holds ingested data and this change (definition) replaces it`)
-	assert.Contains(t, err.Error(), "pulumi config set haina:ingestion.allowDataLoss true")
+	assert.Contains(t, err.Error(), "pulumi config set --path haina:ingestion.allowDataLoss true")
 
 	// ...unless allowed; then it is a delete-before-replace.
 	res, err = s.Diff(ctx, diffReq(t, landingMV(), with(redefined, "allowDataLoss", true)))
@@ -214,7 +214,7 @@ func TestProviderDelete(t *testing.T) {
 	_, err = s.Delete(ctx, &pulumirpc.DeleteRequest{Urn: sqlURN, Id: "id", Properties: props(t, guarded)})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `refusing to drop an object that holds ingested data: materialized-view "kds"."events_landing"`)
-	assert.Contains(t, err.Error(), "pulumi config set haina:ingestion.allowDataLoss true")
+	assert.Contains(t, err.Error(), "pulumi config set --path haina:ingestion.allowDataLoss true")
 	assert.Len(t, fake.Calls(), 1, "nothing was dropped")
 
 	_, err = s.Delete(ctx, &pulumirpc.DeleteRequest{Urn: sqlURN, Id: "id", Properties: props(t, with(guarded, "allowDataLoss", true))})

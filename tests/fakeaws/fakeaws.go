@@ -54,7 +54,11 @@ func (c Cloud) Create(token, name string, inputs resource.PropertyMap) (string, 
 	out := inputs.Copy()
 	set := func(k string, v any) {
 		if _, ok := out[resource.PropertyKey(k)]; !ok || out[resource.PropertyKey(k)].IsNull() {
-			out[resource.PropertyKey(k)] = resource.NewPropertyValue(v)
+			if pv, ok := v.(resource.PropertyValue); ok {
+				out[resource.PropertyKey(k)] = pv
+			} else {
+				out[resource.PropertyKey(k)] = resource.NewPropertyValue(v)
+			}
 		}
 	}
 	id := hexID(token, name, 17)
@@ -125,6 +129,15 @@ func (c Cloud) Create(token, name string, inputs resource.PropertyMap) (string, 
 			"address": fmt.Sprintf("%s.%s.%s.redshift-serverless.amazonaws.com", wg, Account, c.Region),
 			"port":    port,
 		}})
+	case "random:index/randomPassword:RandomPassword", "random:index/randomString:RandomString":
+		n := 16
+		if v, ok := inputs["length"]; ok && v.IsNumber() {
+			n = int(v.NumberValue())
+		}
+		r := strings.Repeat(hexID(token, name, 64), n/64+1)[:n]
+		set("result", resource.MakeSecret(resource.NewStringProperty(r)))
+	case "random:index/randomId:RandomId":
+		set("hex", hexID(token, name, 16))
 	case "aws:redshiftserverless/usageLimit:UsageLimit":
 		id = uuid(token, name)
 		set("arn", c.arn("redshift-serverless", "usagelimit/"+id))

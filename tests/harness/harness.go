@@ -150,8 +150,10 @@ func StackConfig(stack string) (map[string]string, error) {
 		return nil, err
 	}
 	out := map[string]string{}
+	var required []string
 	for k, v := range project.Config {
 		if v.Default == nil {
+			required = append(required, k)
 			continue
 		}
 		if !strings.Contains(k, ":") {
@@ -181,6 +183,12 @@ func StackConfig(stack string) (map[string]string, error) {
 			return nil, fmt.Errorf("Pulumi.%s.yaml %s: %w", stack, k, err)
 		}
 		out[k] = s
+	}
+	// As the engine does: a declared key without a default must be set by the stack.
+	for _, k := range required {
+		if _, ok := out[project.Name+":"+k]; !ok {
+			return nil, fmt.Errorf("stack %s is missing configuration value %s, declared in Pulumi.yaml without a default", stack, k)
+		}
 	}
 	return out, nil
 }

@@ -1,0 +1,201 @@
+// Package deploy drives haina stacks from Go code through the Pulumi
+// Automation API: typed Up, Preview, Destroy and Outputs for an environment,
+// running the same program as main.go (components.Program) in-process. It
+// needs the Pulumi CLI (on $PATH, or Options.PulumiCommand) and haina's
+// provider binary where the project's Pulumi.yaml points (bin/).
+package deploy
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/haina-data/haina/components"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optdestroy"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optpreview"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
+)
+
+// Options select the stack and how the CLI runs.
+type Options struct {
+	// Stack is the stack name (staging, production, or any with haina:environment set).
+	Stack string
+	// WorkDir holds Pulumi.yaml and Pulumi.<stack>.yaml (a haina checkout).
+	WorkDir string
+	// BackendURL, e.g. file:///var/pulumi or s3://bucket; empty: the CLI's current login.
+	BackendURL string
+	// SecretsProvider, e.g. "passphrase" or "awskms://alias/haina"; empty: the backend's default.
+	SecretsProvider string
+	// PulumiHome isolates plugins and credentials; empty: ~/.pulumi.
+	PulumiHome string
+	// PulumiCommand is the CLI to use; nil: pulumi on $PATH.
+	PulumiCommand auto.PulumiCommand
+	// Env is passed to the CLI and the plugins (e.g. PULUMI_CONFIG_PASSPHRASE, AWS_PROFILE).
+	Env map[string]string
+	// Config is set on the stack before each operation (key → value, e.g. "haina:protect": "false").
+	Config map[string]string
+	// Progress receives the engine's progress output; nil: discarded.
+	Progress io.Writer
+}
+
+// Stack is an opened haina stack.
+type Stack struct {
+	opts  Options
+	stack auto.Stack
+}
+
+// Error says which step failed.
+type Error struct {
+	Stack, Step string
+	Err         error
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("haina %s: %s: %v", e.Stack, e.Step, e.Err) }
+func (e *Error) Unwrap() error { return e.Err }
+
+// Open selects (or creates) the stack with the inline program.
+func Open(ctx context.Context, opts Options) (*Stack, error) {
+	if opts.Stack == "" || opts.WorkDir == "" {
+		return nil, &Error{opts.Stack, "open", errors.New("Stack and WorkDir are required")}
+	}
+	proj, err := workspace.LoadProject(opts.WorkDir + "/Pulumi.yaml")
+	if err != nil {
+		return nil, &Error{opts.Stack, "open", err}
+	}
+	if opts.BackendURL != "" {
+		proj.Backend = &workspace.ProjectBackend{URL: opts.BackendURL}
+	}
+	wsOpts := []auto.LocalWorkspaceOption{auto.WorkDir(opts.WorkDir), auto.Project(*proj)}
+	if opts.PulumiHome != "" {
+		wsOpts = append(wsOpts, auto.PulumiHome(opts.PulumiHome))
+	}
+	if opts.PulumiCommand != nil {
+		wsOpts = append(wsOpts, auto.Pulumi(opts.PulumiCommand))
+	}
+	if opts.SecretsProvider != "" {
+		wsOpts = append(wsOpts, auto.SecretsProvider(opts.SecretsProvider))
+	}
+	if len(opts.Env) > 0 {
+		wsOpts = append(wsOpts, auto.EnvVars(opts.Env))
+	}
+	st, err := auto.UpsertStackInlineSource(ctx, opts.Stack, proj.Name.String(), components.Program, wsOpts...)
+	if err != nil {
+		return nil, &Error{opts.Stack, "open", err}
+	}
+	s := &Stack{opts: opts, stack: st}
+	if len(opts.Config) > 0 {
+		cm := auto.ConfigMap{}
+		for k, v := range opts.Config {
+			cm[k] = auto.ConfigValue{Value: v}
+		}
+		if err := st.SetAllConfig(ctx, cm); err != nil {
+			return nil, &Error{opts.Stack, "config", err}
+		}
+	}
+	return s, nil
+}
+
+func (s *Stack) progress() io.Writer {
+	if s.opts.Progress == nil {
+		return io.Discard
+	}
+	return s.opts.Progress
+}
+
+// Up deploys the stack and returns its outputs.
+func (s *Stack) Up(ctx context.Context) (map[string]any, error) {
+	res, err := s.stack.Up(ctx, optup.ProgressStreams(s.progress()), optup.ErrorProgressStreams(s.progress()))
+	if err != nil {
+		return nil, &Error{s.opts.Stack, "up", err}
+	}
+	return plain(res.Outputs), nil
+}
+
+// Preview returns the planned operations by kind ("same", "create", "update", …).
+func (s *Stack) Preview(ctx context.Context) (map[string]int, error) {
+	res, err := s.stack.Preview(ctx, optpreview.ProgressStreams(s.progress()), optpreview.ErrorProgressStreams(s.progress()))
+	if err != nil {
+		return nil, &Error{s.opts.Stack, "preview", err}
+	}
+	out := map[string]int{}
+	for op, n := range res.ChangeSummary {
+		out[string(op)] = n
+	}
+	return out, nil
+}
+
+// Destroy deletes every resource of the stack. Protected resources stop it:
+// lift protection first (Config "haina:protect": "false", then Up).
+func (s *Stack) Destroy(ctx context.Context) error {
+	if _, err := s.stack.Destroy(ctx, optdestroy.ProgressStreams(s.progress()), optdestroy.ErrorProgressStreams(s.progress())); err != nil {
+		return &Error{s.opts.Stack, "destroy", err}
+	}
+	return nil
+}
+
+// Outputs returns the stack outputs of the last update (secrets included as values).
+func (s *Stack) Outputs(ctx context.Context) (map[string]any, error) {
+	out, err := s.stack.Outputs(ctx)
+	if err != nil {
+		return nil, &Error{s.opts.Stack, "outputs", err}
+	}
+	return plain(out), nil
+}
+
+// SetConfig sets one config value on the stack; a key with a path into a
+// structured value ("haina:ingestion.allowDataLoss") is set inside it, as
+// `pulumi config set --path` does (e.g. to lift protection for a teardown).
+func (s *Stack) SetConfig(ctx context.Context, key, value string) error {
+	path := strings.Contains(strings.SplitN(key, ":", 2)[len(strings.SplitN(key, ":", 2))-1], ".")
+	if err := s.stack.SetConfigWithOptions(ctx, key, auto.ConfigValue{Value: value}, &auto.ConfigOptions{Path: path}); err != nil {
+		return &Error{s.opts.Stack, "config " + key, err}
+	}
+	return nil
+}
+
+// Resources counts the stack's resources by type token from its state.
+func (s *Stack) Resources(ctx context.Context) (map[string]int, error) {
+	dep, err := s.stack.Export(ctx)
+	if err != nil {
+		return nil, &Error{s.opts.Stack, "export", err}
+	}
+	var state apitype.DeploymentV3
+	if err := json.Unmarshal(dep.Deployment, &state); err != nil {
+		return nil, &Error{s.opts.Stack, "export", err}
+	}
+	out := map[string]int{}
+	for _, r := range state.Resources {
+		out[string(r.Type)]++
+	}
+	return out, nil
+}
+
+func plain(m auto.OutputMap) map[string]any {
+	out := map[string]any{}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		out[k] = m[k].Value
+	}
+	return out
+}
+
+// Passphrase returns the environment for the passphrase secrets provider:
+// PULUMI_CONFIG_PASSPHRASE from the process when set, otherwise fallback.
+func Passphrase(fallback string) map[string]string {
+	if p, ok := os.LookupEnv("PULUMI_CONFIG_PASSPHRASE"); ok {
+		return map[string]string{"PULUMI_CONFIG_PASSPHRASE": p}
+	}
+	return map[string]string{"PULUMI_CONFIG_PASSPHRASE": fallback}
+}

@@ -1,0 +1,216 @@
+// Package e2e proves the program through the real Pulumi engine, offline: the
+// Pulumi CLI built from the Go module proxy, the real Pulumi.yaml and stack
+// files, haina's own provider running for real against a fake Redshift Data
+// API, and fake aws/random providers in a temporary PULUMI_HOME.
+package e2e
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/haina-data/haina/deploy"
+	"github.com/haina-data/haina/tests/fakeprovider"
+	"github.com/haina-data/haina/tests/fakeredshift"
+	"github.com/haina-data/haina/tests/harness"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+const cliVersion = "v3.259.0"
+
+// engine is what every stack test shares: the CLI, PULUMI_HOME with the fakes,
+// a project directory holding copies of the real project files and haina's provider.
+type engine struct {
+	cli     auto.PulumiCommand
+	home    string
+	project string
+	backend string
+	fake    *fakeredshift.Server
+}
+
+func setup(t *testing.T) *engine {
+	t.Helper()
+	root, err := harness.RepoRoot()
+	require.NoError(t, err)
+
+	// The CLI: built once per checkout (cached in .cache/), never downloaded.
+	build := exec.Command(filepath.Join(root, "tools", "pulumi-cli", "build.sh"))
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	require.NoError(t, build.Run(), "building the Pulumi CLI %s from the Go module proxy failed (tools/pulumi-cli/build.sh); "+
+		"the engine tests need it and do not skip", cliVersion)
+	cli, err := auto.NewPulumiCommand(&auto.PulumiCommandOptions{Root: filepath.Join(root, ".cache", "pulumi-"+cliVersion), SkipVersionCheck: true})
+	require.NoError(t, err)
+
+	e := &engine{cli: cli, home: t.TempDir(), project: t.TempDir(), backend: "file://" + t.TempDir()}
+
+	// Fake aws and random: plugin-cache entries at the versions the SDKs ask for.
+	fakeBin := filepath.Join(t.TempDir(), "fakeprovider")
+	goBuild(t, root, fakeBin, "./tests/fakeprovider/cmd/fakeprovider")
+	for name, version := range fakeprovider.Versions {
+		dir := filepath.Join(e.home, "plugins", "resource-"+name+"-v"+version)
+		require.NoError(t, os.MkdirAll(dir, 0o755))
+		require.NoError(t, os.Link(fakeBin, filepath.Join(dir, "pulumi-resource-"+name)))
+	}
+
+	// The project: the real files, copied so the stack files' passphrase salt
+	// and test config never touch the checkout; haina's provider where Pulumi.yaml points.
+	for _, f := range []string{"Pulumi.yaml", "Pulumi.staging.yaml", "Pulumi.production.yaml"} {
+		b, err := os.ReadFile(filepath.Join(root, f))
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(filepath.Join(e.project, f), b, 0o644))
+	}
+	goBuild(t, root, filepath.Join(e.project, "bin", "pulumi-resource-haina"), "./cmd/pulumi-resource-haina")
+
+	e.fake = fakeredshift.Start()
+	t.Cleanup(e.fake.Close)
+	e.fake.Rows = func(string) int64 { return 1 } // every object exists once created
+	return e
+}
+
+func goBuild(t *testing.T, root, out, pkg string) {
+	t.Helper()
+	cmd := exec.Command("go", "build", "-o", out, pkg)
+	cmd.Dir = root
+	b, err := cmd.CombinedOutput()
+	require.NoError(t, err, "go build %s: %s", pkg, b)
+}
+
+func (e *engine) open(t *testing.T, ctx context.Context, stack string, progress *strings.Builder) *deploy.Stack {
+	t.Helper()
+	s, err := deploy.Open(ctx, deploy.Options{
+		Stack: stack, WorkDir: e.project, BackendURL: e.backend, SecretsProvider: "passphrase",
+		PulumiHome: e.home, PulumiCommand: e.cli, Progress: progress,
+		Env: map[string]string{
+			"PULUMI_CONFIG_PASSPHRASE":                    "haina-e2e",
+			"PULUMI_SKIP_UPDATE_CHECK":                    "true",
+			"PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
+			"PULUMI_IGNORE_AMBIENT_PLUGINS":               "true",
+			"AWS_ENDPOINT_URL_REDSHIFT_DATA":              e.fake.URL,
+			"AWS_ACCESS_KEY_ID":                           "AKIDE2E",
+			"AWS_SECRET_ACCESS_KEY":                       "e2e",
+			"AWS_EC2_METADATA_DISABLED":                   "true",
+			"AWS_CONFIG_FILE":                             os.DevNull,
+			"AWS_SHARED_CREDENTIALS_FILE":                 os.DevNull,
+		},
+	})
+	require.NoError(t, err)
+	return s
+}
+
+// mockCounts is what the mock harness sees for a stack, by type.
+func mockCounts(t *testing.T, stack string) map[string]int {
+	cfg, err := harness.StackConfig(stack)
+	require.NoError(t, err)
+	g, err := harness.Run(stack, cfg, harness.Program)
+	require.NoError(t, err)
+	return g.ByType()
+}
+
+// engineCounts drops what only the engine has: the stack and default providers.
+func engineCounts(t *testing.T, ctx context.Context, s *deploy.Stack) map[string]int {
+	counts, err := s.Resources(ctx)
+	require.NoError(t, err)
+	delete(counts, "pulumi:pulumi:Stack")
+	delete(counts, "pulumi:providers:aws")
+	delete(counts, "pulumi:providers:random")
+	return counts
+}
+
+func TestEngineUpNoOpAndDestroy(t *testing.T) {
+	e := setup(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+
+	for _, stack := range []string{"staging", "production"} {
+		t.Run(stack, func(t *testing.T) {
+			var progress strings.Builder
+			defer func() {
+				if t.Failed() {
+					t.Log(progress.String())
+				}
+			}()
+			s := e.open(t, ctx, stack, &progress)
+			before := len(e.fake.Calls())
+
+			outputs, err := s.Up(ctx)
+			require.NoError(t, err)
+			assert.Equal(t, stack, outputs["environment"])
+			assert.Equal(t, "haina-"+stack+"-events", outputs["streamName"])
+			assert.Regexp(t, `^arn:aws:kinesis:us-east-1:\d{12}:stream/haina-`+stack+`-events$`, outputs["streamArn"])
+			assert.Regexp(t, `^haina-`+stack+`\..*redshift-serverless\.amazonaws\.com$`, outputs["workgroupEndpoint"])
+			assert.Regexp(t, `^arn:aws:iam::\d{12}:role/haina-`+stack+`-redshift-streaming$`, outputs["streamingRoleArn"])
+			assert.Equal(t, `"ingest"."events_landing"`, outputs["landingView"])
+
+			// haina's provider ran the SQL for real: five objects, each one transaction, in dependency order.
+			var creates []string
+			for _, c := range e.fake.Calls()[before:] {
+				if c.Batch {
+					creates = append(creates, c.Sqls[0])
+				}
+			}
+			require.Len(t, creates, 5)
+			landingAt, schemaAt := -1, -1
+			for i, q := range creates {
+				if strings.HasPrefix(q, "CREATE EXTERNAL SCHEMA") {
+					schemaAt = i
+				}
+				if strings.Contains(q, `"events_landing"`) && strings.HasPrefix(q, "CREATE MATERIALIZED VIEW") {
+					landingAt = i
+				}
+			}
+			assert.True(t, schemaAt >= 0 && landingAt > schemaAt, "the external schema comes before the landing MV: %q", creates)
+
+			changes, err := s.Preview(ctx)
+			require.NoError(t, err)
+			for op, n := range changes {
+				if op != "same" {
+					t.Errorf("second preview is not a no-op: %d %s", n, op)
+				}
+			}
+
+			assert.Equal(t, mockCounts(t, stack), engineCounts(t, ctx, s), "the engine and the mocks see the same resources")
+
+			if stack == "staging" {
+				require.NoError(t, s.Destroy(ctx))
+				left, err := s.Resources(ctx)
+				require.NoError(t, err)
+				assert.Empty(t, left, "staging destroy leaves nothing")
+				return
+			}
+
+			err = s.Destroy(ctx)
+			require.Error(t, err, "production destroy must be refused")
+			assert.Contains(t, err.Error(), "cannot be deleted")
+			// The engine deletes unprotected resources before it reaches a protected one;
+			// every stateful resource survives.
+			kept := engineCounts(t, ctx, s)
+			for typ, n := range map[string]int{
+				"aws:kinesis/stream:Stream": 1, "aws:kms/key:Key": 2, "aws:redshiftserverless/namespace:Namespace": 1,
+				"aws:redshiftserverless/workgroup:Workgroup": 1,
+			} {
+				assert.Equal(t, n, kept[typ], "%s survives a refused destroy", typ)
+			}
+			landing := false
+			for _, c := range e.fake.Calls() {
+				landing = landing || (c.Sqls[0] == `DROP MATERIALIZED VIEW IF EXISTS "ingest"."events_landing"` && c.WorkgroupName == "haina-production")
+			}
+			assert.False(t, landing, "the landing MV was never dropped")
+
+			// The documented way: lift protection and allow the data loss, up, destroy.
+			require.NoError(t, s.SetConfig(ctx, "haina:protect", "false"))
+			require.NoError(t, s.SetConfig(ctx, "haina:ingestion.allowDataLoss", "true"))
+			_, err = s.Up(ctx)
+			require.NoError(t, err)
+			require.NoError(t, s.Destroy(ctx))
+			left, err := s.Resources(ctx)
+			require.NoError(t, err)
+			assert.Empty(t, left)
+		})
+	}
+}

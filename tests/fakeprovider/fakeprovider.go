@@ -1,0 +1,149 @@
+// Package fakeprovider serves fake "aws" and "random" resource providers to the
+// real Pulumi engine. Every resource is accepted; state is the inputs plus what
+// fakeaws computes, so ids and ARNs are deterministic and a second `up` is a
+// true no-op. Nothing leaves the process.
+package fakeprovider
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/haina-data/haina/tests/fakeaws"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
+	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
+	"google.golang.org/protobuf/types/known/emptypb"
+	"google.golang.org/protobuf/types/known/structpb"
+)
+
+// Versions are the plugin versions the SDKs in go.mod ask the engine for.
+var Versions = map[string]string{"aws": "6.83.4", "random": "4.21.2"}
+
+// Server is one fake provider.
+type Server struct {
+	pulumirpc.UnimplementedResourceProviderServer
+	Name string
+
+	mu    sync.Mutex
+	cloud fakeaws.Cloud
+}
+
+var opts = plugin.MarshalOptions{KeepUnknowns: true, KeepSecrets: true, KeepResources: true, SkipNulls: true}
+
+func (s *Server) Handshake(context.Context, *pulumirpc.ProviderHandshakeRequest) (*pulumirpc.ProviderHandshakeResponse, error) {
+	return &pulumirpc.ProviderHandshakeResponse{AcceptSecrets: true, AcceptResources: true}, nil
+}
+
+func (s *Server) GetPluginInfo(context.Context, *emptypb.Empty) (*pulumirpc.PluginInfo, error) {
+	return &pulumirpc.PluginInfo{Version: Versions[s.Name]}, nil
+}
+
+func (s *Server) GetSchema(context.Context, *pulumirpc.GetSchemaRequest) (*pulumirpc.GetSchemaResponse, error) {
+	return &pulumirpc.GetSchemaResponse{Schema: fmt.Sprintf(`{"name":%q,"version":%q}`, s.Name, Versions[s.Name])}, nil
+}
+
+func (s *Server) CheckConfig(_ context.Context, req *pulumirpc.CheckRequest) (*pulumirpc.CheckResponse, error) {
+	return &pulumirpc.CheckResponse{Inputs: req.GetNews()}, nil
+}
+
+func (s *Server) DiffConfig(context.Context, *pulumirpc.DiffRequest) (*pulumirpc.DiffResponse, error) {
+	return &pulumirpc.DiffResponse{Changes: pulumirpc.DiffResponse_DIFF_NONE}, nil
+}
+
+func (s *Server) Configure(_ context.Context, req *pulumirpc.ConfigureRequest) (*pulumirpc.ConfigureResponse, error) {
+	region := req.GetVariables()["aws:config:region"]
+	if args := req.GetArgs(); args != nil {
+		if v, ok := args.GetFields()["region"]; ok && v.GetStringValue() != "" {
+			region = v.GetStringValue()
+		}
+	}
+	s.mu.Lock()
+	s.cloud = fakeaws.Cloud{Region: region}
+	s.mu.Unlock()
+	return &pulumirpc.ConfigureResponse{AcceptSecrets: true, SupportsPreview: true, AcceptResources: true}, nil
+}
+
+func (s *Server) cl() fakeaws.Cloud {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cloud
+}
+
+func (s *Server) Check(_ context.Context, req *pulumirpc.CheckRequest) (*pulumirpc.CheckResponse, error) {
+	return &pulumirpc.CheckResponse{Inputs: req.GetNews()}, nil
+}
+
+func (s *Server) Diff(_ context.Context, req *pulumirpc.DiffRequest) (*pulumirpc.DiffResponse, error) {
+	olds, err := plugin.UnmarshalProperties(req.GetOldInputs(), opts)
+	if err != nil {
+		return nil, err
+	}
+	news, err := plugin.UnmarshalProperties(req.GetNews(), opts)
+	if err != nil {
+		return nil, err
+	}
+	var changed []string
+	for _, k := range olds.Diff(news).ChangedKeys() {
+		changed = append(changed, string(k))
+	}
+	if len(changed) == 0 && !news.ContainsUnknowns() {
+		return &pulumirpc.DiffResponse{Changes: pulumirpc.DiffResponse_DIFF_NONE}, nil
+	}
+	return &pulumirpc.DiffResponse{Changes: pulumirpc.DiffResponse_DIFF_SOME, Diffs: changed}, nil
+}
+
+func (s *Server) state(urn string, props *structpb.Struct) (string, *structpb.Struct, error) {
+	inputs, err := plugin.UnmarshalProperties(props, opts)
+	if err != nil {
+		return "", nil, err
+	}
+	u := resource.URN(urn)
+	id, state := s.cl().Create(u.Type().String(), u.Name(), inputs)
+	out, err := plugin.MarshalProperties(state, opts)
+	return id, out, err
+}
+
+func (s *Server) Create(_ context.Context, req *pulumirpc.CreateRequest) (*pulumirpc.CreateResponse, error) {
+	id, out, err := s.state(req.GetUrn(), req.GetProperties())
+	if err != nil {
+		return nil, err
+	}
+	if req.GetPreview() {
+		id = ""
+	}
+	return &pulumirpc.CreateResponse{Id: id, Properties: out}, nil
+}
+
+func (s *Server) Read(_ context.Context, req *pulumirpc.ReadRequest) (*pulumirpc.ReadResponse, error) {
+	return &pulumirpc.ReadResponse{Id: req.GetId(), Properties: req.GetProperties(), Inputs: req.GetInputs()}, nil
+}
+
+func (s *Server) Update(_ context.Context, req *pulumirpc.UpdateRequest) (*pulumirpc.UpdateResponse, error) {
+	_, out, err := s.state(req.GetUrn(), req.GetNews())
+	if err != nil {
+		return nil, err
+	}
+	return &pulumirpc.UpdateResponse{Properties: out}, nil
+}
+
+func (s *Server) Delete(context.Context, *pulumirpc.DeleteRequest) (*emptypb.Empty, error) {
+	return &emptypb.Empty{}, nil
+}
+
+func (s *Server) Invoke(_ context.Context, req *pulumirpc.InvokeRequest) (*pulumirpc.InvokeResponse, error) {
+	args, err := plugin.UnmarshalProperties(req.GetArgs(), opts)
+	if err != nil {
+		return nil, err
+	}
+	out, err := s.cl().Invoke(req.GetTok(), args)
+	if err != nil {
+		return &pulumirpc.InvokeResponse{Failures: []*pulumirpc.CheckFailure{{Reason: err.Error()}}}, nil
+	}
+	ret, err := plugin.MarshalProperties(out, opts)
+	return &pulumirpc.InvokeResponse{Return: ret}, err
+}
+
+func (s *Server) Cancel(context.Context, *emptypb.Empty) (*emptypb.Empty, error) {
+	return &emptypb.Empty{}, nil
+}
