@@ -154,7 +154,11 @@ func (s *Stack) Outputs(ctx context.Context) (map[string]any, error) {
 // structured value ("haina:ingestion.allowDataLoss") is set inside it, as
 // `pulumi config set --path` does (e.g. to lift protection for a teardown).
 func (s *Stack) SetConfig(ctx context.Context, key, value string) error {
-	path := strings.Contains(strings.SplitN(key, ":", 2)[len(strings.SplitN(key, ":", 2))-1], ".")
+	name := key
+	if _, after, ok := strings.Cut(key, ":"); ok {
+		name = after
+	}
+	path := strings.Contains(name, ".")
 	if err := s.stack.SetConfigWithOptions(ctx, key, auto.ConfigValue{Value: value}, &auto.ConfigOptions{Path: path}); err != nil {
 		return &Error{s.opts.Stack, "config " + key, err}
 	}

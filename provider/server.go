@@ -170,6 +170,26 @@ func (s *Server) opContext(ctx context.Context) (context.Context, context.Cancel
 	return merged, func() { stop(); cancel() }
 }
 
+// object decodes a request's properties into a SqlObject, listing unknown ones.
+func object(props *structpb.Struct) (SqlObject, []string, error) {
+	pm, err := unmarshal(props)
+	if err != nil {
+		return SqlObject{}, nil, err
+	}
+	return decodeSqlObject(pm)
+}
+
+// withLifecycle runs f with the configured lifecycle and a context the engine can cancel.
+func (s *Server) withLifecycle(ctx context.Context, f func(context.Context, *Lifecycle) error) error {
+	l, err := s.life()
+	if err != nil {
+		return err
+	}
+	ctx, cancel := s.opContext(ctx)
+	defer cancel()
+	return f(ctx, l)
+}
+
 func checkType(urn string) error {
 	if t := resource.URN(urn).Type().String(); t != RedshiftSqlObjectType {
 		return status.Errorf(codes.InvalidArgument, "haina provider: unknown resource type %s", t)
@@ -181,11 +201,7 @@ func (s *Server) Check(_ context.Context, req *pulumirpc.CheckRequest) (*pulumir
 	if err := checkType(req.GetUrn()); err != nil {
 		return nil, err
 	}
-	news, err := unmarshal(req.GetNews())
-	if err != nil {
-		return nil, err
-	}
-	o, unknown, err := decodeSqlObject(news)
+	o, unknown, err := object(req.GetNews())
 	if err != nil {
 		return &pulumirpc.CheckResponse{Inputs: req.GetNews(), Failures: []*pulumirpc.CheckFailure{{Reason: err.Error()}}}, nil
 	}
@@ -200,19 +216,11 @@ func (s *Server) Diff(_ context.Context, req *pulumirpc.DiffRequest) (*pulumirpc
 	if err := checkType(req.GetUrn()); err != nil {
 		return nil, err
 	}
-	oldsPM, err := unmarshal(req.GetOlds())
+	olds, _, err := object(req.GetOlds())
 	if err != nil {
 		return nil, err
 	}
-	newsPM, err := unmarshal(req.GetNews())
-	if err != nil {
-		return nil, err
-	}
-	olds, _, err := decodeSqlObject(oldsPM)
-	if err != nil {
-		return nil, err
-	}
-	news, unknown, err := decodeSqlObject(newsPM)
+	news, unknown, err := object(req.GetNews())
 	if err != nil {
 		return nil, err
 	}
@@ -233,11 +241,7 @@ func (s *Server) Create(ctx context.Context, req *pulumirpc.CreateRequest) (*pul
 	if err := checkType(req.GetUrn()); err != nil {
 		return nil, err
 	}
-	pm, err := unmarshal(req.GetProperties())
-	if err != nil {
-		return nil, err
-	}
-	o, unknown, err := decodeSqlObject(pm)
+	o, unknown, err := object(req.GetProperties())
 	if err != nil {
 		return nil, err
 	}
@@ -247,13 +251,7 @@ func (s *Server) Create(ctx context.Context, req *pulumirpc.CreateRequest) (*pul
 	if len(unknown) > 0 {
 		return nil, fmt.Errorf("creating %s: inputs still unknown: %s", o.describe(), strings.Join(unknown, ", "))
 	}
-	l, err := s.life()
-	if err != nil {
-		return nil, err
-	}
-	ctx, cancel := s.opContext(ctx)
-	defer cancel()
-	if err := l.Create(ctx, o); err != nil {
+	if err := s.withLifecycle(ctx, func(ctx context.Context, l *Lifecycle) error { return l.Create(ctx, o) }); err != nil {
 		return nil, err
 	}
 	props, err := plugin.MarshalProperties(o.encode(), marshal)
@@ -267,22 +265,15 @@ func (s *Server) Read(ctx context.Context, req *pulumirpc.ReadRequest) (*pulumir
 	if err := checkType(req.GetUrn()); err != nil {
 		return nil, err
 	}
-	pm, err := unmarshal(req.GetProperties())
+	o, _, err := object(req.GetProperties())
 	if err != nil {
 		return nil, err
 	}
-	o, _, err := decodeSqlObject(pm)
-	if err != nil {
-		return nil, err
-	}
-	l, err := s.life()
-	if err != nil {
-		return nil, err
-	}
-	ctx, cancel := s.opContext(ctx)
-	defer cancel()
-	exists, err := l.Read(ctx, o)
-	if err != nil {
+	var exists bool
+	if err := s.withLifecycle(ctx, func(ctx context.Context, l *Lifecycle) (err error) {
+		exists, err = l.Read(ctx, o)
+		return err
+	}); err != nil {
 		return nil, err
 	}
 	if !exists {
@@ -299,19 +290,11 @@ func (s *Server) Update(ctx context.Context, req *pulumirpc.UpdateRequest) (*pul
 	if err := checkType(req.GetUrn()); err != nil {
 		return nil, err
 	}
-	oldsPM, err := unmarshal(req.GetOlds())
+	olds, _, err := object(req.GetOlds())
 	if err != nil {
 		return nil, err
 	}
-	newsPM, err := unmarshal(req.GetNews())
-	if err != nil {
-		return nil, err
-	}
-	olds, _, err := decodeSqlObject(oldsPM)
-	if err != nil {
-		return nil, err
-	}
-	news, unknown, err := decodeSqlObject(newsPM)
+	news, unknown, err := object(req.GetNews())
 	if err != nil {
 		return nil, err
 	}
@@ -321,13 +304,7 @@ func (s *Server) Update(ctx context.Context, req *pulumirpc.UpdateRequest) (*pul
 	if len(unknown) > 0 {
 		return nil, fmt.Errorf("updating %s: inputs still unknown: %s", news.describe(), strings.Join(unknown, ", "))
 	}
-	l, err := s.life()
-	if err != nil {
-		return nil, err
-	}
-	ctx, cancel := s.opContext(ctx)
-	defer cancel()
-	if err := l.Update(ctx, olds, news); err != nil {
+	if err := s.withLifecycle(ctx, func(ctx context.Context, l *Lifecycle) error { return l.Update(ctx, olds, news) }); err != nil {
 		return nil, err
 	}
 	props, err := plugin.MarshalProperties(news.encode(), marshal)
@@ -341,21 +318,11 @@ func (s *Server) Delete(ctx context.Context, req *pulumirpc.DeleteRequest) (*emp
 	if err := checkType(req.GetUrn()); err != nil {
 		return nil, err
 	}
-	pm, err := unmarshal(req.GetProperties())
+	o, _, err := object(req.GetProperties())
 	if err != nil {
 		return nil, err
 	}
-	o, _, err := decodeSqlObject(pm)
-	if err != nil {
-		return nil, err
-	}
-	l, err := s.life()
-	if err != nil {
-		return nil, err
-	}
-	ctx, cancel := s.opContext(ctx)
-	defer cancel()
-	if err := l.Delete(ctx, o); err != nil {
+	if err := s.withLifecycle(ctx, func(ctx context.Context, l *Lifecycle) error { return l.Delete(ctx, o) }); err != nil {
 		return nil, err
 	}
 	return &emptypb.Empty{}, nil
