@@ -41,6 +41,7 @@ type PipelineArgs struct {
 	Stream    StreamConfig
 	Warehouse WarehouseConfig
 	Ingestion IngestionConfig
+	Producer  ProducerConfig
 }
 
 // NetworkConfig (haina:network) either describes a VPC to create or names an existing one.
@@ -118,6 +119,9 @@ func defaultsFor(env Environment, prefix string) PipelineArgs {
 			ExternalSchema: "kds", Schema: "ingest", LandingView: "events_landing", EventsView: "events",
 			RollupView: "events_per_minute", RollupDimension: "event_name", AutoRefresh: true, TimeoutSeconds: 600,
 		},
+		Producer: ProducerConfig{
+			Enabled: true, Schedule: "rate(1 minute)", EventsPerInvocation: 1000, MemoryMB: 256, TimeoutSeconds: 60,
+		},
 	}
 	switch env {
 	case Production:
@@ -127,12 +131,15 @@ func defaultsFor(env Environment, prefix string) PipelineArgs {
 		a.Warehouse.MaxCapacity = 256
 		// 32 RPU around the clock is 768 RPU-hours a day: alert well above it, never stop ingestion.
 		a.Warehouse.UsageLimit = UsageLimitConfig{Amount: 1024, Period: "daily", BreachAction: "emit-metric"}
+		a.Producer.LogRetentionDays = 90 // synthetic load is opt-in in production: the schedule starts disabled
 	default:
 		a.Stream.RetentionHours = 24
 		a.Warehouse.BaseCapacity = 8
 		a.Warehouse.MaxCapacity = 32
 		// Six hours a day at 8 RPU; beyond that staging queries are turned off until the next day.
 		a.Warehouse.UsageLimit = UsageLimitConfig{Amount: 48, Period: "daily", BreachAction: "deactivate"}
+		a.Producer.ScheduleEnabled = true
+		a.Producer.LogRetentionDays = 14
 	}
 	return a
 }
@@ -176,6 +183,7 @@ func LoadPipelineArgs(ctx *pulumi.Context) (*PipelineArgs, error) {
 		{"stream", &args.Stream},
 		{"warehouse", &args.Warehouse},
 		{"ingestion", &args.Ingestion},
+		{"producer", &args.Producer},
 	} {
 		if err := decodeStrict(cfg.Get(obj.key), obj.target); err != nil {
 			return nil, fmt.Errorf("haina:%s: %w", obj.key, err)

@@ -16,6 +16,8 @@ type Pipeline struct {
 	Stream    *Stream
 	Warehouse *Warehouse
 	Ingestion *Ingestion
+	// Producer is nil when haina:producer.enabled is false.
+	Producer *Producer
 
 	// Outputs are the values a user needs; NewPipeline exports them as stack outputs.
 	Outputs pulumi.Map
@@ -84,6 +86,19 @@ func NewPipeline(ctx *pulumi.Context, name string, args *PipelineArgs, opts ...p
 		return nil, err
 	}
 
+	if args.Producer.Enabled {
+		prodArgs := &ProducerArgs{
+			Config: args.Producer, FunctionName: args.Name("producer"), Region: args.Region,
+			StreamArn: p.Stream.Arn, Tags: tags,
+		}
+		if args.Stream.CustomerKey || args.Stream.KmsKeyArn != "" {
+			prodArgs.StreamKeyArn = p.Stream.KeyArn
+		}
+		if p.Producer, err = NewProducer(ctx, name+"-producer", prodArgs, parent); err != nil {
+			return nil, err
+		}
+	}
+
 	p.Outputs = pulumi.Map{
 		"environment":       pulumi.String(string(args.Environment)),
 		"region":            pulumi.String(args.Region),
@@ -101,6 +116,9 @@ func NewPipeline(ctx *pulumi.Context, name string, args *PipelineArgs, opts ...p
 		"eventsView":        p.Ingestion.EventsView,
 		"rollupView":        p.Ingestion.RollupView,
 		"exampleQueries":    p.Ingestion.ExampleQueries,
+	}
+	if p.Producer != nil {
+		p.Outputs["producerFunction"] = p.Producer.FunctionName
 	}
 	if err := ctx.RegisterResourceOutputs(p, p.Outputs); err != nil {
 		return nil, err

@@ -68,6 +68,7 @@ func (a *PipelineArgs) Validate() error {
 	a.validateStream(bad)
 	a.validateWarehouse(bad)
 	a.validateIngestion(bad)
+	a.validateProducer(bad)
 	return errors.Join(errs...)
 }
 
@@ -261,5 +262,36 @@ func (a *PipelineArgs) validateIngestion(bad badFunc) {
 	if strings.ToLower(a.Stream.Name) != a.Stream.Name && a.Warehouse.ConfigParameters["enable_case_sensitive_identifier"] == "false" {
 		bad("haina:warehouse.configParameters.enable_case_sensitive_identifier", "false",
 			fmt.Sprintf("stream %q has upper-case letters; Redshift finds it only with case-sensitive identifiers (true)", a.Stream.Name))
+	}
+}
+
+var (
+	reSchedule = regexp.MustCompile(`^(rate\(([1-9][0-9]*) (minute|minutes|hour|hours|day|days)\)|cron\([^()]+\))$`)
+	// CloudWatch Logs accepts only these retention periods.
+	logRetentionDays = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
+)
+
+func (a *PipelineArgs) validateProducer(bad badFunc) {
+	p := a.Producer
+	if !p.Enabled {
+		return
+	}
+	if m := reSchedule.FindStringSubmatch(p.Schedule); m == nil {
+		bad("haina:producer.schedule", p.Schedule, "allowed: rate(<n> minute[s]|hour[s]|day[s]) or cron(<fields>)")
+	} else if m[2] == "1" && (m[3] == "minutes" || m[3] == "hours" || m[3] == "days") ||
+		m[2] != "" && m[2] != "1" && (m[3] == "minute" || m[3] == "hour" || m[3] == "day") {
+		bad("haina:producer.schedule", p.Schedule, "EventBridge wants the singular unit for 1 and the plural otherwise, e.g. rate(1 minute), rate(5 minutes)")
+	}
+	if p.EventsPerInvocation < 1 || p.EventsPerInvocation > 1_000_000 {
+		bad("haina:producer.eventsPerInvocation", p.EventsPerInvocation, "allowed: 1 to 1000000")
+	}
+	if p.MemoryMB < 128 || p.MemoryMB > 10240 {
+		bad("haina:producer.memoryMb", p.MemoryMB, "allowed: 128 to 10240 MB")
+	}
+	if p.TimeoutSeconds < 1 || p.TimeoutSeconds > 900 {
+		bad("haina:producer.timeoutSeconds", p.TimeoutSeconds, "allowed: 1 to 900 seconds")
+	}
+	if !slices.Contains(logRetentionDays, p.LogRetentionDays) {
+		bad("haina:producer.logRetentionDays", p.LogRetentionDays, fmt.Sprintf("allowed: one of %v", logRetentionDays))
 	}
 }

@@ -75,12 +75,12 @@ type Config struct {
 
 // Stats counts records by outcome.
 type Stats struct {
-	Sent             int64 // accepted by Kinesis
-	Retried          int64 // entry retries (one record retried twice counts 2)
-	Failed           int64 // given up after MaxAttempts or RetryBudget
-	RejectedOversize int64 // over 1 MiB with the partition key; never sent
-	RejectedInvalid  int64 // unserialisable or with a bad partition key; never sent
-	Calls            int64 // PutRecords calls made
+	Sent             int64 `json:"sent"`             // accepted by Kinesis
+	Retried          int64 `json:"retried"`          // entry retries (one record retried twice counts 2)
+	Failed           int64 `json:"failed"`           // given up after MaxAttempts or RetryBudget
+	RejectedOversize int64 `json:"rejectedOversize"` // over 1 MiB with the partition key; never sent
+	RejectedInvalid  int64 `json:"rejectedInvalid"`  // unserialisable or with a bad partition key; never sent
+	Calls            int64 `json:"calls"`            // PutRecords calls made
 }
 
 // Producer sends records; one Producer may Run once at a time.

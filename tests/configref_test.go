@@ -49,6 +49,7 @@ func TestReadmeConfigReferenceMatchesCode(t *testing.T) {
 		"haina:stream":    reflect.TypeOf(components.StreamConfig{}),
 		"haina:warehouse": reflect.TypeOf(components.WarehouseConfig{}),
 		"haina:ingestion": reflect.TypeOf(components.IngestionConfig{}),
+		"haina:producer":  reflect.TypeOf(components.ProducerConfig{}),
 	} {
 		keys = append(keys, configKeys(name, typ)...)
 		assert.True(t, strings.Contains(string(project), "\n  "+strings.TrimPrefix(name, "haina:")+":\n"), "Pulumi.yaml does not declare %s", name)

@@ -286,7 +286,7 @@ func TestEveryResourceIsParentedUnderThePipeline(t *testing.T) {
 		}
 		assert.Contains(t, r.Parent, "haina:pipeline:Pipeline", "%s %s is not under the pipeline", r.Type, r.Name)
 		if r.Custom {
-			assert.Regexp(t, `haina:(network|stream|warehouse|ingestion):[A-Za-z]+::`, r.Parent, "%s %s belongs to a building block", r.Type, r.Name)
+			assert.Regexp(t, `haina:(network|stream|warehouse|ingestion|producer):[A-Za-z]+::`, r.Parent, "%s %s belongs to a building block", r.Type, r.Name)
 		}
 	}
 }
@@ -312,6 +312,7 @@ func TestOutputsArePresentAndWellFormed(t *testing.T) {
 				"eventsView":        regexp.MustCompile(`^"ingest"\."events"$`),
 				"rollupView":        regexp.MustCompile(`^"ingest"\."events_per_minute"$`),
 				"exampleQueries":    regexp.MustCompile(`latest-events:SELECT event_time`),
+				"producerFunction":  regexp.MustCompile(`^haina-` + stack + `-producer$`),
 			}
 			assert.Len(t, g.Outputs, len(want))
 			for k, re := range want {

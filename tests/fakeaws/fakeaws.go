@@ -138,6 +138,19 @@ func (c Cloud) Create(token, name string, inputs resource.PropertyMap) (string, 
 		set("result", resource.MakeSecret(resource.NewStringProperty(r)))
 	case "random:index/randomId:RandomId":
 		set("hex", hexID(token, name, 16))
+	case "aws:cloudwatch/logGroup:LogGroup":
+		id = str(inputs, "name")
+		set("arn", c.arn("logs", "log-group:"+id))
+	case "aws:lambda/function:Function":
+		id = str(inputs, "name")
+		arn := c.arn("lambda", "function:"+id)
+		set("arn", arn)
+		set("qualifiedArn", arn+":$LATEST")
+		set("invokeArn", fmt.Sprintf("arn:aws:apigateway:%s:lambda:path/2015-03-31/functions/%s/invocations", c.Region, arn))
+		set("version", "$LATEST")
+	case "aws:scheduler/schedule:Schedule":
+		id = "default/" + str(inputs, "name")
+		set("arn", c.arn("scheduler", "schedule/"+id))
 	case "aws:redshiftserverless/usageLimit:UsageLimit":
 		id = uuid(token, name)
 		set("arn", c.arn("redshift-serverless", "usagelimit/"+id))
@@ -154,6 +167,10 @@ func (c Cloud) Invoke(token string, args resource.PropertyMap) (resource.Propert
 			"names":      []any{c.Region + "a", c.Region + "b", c.Region + "c", c.Region + "d"},
 			"zoneIds":    []any{"az1", "az2", "az3", "az4"},
 			"groupNames": []any{c.Region},
+		}), nil
+	case "aws:index/getCallerIdentity:getCallerIdentity":
+		return resource.NewPropertyMapFromMap(map[string]any{
+			"id": Account, "accountId": Account, "arn": "arn:aws:iam::" + Account + ":user/haina", "userId": "AIDAHAINA",
 		}), nil
 	case "aws:ec2/getVpc:getVpc":
 		id := str(args, "id")

@@ -1,0 +1,176 @@
+package components
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lambda"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/scheduler"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// ProducerConfig (haina:producer) is the scheduled Lambda that sends synthetic events.
+type ProducerConfig struct {
+	Enabled             bool   `json:"enabled"`
+	Schedule            string `json:"schedule"`
+	ScheduleEnabled     bool   `json:"scheduleEnabled"`
+	EventsPerInvocation int    `json:"eventsPerInvocation"`
+	MemoryMB            int    `json:"memoryMb"`
+	TimeoutSeconds      int    `json:"timeoutSeconds"`
+	LogRetentionDays    int    `json:"logRetentionDays"`
+}
+
+// ProducerPackage is the Lambda's Go package, built by the program during `pulumi up`.
+const ProducerPackage = "github.com/haina-data/haina/cmd/producer-lambda"
+
+// ProducerArgs configures the Producer component.
+type ProducerArgs struct {
+	Config ProducerConfig
+	// FunctionName is the physical name of the function (and its log group).
+	FunctionName string
+	Region       string
+	StreamArn    pulumi.StringInput
+	// StreamKeyArn is the stream's customer key; nil for the AWS managed key.
+	StreamKeyArn pulumi.StringInput
+	Tags         pulumi.StringMap
+}
+
+// Producer is a Go Lambda that sends synthetic seed events to the stream,
+// invoked by an EventBridge Scheduler schedule.
+type Producer struct {
+	pulumi.ResourceState
+
+	Archive         *LambdaArchive
+	LogGroup        *cloudwatch.LogGroup
+	Role            *iam.Role
+	RolePolicy      *iam.RolePolicy
+	Function        *lambda.Function
+	SchedulerRole   *iam.Role
+	SchedulerPolicy *iam.RolePolicy
+	Schedule        *scheduler.Schedule
+
+	FunctionName pulumi.StringOutput
+}
+
+// NewProducer declares the producer; it builds the Lambda archive first.
+func NewProducer(ctx *pulumi.Context, name string, args *ProducerArgs, opts ...pulumi.ResourceOption) (*Producer, error) {
+	if args == nil || args.StreamArn == nil || args.FunctionName == "" {
+		return nil, fmt.Errorf("producer %s: StreamArn and FunctionName are required", name)
+	}
+	archive, err := BuildLambdaArchive(ProducerPackage)
+	if err != nil {
+		return nil, err
+	}
+	p := &Producer{Archive: archive}
+	if err := ctx.RegisterComponentResource("haina:producer:Producer", name, p, opts...); err != nil {
+		return nil, err
+	}
+	parent := pulumi.Parent(p)
+	cfg := args.Config
+	account := aws.GetCallerIdentityOutput(ctx, aws.GetCallerIdentityOutputArgs{}, pulumi.Parent(p)).AccountId()
+
+	p.LogGroup, err = cloudwatch.NewLogGroup(ctx, name, &cloudwatch.LogGroupArgs{
+		Name:            pulumi.String("/aws/lambda/" + args.FunctionName),
+		RetentionInDays: pulumi.Int(cfg.LogRetentionDays),
+		Tags:            args.Tags,
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	p.Role, err = iam.NewRole(ctx, name, &iam.RoleArgs{
+		Name:             pulumi.String(args.FunctionName),
+		Description:      pulumi.String("haina: the producer Lambda writes to the pipeline's stream"),
+		AssumeRolePolicy: pulumi.String(TrustPolicy([]string{"lambda.amazonaws.com"}, nil)),
+		Tags:             args.Tags,
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	stmts := []Statement{
+		{Sid: "PutRecords", Actions: []string{"kinesis:PutRecord", "kinesis:PutRecords"}, Resources: pulumi.StringArray{args.StreamArn}},
+		{Sid: "Logs", Actions: []string{"logs:CreateLogStream", "logs:PutLogEvents"},
+			Resources: pulumi.StringArray{pulumi.Sprintf("%s:*", p.LogGroup.Arn)}},
+	}
+	if args.StreamKeyArn != nil {
+		stmts = append(stmts, Statement{Sid: "EncryptRecords", Actions: []string{"kms:GenerateDataKey"}, Resources: pulumi.StringArray{args.StreamKeyArn}})
+	}
+	p.RolePolicy, err = iam.NewRolePolicy(ctx, name, &iam.RolePolicyArgs{
+		Role: p.Role.ID(), Name: pulumi.String("produce"), Policy: PolicyDocument(stmts...),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+
+	p.Function, err = lambda.NewFunction(ctx, name, &lambda.FunctionArgs{
+		Name:           pulumi.String(args.FunctionName),
+		Description:    pulumi.String("haina: sends synthetic seed events to the pipeline's stream"),
+		Runtime:        pulumi.String("provided.al2023"),
+		Architectures:  pulumi.StringArray{pulumi.String("arm64")},
+		Handler:        pulumi.String("bootstrap"),
+		Code:           pulumi.NewFileArchive(archive.Path),
+		SourceCodeHash: pulumi.String(archive.SHA256),
+		Role:           p.Role.Arn,
+		MemorySize:     pulumi.Int(cfg.MemoryMB),
+		Timeout:        pulumi.Int(cfg.TimeoutSeconds),
+		// One run at a time: a slow run never overlaps the next scheduled one.
+		ReservedConcurrentExecutions: pulumi.Int(1),
+		Environment: &lambda.FunctionEnvironmentArgs{Variables: pulumi.StringMap{
+			"STREAM":                args.StreamArn,
+			"EVENTS_PER_INVOCATION": pulumi.String(strconv.Itoa(cfg.EventsPerInvocation)),
+		}},
+		LoggingConfig: &lambda.FunctionLoggingConfigArgs{LogFormat: pulumi.String("JSON"), LogGroup: p.LogGroup.Name},
+		Tags:          args.Tags,
+	}, parent, pulumi.DependsOn([]pulumi.Resource{p.RolePolicy}))
+	if err != nil {
+		return nil, err
+	}
+
+	// The scheduler's role may invoke this function only, and only for schedules of this account.
+	p.SchedulerRole, err = iam.NewRole(ctx, name+"-schedule", &iam.RoleArgs{
+		Name:        pulumi.String(args.FunctionName + "-schedule"),
+		Description: pulumi.String("haina: EventBridge Scheduler invokes the producer"),
+		AssumeRolePolicy: account.ApplyT(func(acct string) string {
+			return TrustPolicy([]string{"scheduler.amazonaws.com"}, map[string]map[string][]string{"StringEquals": {"aws:SourceAccount": {acct}}})
+		}).(pulumi.StringOutput),
+		Tags: args.Tags,
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	p.SchedulerPolicy, err = iam.NewRolePolicy(ctx, name+"-schedule", &iam.RolePolicyArgs{
+		Role: p.SchedulerRole.ID(), Name: pulumi.String("invoke"),
+		Policy: PolicyDocument(Statement{Sid: "Invoke", Actions: []string{"lambda:InvokeFunction"}, Resources: pulumi.StringArray{p.Function.Arn}}),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	state := "DISABLED"
+	if cfg.ScheduleEnabled {
+		state = "ENABLED"
+	}
+	p.Schedule, err = scheduler.NewSchedule(ctx, name, &scheduler.ScheduleArgs{
+		Name:               pulumi.String(args.FunctionName),
+		Description:        pulumi.String("haina: runs the producer"),
+		ScheduleExpression: pulumi.String(cfg.Schedule),
+		State:              pulumi.String(state),
+		FlexibleTimeWindow: scheduler.ScheduleFlexibleTimeWindowArgs{Mode: pulumi.String("OFF")},
+		Target: scheduler.ScheduleTargetArgs{
+			Arn:     p.Function.Arn,
+			RoleArn: p.SchedulerRole.Arn,
+			Input:   pulumi.String("{}"),
+			// A missed run is not worth replaying: the next one comes soon.
+			RetryPolicy: scheduler.ScheduleTargetRetryPolicyArgs{MaximumRetryAttempts: pulumi.Int(0), MaximumEventAgeInSeconds: pulumi.Int(60)},
+		},
+	}, parent, pulumi.DependsOn([]pulumi.Resource{p.SchedulerPolicy}))
+	if err != nil {
+		return nil, err
+	}
+	p.FunctionName = p.Function.Name
+	if err := ctx.RegisterResourceOutputs(p, pulumi.Map{"functionName": p.FunctionName, "schedule": p.Schedule.Name}); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
