@@ -37,11 +37,12 @@ type PipelineArgs struct {
 	// Tags are added to every taggable resource, beside project and environment.
 	Tags map[string]string
 
-	Network   NetworkConfig
-	Stream    StreamConfig
-	Warehouse WarehouseConfig
-	Ingestion IngestionConfig
-	Producer  ProducerConfig
+	Network    NetworkConfig
+	Stream     StreamConfig
+	Warehouse  WarehouseConfig
+	Ingestion  IngestionConfig
+	Producer   ProducerConfig
+	LogShipper LogShipperConfig
 }
 
 // NetworkConfig (haina:network) either describes a VPC to create or names an existing one.
@@ -122,6 +123,7 @@ func defaultsFor(env Environment, prefix string) PipelineArgs {
 		Producer: ProducerConfig{
 			Enabled: true, Schedule: "rate(1 minute)", EventsPerInvocation: 1000, MemoryMB: 256, TimeoutSeconds: 60,
 		},
+		LogShipper: LogShipperConfig{InstanceType: "t4g.small", Paths: []string{"/var/log/app/*.log"}},
 	}
 	switch env {
 	case Production:
@@ -184,6 +186,7 @@ func LoadPipelineArgs(ctx *pulumi.Context) (*PipelineArgs, error) {
 		{"warehouse", &args.Warehouse},
 		{"ingestion", &args.Ingestion},
 		{"producer", &args.Producer},
+		{"logShipper", &args.LogShipper},
 	} {
 		if err := decodeStrict(cfg.Get(obj.key), obj.target); err != nil {
 			return nil, fmt.Errorf("haina:%s: %w", obj.key, err)

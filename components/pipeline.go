@@ -18,6 +18,8 @@ type Pipeline struct {
 	Ingestion *Ingestion
 	// Producer is nil when haina:producer.enabled is false.
 	Producer *Producer
+	// LogShipper is nil unless haina:logShipper.enabled.
+	LogShipper *LogShipper
 
 	// Outputs are the values a user needs; NewPipeline exports them as stack outputs.
 	Outputs pulumi.Map
@@ -99,6 +101,19 @@ func NewPipeline(ctx *pulumi.Context, name string, args *PipelineArgs, opts ...p
 		}
 	}
 
+	if args.LogShipper.Enabled {
+		lsArgs := &LogShipperArgs{
+			Config: args.LogShipper, Name: args.Name("log-shipper"), Region: args.Region, VpcID: p.Network.VpcID,
+			StreamName: args.Stream.Name, StreamArn: p.Stream.Arn, Tags: tags,
+		}
+		if args.Stream.CustomerKey || args.Stream.KmsKeyArn != "" {
+			lsArgs.StreamKeyArn = p.Stream.KeyArn
+		}
+		if p.LogShipper, err = NewLogShipper(ctx, name+"-log-shipper", lsArgs, parent); err != nil {
+			return nil, err
+		}
+	}
+
 	p.Outputs = pulumi.Map{
 		"environment":       pulumi.String(string(args.Environment)),
 		"region":            pulumi.String(args.Region),
@@ -119,6 +134,9 @@ func NewPipeline(ctx *pulumi.Context, name string, args *PipelineArgs, opts ...p
 	}
 	if p.Producer != nil {
 		p.Outputs["producerFunction"] = p.Producer.FunctionName
+	}
+	if p.LogShipper != nil {
+		p.Outputs["logShipperInstanceId"] = p.LogShipper.Instance.ID()
 	}
 	if err := ctx.RegisterResourceOutputs(p, p.Outputs); err != nil {
 		return nil, err

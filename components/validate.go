@@ -69,6 +69,7 @@ func (a *PipelineArgs) Validate() error {
 	a.validateWarehouse(bad)
 	a.validateIngestion(bad)
 	a.validateProducer(bad)
+	a.validateLogShipper(bad)
 	return errors.Join(errs...)
 }
 
@@ -293,5 +294,29 @@ func (a *PipelineArgs) validateProducer(bad badFunc) {
 	}
 	if !slices.Contains(logRetentionDays, p.LogRetentionDays) {
 		bad("haina:producer.logRetentionDays", p.LogRetentionDays, fmt.Sprintf("allowed: one of %v", logRetentionDays))
+	}
+}
+
+var reGraviton = regexp.MustCompile(`^[a-z][0-9]+g[a-z]*\.[a-z0-9]+$`)
+
+func (a *PipelineArgs) validateLogShipper(bad badFunc) {
+	l := a.LogShipper
+	if !l.Enabled {
+		return
+	}
+	if !reSubnetID.MatchString(l.SubnetID) {
+		bad("haina:logShipper.subnetId", l.SubnetID, "the log shipper needs a private subnet with a route out (NAT or proxy) "+
+			"to install fluent-bit from packages.fluentbit.io and reach SSM; haina's own subnets have none. Name one such as subnet-0123456789abcdef0")
+	}
+	if !reGraviton.MatchString(l.InstanceType) {
+		bad("haina:logShipper.instanceType", l.InstanceType, "allowed: a Graviton (arm64) type such as t4g.small or m7g.large")
+	}
+	if len(l.Paths) == 0 {
+		bad("haina:logShipper.paths", l.Paths, "list at least one absolute path or glob to tail")
+	}
+	for i, p := range l.Paths {
+		if !strings.HasPrefix(p, "/") || strings.ContainsAny(p, ",\n\r'\"") {
+			bad(fmt.Sprintf("haina:logShipper.paths[%d]", i), p, "allowed: an absolute path or glob without commas, quotes or line breaks")
+		}
 	}
 }

@@ -138,6 +138,15 @@ func (c Cloud) Create(token, name string, inputs resource.PropertyMap) (string, 
 		set("result", resource.MakeSecret(resource.NewStringProperty(r)))
 	case "random:index/randomId:RandomId":
 		set("hex", hexID(token, name, 16))
+	case "aws:ec2/instance:Instance":
+		id = "i-" + id
+		set("arn", c.arn("ec2", "instance/"+id))
+		set("privateIp", "10.40.0.10")
+	case "aws:iam/instanceProfile:InstanceProfile":
+		id = str(inputs, "name")
+		set("arn", fmt.Sprintf("arn:aws:iam::%s:instance-profile/%s", Account, id))
+	case "aws:iam/rolePolicyAttachment:RolePolicyAttachment":
+		id = str(inputs, "role") + "-" + hexID(token, name, 8)
 	case "aws:cloudwatch/logGroup:LogGroup":
 		id = str(inputs, "name")
 		set("arn", c.arn("logs", "log-group:"+id))
@@ -167,6 +176,11 @@ func (c Cloud) Invoke(token string, args resource.PropertyMap) (resource.Propert
 			"names":      []any{c.Region + "a", c.Region + "b", c.Region + "c", c.Region + "d"},
 			"zoneIds":    []any{"az1", "az2", "az3", "az4"},
 			"groupNames": []any{c.Region},
+		}), nil
+	case "aws:ssm/getParameter:getParameter":
+		return resource.NewPropertyMapFromMap(map[string]any{
+			"id": str(args, "name"), "name": str(args, "name"), "type": "String", "value": "ami-0fake0al2023arm64", "version": 1.0,
+			"arn": c.arn("ssm", "parameter"+str(args, "name")),
 		}), nil
 	case "aws:index/getCallerIdentity:getCallerIdentity":
 		return resource.NewPropertyMapFromMap(map[string]any{
