@@ -28,7 +28,6 @@ func TestLoadGeneratorAgainstKinesalite(t *testing.T) {
 	ep := kinesalite.Start(t)
 	c := kinesalite.Client(ep)
 	name := kinesalite.Name(t)
-	kinesalite.CreateStream(t, c, name, 2)
 
 	run := func(stdin string, args ...string) (map[string]any, string, error) {
 		cmd := exec.Command(bin, args...)
@@ -43,7 +42,7 @@ func TestLoadGeneratorAgainstKinesalite(t *testing.T) {
 		return summary, stderr.String(), err
 	}
 
-	summary, _, err := run("", "--stream", name, "--count", "3000", "--quiet")
+	summary, _, err := run("", "--stream", name, "--create-shards", "2", "--count", "3000", "--quiet")
 	require.NoError(t, err)
 	assert.Equal(t, 3000.0, summary["sent"])
 	assert.Equal(t, 0.0, summary["failed"])

@@ -24,8 +24,10 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
+	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
 	"github.com/haina-data/haina/events"
 	"github.com/haina-data/haina/producer"
 )
@@ -38,6 +40,7 @@ type options struct {
 	file        string
 	concurrency int
 	quiet       bool
+	create      int
 }
 
 func main() {
@@ -49,6 +52,7 @@ func main() {
 	flag.StringVar(&o.file, "file", "", "send the lines of this file (- for stdin) instead of synthetic events")
 	flag.IntVar(&o.concurrency, "concurrency", 4, "PutRecords calls in flight")
 	flag.BoolVar(&o.quiet, "quiet", false, "no live progress line")
+	flag.IntVar(&o.create, "create-shards", 0, "create the stream with this many shards if it does not exist (local testing)")
 	flag.Parse()
 
 	if err := o.validate(); err != nil {
@@ -78,6 +82,8 @@ func (o options) validate() error {
 		return errors.New("give --count, --duration or --file, or the run never ends")
 	case o.concurrency < 1 || o.concurrency > 64:
 		return fmt.Errorf("--concurrency %d: allowed 1 to 64", o.concurrency)
+	case o.create < 0 || o.create > 1000:
+		return fmt.Errorf("--create-shards %d: allowed 0 to 1000", o.create)
 	}
 	return nil
 }
@@ -93,7 +99,13 @@ func run(ctx context.Context, o options, stdin io.Reader, stdout, stderr io.Writ
 	}
 	defer closeSrc()
 
-	p := producer.New(kinesis.NewFromConfig(cfg), producer.Config{Stream: o.stream, Concurrency: o.concurrency})
+	client := kinesis.NewFromConfig(cfg)
+	if o.create > 0 {
+		if err := ensureStream(ctx, client, o.stream, int32(o.create)); err != nil {
+			return err
+		}
+	}
+	p := producer.New(client, producer.Config{Stream: o.stream, Concurrency: o.concurrency})
 	start := time.Now()
 	done := make(chan struct{})
 	if !o.quiet {
@@ -183,4 +195,25 @@ func source(o options, stdin io.Reader) (producer.Source, func(), error) {
 		n++
 		return next()
 	}), closer, nil
+}
+
+// ensureStream creates the stream unless it exists and waits (bounded) until it is active.
+func ensureStream(ctx context.Context, c *kinesis.Client, name string, shards int32) error {
+	_, err := c.CreateStream(ctx, &kinesis.CreateStreamInput{StreamName: aws.String(name), ShardCount: aws.Int32(shards)})
+	var inUse *types.ResourceInUseException
+	if err != nil && !errors.As(err, &inUse) {
+		return fmt.Errorf("creating stream %s: %w", name, err)
+	}
+	for range 120 {
+		out, err := c.DescribeStreamSummary(ctx, &kinesis.DescribeStreamSummaryInput{StreamName: aws.String(name)})
+		if err == nil && out.StreamDescriptionSummary.StreamStatus == types.StreamStatusActive {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+	return fmt.Errorf("stream %s did not become active within a minute", name)
 }
