@@ -43,6 +43,8 @@ type PipelineArgs struct {
 	Ingestion  IngestionConfig
 	Producer   ProducerConfig
 	LogShipper LogShipperConfig
+	Lake       LakeConfig
+	FlowLogs   FlowLogsConfig
 }
 
 // NetworkConfig (haina:network) either describes a VPC to create or names an existing one.
@@ -124,6 +126,8 @@ func defaultsFor(env Environment, prefix string) PipelineArgs {
 			Enabled: true, Schedule: "rate(1 minute)", EventsPerInvocation: 1000, MemoryMB: 256, TimeoutSeconds: 60,
 		},
 		LogShipper: LogShipperConfig{InstanceType: "t4g.small", Paths: []string{"/var/log/app/*.log"}},
+		Lake:       LakeConfig{Enabled: true, Parquet: true},
+		FlowLogs:   FlowLogsConfig{Enabled: true, Fields: DefaultFlowLogFields},
 	}
 	switch env {
 	case Production:
@@ -134,6 +138,9 @@ func defaultsFor(env Environment, prefix string) PipelineArgs {
 		// 32 RPU around the clock is 768 RPU-hours a day: alert well above it, never stop ingestion.
 		a.Warehouse.UsageLimit = UsageLimitConfig{Amount: 1024, Period: "daily", BreachAction: "emit-metric"}
 		a.Producer.LogRetentionDays = 90 // synthetic load is opt-in in production: the schedule starts disabled
+		a.Lake.BufferSeconds, a.Lake.BufferMB = 300, 128
+		a.Lake.ErrorRetentionDays, a.Lake.AthenaScanLimitMB, a.Lake.LogRetentionDays = 90, 100*1024, 90
+		a.FlowLogs.LogRetentionDays = 90
 	default:
 		a.Stream.RetentionHours = 24
 		a.Warehouse.BaseCapacity = 8
@@ -142,6 +149,10 @@ func defaultsFor(env Environment, prefix string) PipelineArgs {
 		a.Warehouse.UsageLimit = UsageLimitConfig{Amount: 48, Period: "daily", BreachAction: "deactivate"}
 		a.Producer.ScheduleEnabled = true
 		a.Producer.LogRetentionDays = 14
+		// Short buffers for quick feedback; 64 MiB is the least Parquet conversion accepts.
+		a.Lake.BufferSeconds, a.Lake.BufferMB = 60, 64
+		a.Lake.ErrorRetentionDays, a.Lake.AthenaScanLimitMB, a.Lake.LogRetentionDays = 14, 1024, 14
+		a.FlowLogs.LogRetentionDays = 14
 	}
 	return a
 }
@@ -187,6 +198,8 @@ func LoadPipelineArgs(ctx *pulumi.Context) (*PipelineArgs, error) {
 		{"ingestion", &args.Ingestion},
 		{"producer", &args.Producer},
 		{"logShipper", &args.LogShipper},
+		{"lake", &args.Lake},
+		{"flowLogs", &args.FlowLogs},
 	} {
 		if err := decodeStrict(cfg.Get(obj.key), obj.target); err != nil {
 			return nil, fmt.Errorf("haina:%s: %w", obj.key, err)

@@ -8,12 +8,16 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// Statement is one Allow statement of an IAM policy. Resources are outputs
-// (ARNs of resources declared elsewhere), so the document is built when they resolve.
+// Statement is one statement of an IAM policy (Allow unless Deny). Resources
+// are outputs (ARNs of resources declared elsewhere), so the document is built
+// when they resolve.
 type Statement struct {
 	Sid       string
+	Deny      bool
 	Actions   []string
 	Resources pulumi.StringArrayInput
+	// Principals, for resource policies: {"Service": […]}, {"AWS": […]} or {"AWS": ["*"]}.
+	Principals map[string][]string
 	// Conditions: operator → key → values, e.g. {"StringEquals": {"aws:SourceAccount": {"123…"}}}.
 	Conditions map[string]map[string][]string
 }
@@ -50,8 +54,12 @@ func PolicyDocument(stmts ...Statement) pulumi.StringOutput {
 			if len(res) == 0 {
 				return "", fmt.Errorf("policy statement %q has no resources", s.Sid)
 			}
+			effect := "Allow"
+			if s.Deny {
+				effect = "Deny"
+			}
 			doc.Statement = append(doc.Statement, policyStmt{
-				Sid: s.Sid, Effect: "Allow", Action: sortedUnique(s.Actions), Resource: res, Condition: s.Conditions,
+				Sid: s.Sid, Effect: effect, Principal: s.Principals, Action: sortedUnique(s.Actions), Resource: res, Condition: s.Conditions,
 			})
 		}
 		b, err := json.Marshal(doc)

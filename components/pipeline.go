@@ -3,6 +3,8 @@ package components
 import (
 	"errors"
 
+	"github.com/haina-data/haina/sql"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -20,6 +22,10 @@ type Pipeline struct {
 	Producer *Producer
 	// LogShipper is nil unless haina:logShipper.enabled.
 	LogShipper *LogShipper
+	// Lake, Events (the app events' delivery) and FlowLogs are nil when turned off.
+	Lake     *Lake
+	Events   *Delivery
+	FlowLogs *FlowLogs
 
 	// Outputs are the values a user needs; NewPipeline exports them as stack outputs.
 	Outputs pulumi.Map
@@ -114,6 +120,12 @@ func NewPipeline(ctx *pulumi.Context, name string, args *PipelineArgs, opts ...p
 		}
 	}
 
+	if args.Lake.Enabled {
+		if err := p.lake(ctx, name, args, tags, parent); err != nil {
+			return nil, err
+		}
+	}
+
 	p.Outputs = pulumi.Map{
 		"environment":       pulumi.String(string(args.Environment)),
 		"region":            pulumi.String(args.Region),
@@ -138,6 +150,11 @@ func NewPipeline(ctx *pulumi.Context, name string, args *PipelineArgs, opts ...p
 	if p.LogShipper != nil {
 		p.Outputs["logShipperInstanceId"] = p.LogShipper.Instance.ID()
 	}
+	if p.Lake != nil {
+		p.Outputs["lakeBucket"] = p.Lake.BucketName
+		p.Outputs["glueDatabase"] = p.Lake.Database.Name
+		p.Outputs["athenaWorkgroup"] = p.Lake.Workgroup.Name
+	}
 	if err := ctx.RegisterResourceOutputs(p, p.Outputs); err != nil {
 		return nil, err
 	}
@@ -145,6 +162,62 @@ func NewPipeline(ctx *pulumi.Context, name string, args *PipelineArgs, opts ...p
 		ctx.Export(k, p.Outputs[k])
 	}
 	return p, nil
+}
+
+// lake declares the lake, the events dataset and the flow logs.
+func (p *Pipeline) lake(ctx *pulumi.Context, name string, args *PipelineArgs, tags pulumi.StringMap, parent pulumi.ResourceOption) error {
+	account := aws.GetCallerIdentityOutput(ctx, aws.GetCallerIdentityOutputArgs{}, pulumi.Parent(p)).AccountId()
+	database, workgroup := glueName(args.Prefix+"_"+string(args.Environment)), args.Prefix+"-"+string(args.Environment)
+	var err error
+	p.Lake, err = NewLake(ctx, name+"-lake", &LakeArgs{
+		Config: args.Lake, Database: database, Workgroup: workgroup, Protect: args.Protect, Tags: tags,
+		// Bucket names are global: account and region make it unique.
+		BucketName: pulumi.Sprintf("%s-%s-lake-%s-%s", args.Prefix, args.Environment, account, args.Region),
+	}, parent)
+	if err != nil {
+		return err
+	}
+	lakeArgs := func(deliveryName, dataset string) DeliveryArgs {
+		return DeliveryArgs{
+			Name: deliveryName, Dataset: dataset, Region: args.Region, Account: account,
+			BucketName: p.Lake.BucketName, BucketArn: p.Lake.BucketArn, LakeKeyArn: p.Lake.KeyArn,
+			Database: p.Lake.Database.Name, Workgroup: p.Lake.Workgroup.Name,
+			BufferSeconds: args.Lake.BufferSeconds, BufferMB: args.Lake.BufferMB,
+			LogRetentionDays: args.Lake.LogRetentionDays, Tags: tags,
+		}
+	}
+
+	events := lakeArgs(args.Name("events-lake"), "events")
+	events.SourceStreamArn, events.Columns, events.Format = p.Stream.Arn, EventsSchema, JSONLines
+	if args.Lake.Parquet {
+		events.Format = Parquet
+	}
+	if args.Stream.CustomerKey || args.Stream.KmsKeyArn != "" {
+		events.SourceStreamKeyArn = p.Stream.KeyArn
+	}
+	if events.Queries, err = sql.Queries(sql.AthenaEvents, map[string]string{"Database": database, "Table": "events"}); err != nil {
+		return err
+	}
+	if p.Events, err = NewDelivery(ctx, name+"-events-lake", &events, parent); err != nil {
+		return err
+	}
+
+	if !args.FlowLogs.Enabled {
+		return nil
+	}
+	vpcs := []pulumi.StringInput{p.Network.VpcID}
+	for _, id := range args.FlowLogs.VpcIDs {
+		vpcs = append(vpcs, pulumi.String(id))
+	}
+	flow := lakeArgs(args.Name("vpcflowlogs"), "vpcflowlogs")
+	if flow.Queries, err = sql.Queries(sql.AthenaFlowLogs, map[string]string{"Database": database, "Table": "vpcflowlogs"}); err != nil {
+		return err
+	}
+	p.FlowLogs, err = NewFlowLogs(ctx, name+"-flowlogs", &FlowLogsArgs{
+		Config: args.FlowLogs, Name: args.Name("vpcflowlogs"), Region: args.Region, Account: account, VpcIDs: vpcs,
+		Delivery: flow, Protect: args.Protect, Tags: tags,
+	}, parent)
+	return err
 }
 
 // Program is haina's Pulumi program: main.go runs it, and so do the deploy

@@ -70,6 +70,7 @@ func (a *PipelineArgs) Validate() error {
 	a.validateIngestion(bad)
 	a.validateProducer(bad)
 	a.validateLogShipper(bad)
+	a.validateLake(bad)
 	return errors.Join(errs...)
 }
 
@@ -318,5 +319,63 @@ func (a *PipelineArgs) validateLogShipper(bad badFunc) {
 		if !strings.HasPrefix(p, "/") || strings.ContainsAny(p, ",\n\r'\"") {
 			bad(fmt.Sprintf("haina:logShipper.paths[%d]", i), p, "allowed: an absolute path or glob without commas, quotes or line breaks")
 		}
+	}
+}
+
+// flowLogQueryFields are the fields the named flow-log queries read.
+var flowLogQueryFields = []string{"action", "bytes", "dstaddr", "dstport", "interface-id", "packets", "srcaddr", "start"}
+
+func (a *PipelineArgs) validateLake(bad badFunc) {
+	l, f := a.Lake, a.FlowLogs
+	if f.Enabled && !l.Enabled {
+		bad("haina:flowLogs.enabled", true, "flow logs are delivered into the lake: set haina:lake.enabled true, or turn flow logs off")
+	}
+	if !l.Enabled {
+		return
+	}
+	if l.BufferSeconds < 0 || l.BufferSeconds > 900 {
+		bad("haina:lake.bufferSeconds", l.BufferSeconds, "allowed: 0 to 900 seconds")
+	}
+	minMB := 1
+	if l.Parquet {
+		minMB = 64 // Firehose's minimum buffer with record format conversion
+	}
+	if l.BufferMB < minMB || l.BufferMB > 128 {
+		bad("haina:lake.bufferMb", l.BufferMB, fmt.Sprintf("allowed: %d to 128 MiB%s", minMB, map[bool]string{true: " (Parquet conversion needs at least 64)"}[l.Parquet]))
+	}
+	if l.ErrorRetentionDays < 1 || l.ErrorRetentionDays > 3650 {
+		bad("haina:lake.errorRetentionDays", l.ErrorRetentionDays, "allowed: 1 to 3650 days")
+	}
+	if l.AthenaScanLimitMB < 10 {
+		bad("haina:lake.athenaScanLimitMb", l.AthenaScanLimitMB, "allowed: at least 10 MB (Athena's minimum cut-off)")
+	}
+	if !slices.Contains(logRetentionDays, l.LogRetentionDays) {
+		bad("haina:lake.logRetentionDays", l.LogRetentionDays, fmt.Sprintf("allowed: one of %v", logRetentionDays))
+	}
+	if !f.Enabled {
+		return
+	}
+	seen := map[string]bool{}
+	for i, field := range f.Fields {
+		if _, ok := flowLogFieldTypes[field]; !ok {
+			bad(fmt.Sprintf("haina:flowLogs.fields[%d]", i), field, "allowed: a VPC flow log field such as "+strings.Join(DefaultFlowLogFields, ", ")+", vpc-id, subnet-id, tcp-flags, flow-direction, …")
+		} else if seen[field] {
+			bad(fmt.Sprintf("haina:flowLogs.fields[%d]", i), field, "each field may appear once")
+		}
+		seen[field] = true
+	}
+	for _, q := range flowLogQueryFields {
+		if !seen[q] {
+			bad("haina:flowLogs.fields", f.Fields, "must include "+strings.Join(flowLogQueryFields, ", ")+" (the named queries read them)")
+			break
+		}
+	}
+	for i, id := range f.VpcIDs {
+		if !reVpcID.MatchString(id) {
+			bad(fmt.Sprintf("haina:flowLogs.vpcIds[%d]", i), id, "allowed: a VPC id such as vpc-0123456789abcdef0")
+		}
+	}
+	if !slices.Contains(logRetentionDays, f.LogRetentionDays) {
+		bad("haina:flowLogs.logRetentionDays", f.LogRetentionDays, fmt.Sprintf("allowed: one of %v", logRetentionDays))
 	}
 }

@@ -48,6 +48,8 @@ const (
 	EventsView       = "events_view.sql.tmpl"
 	RollupMV         = "rollup_mv.sql.tmpl"
 	Examples         = "examples.sql.tmpl"
+	AthenaEvents     = "athena_events.sql.tmpl"
+	AthenaFlowLogs   = "athena_flowlogs.sql.tmpl"
 )
 
 // IdentError is an identifier that cannot enter SQL.

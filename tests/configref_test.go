@@ -51,6 +51,8 @@ func TestReadmeConfigReferenceMatchesCode(t *testing.T) {
 		"haina:ingestion":  reflect.TypeOf(components.IngestionConfig{}),
 		"haina:producer":   reflect.TypeOf(components.ProducerConfig{}),
 		"haina:logShipper": reflect.TypeOf(components.LogShipperConfig{}),
+		"haina:lake":       reflect.TypeOf(components.LakeConfig{}),
+		"haina:flowLogs":   reflect.TypeOf(components.FlowLogsConfig{}),
 	} {
 		keys = append(keys, configKeys(name, typ)...)
 		assert.True(t, strings.Contains(string(project), "\n  "+strings.TrimPrefix(name, "haina:")+":\n"), "Pulumi.yaml does not declare %s", name)

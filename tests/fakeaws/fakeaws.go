@@ -147,6 +147,36 @@ func (c Cloud) Create(token, name string, inputs resource.PropertyMap) (string, 
 		set("arn", fmt.Sprintf("arn:aws:iam::%s:instance-profile/%s", Account, id))
 	case "aws:iam/rolePolicyAttachment:RolePolicyAttachment":
 		id = str(inputs, "role") + "-" + hexID(token, name, 8)
+	case "aws:s3/bucketV2:BucketV2":
+		id = str(inputs, "bucket")
+		set("arn", "arn:aws:s3:::"+id)
+		set("bucketDomainName", id+".s3.amazonaws.com")
+		set("bucketRegionalDomainName", id+".s3."+c.Region+".amazonaws.com")
+	case "aws:glue/catalogDatabase:CatalogDatabase":
+		id = Account + ":" + str(inputs, "name")
+		set("arn", c.arn("glue", "database/"+str(inputs, "name")))
+		set("catalogId", Account)
+	case "aws:glue/catalogTable:CatalogTable":
+		id = Account + ":" + str(inputs, "databaseName") + ":" + str(inputs, "name")
+		set("arn", c.arn("glue", "table/"+str(inputs, "databaseName")+"/"+str(inputs, "name")))
+		set("catalogId", Account)
+	case "aws:athena/workgroup:Workgroup":
+		id = str(inputs, "name")
+		set("arn", c.arn("athena", "workgroup/"+id))
+	case "aws:athena/namedQuery:NamedQuery":
+		id = uuid(token, name)
+	case "aws:cloudwatch/logStream:LogStream":
+		id = str(inputs, "name")
+		set("arn", c.arn("logs", "log-group:"+str(inputs, "logGroupName")+":log-stream:"+id))
+	case "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream":
+		arn := c.arn("firehose", "deliverystream/"+str(inputs, "name"))
+		id = arn
+		set("arn", arn)
+	case "aws:ec2/flowLog:FlowLog":
+		id = "fl-" + id
+		set("arn", c.arn("ec2", "vpc-flow-log/"+id))
+	case "aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter":
+		id = "cwlsf-" + id
 	case "aws:cloudwatch/logGroup:LogGroup":
 		id = str(inputs, "name")
 		set("arn", c.arn("logs", "log-group:"+id))

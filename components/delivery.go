@@ -1,0 +1,299 @@
+package components
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/athena"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/glue"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kinesis"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// Processor is a Firehose record processor and its parameters, in order.
+type Processor struct {
+	Type       string
+	Parameters [][2]string
+}
+
+// TableFormat is how a dataset's files are stored.
+type TableFormat string
+
+const (
+	// Parquet files, converted by Firehose from JSON records against the table.
+	Parquet TableFormat = "parquet"
+	// JSONLines: one JSON object per line, as Firehose delivers them (gzip).
+	JSONLines TableFormat = "json"
+	// SpaceDelimited text lines (VPC flow logs), gzip.
+	SpaceDelimited TableFormat = "space-delimited"
+)
+
+// DeliveryArgs configures one dataset: a Firehose stream into the lake and its Glue table.
+type DeliveryArgs struct {
+	// Name is the delivery stream's physical name; Dataset its S3 prefix and table name.
+	Name    string
+	Dataset string
+	Region  string
+	Account pulumi.StringInput
+	// SourceStreamArn reads a Kinesis stream; nil is Direct PUT (e.g. a CloudWatch Logs subscription).
+	SourceStreamArn    pulumi.StringInput
+	SourceStreamKeyArn pulumi.StringInput // the source stream's customer key, if any
+
+	BucketName pulumi.StringInput
+	BucketArn  pulumi.StringInput
+	LakeKeyArn pulumi.StringInput
+	Database   pulumi.StringInput // Glue database
+	Workgroup  pulumi.StringInput // Athena workgroup of the named queries
+
+	BufferSeconds, BufferMB int
+	Processors              []Processor
+	Columns                 []Column
+	Format                  TableFormat
+	// Queries are Athena named queries over the table: name → SQL.
+	Queries map[string]string
+
+	LogRetentionDays int
+	Tags             pulumi.StringMap
+}
+
+// Delivery is a Firehose stream writing hourly UTC partitions of one dataset,
+// the Glue table over them (partition projection: nothing to add by hand) and
+// named queries.
+type Delivery struct {
+	pulumi.ResourceState
+
+	Table      *glue.CatalogTable
+	LogGroup   *cloudwatch.LogGroup
+	LogStream  *cloudwatch.LogStream
+	Role       *iam.Role
+	RolePolicy *iam.RolePolicy
+	Stream     *kinesis.FirehoseDeliveryStream
+	Queries    []*athena.NamedQuery
+
+	StreamArn pulumi.StringOutput
+	TableName pulumi.StringOutput
+}
+
+const logStreamName = "S3Delivery"
+
+// NewDelivery declares a dataset's delivery.
+func NewDelivery(ctx *pulumi.Context, name string, args *DeliveryArgs, opts ...pulumi.ResourceOption) (*Delivery, error) {
+	if args == nil || args.BucketArn == nil || args.Database == nil || args.Account == nil || len(args.Columns) == 0 {
+		return nil, fmt.Errorf("delivery %s: BucketArn, Database, Account and Columns are required", name)
+	}
+	d := &Delivery{}
+	if err := ctx.RegisterComponentResource("haina:delivery:Delivery", name, d, opts...); err != nil {
+		return nil, err
+	}
+	parent := pulumi.Parent(d)
+	var err error
+
+	if d.Table, err = datasetTable(ctx, name, args, parent); err != nil {
+		return nil, err
+	}
+	d.TableName = d.Table.Name
+
+	d.LogGroup, err = cloudwatch.NewLogGroup(ctx, name, &cloudwatch.LogGroupArgs{
+		Name: pulumi.String("/aws/kinesisfirehose/" + args.Name), RetentionInDays: pulumi.Int(args.LogRetentionDays), Tags: args.Tags,
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	d.LogStream, err = cloudwatch.NewLogStream(ctx, name, &cloudwatch.LogStreamArgs{
+		LogGroupName: d.LogGroup.Name, Name: pulumi.String(logStreamName),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+
+	if err := d.role(ctx, name, args, parent); err != nil {
+		return nil, err
+	}
+
+	s3cfg := &kinesis.FirehoseDeliveryStreamExtendedS3ConfigurationArgs{
+		RoleArn:           d.Role.Arn,
+		BucketArn:         args.BucketArn,
+		Prefix:            pulumi.String(DatasetPrefix(args.Dataset)),
+		ErrorOutputPrefix: pulumi.String(DatasetErrorPrefix(args.Dataset)),
+		BufferingInterval: pulumi.Int(args.BufferSeconds),
+		BufferingSize:     pulumi.Int(args.BufferMB),
+		CompressionFormat: pulumi.String("GZIP"),
+		KmsKeyArn:         args.LakeKeyArn,
+		CloudwatchLoggingOptions: kinesis.FirehoseDeliveryStreamExtendedS3ConfigurationCloudwatchLoggingOptionsArgs{
+			Enabled: pulumi.Bool(true), LogGroupName: d.LogGroup.Name, LogStreamName: d.LogStream.Name,
+		},
+	}
+	if len(args.Processors) > 0 {
+		procs := kinesis.FirehoseDeliveryStreamExtendedS3ConfigurationProcessingConfigurationProcessorArray{}
+		for _, p := range args.Processors {
+			params := kinesis.FirehoseDeliveryStreamExtendedS3ConfigurationProcessingConfigurationProcessorParameterArray{}
+			for _, kv := range p.Parameters {
+				params = append(params, kinesis.FirehoseDeliveryStreamExtendedS3ConfigurationProcessingConfigurationProcessorParameterArgs{
+					ParameterName: pulumi.String(kv[0]), ParameterValue: pulumi.String(kv[1]),
+				})
+			}
+			procs = append(procs, kinesis.FirehoseDeliveryStreamExtendedS3ConfigurationProcessingConfigurationProcessorArgs{
+				Type: pulumi.String(p.Type), Parameters: params,
+			})
+		}
+		s3cfg.ProcessingConfiguration = kinesis.FirehoseDeliveryStreamExtendedS3ConfigurationProcessingConfigurationArgs{
+			Enabled: pulumi.Bool(true), Processors: procs,
+		}
+	}
+	if args.Format == Parquet {
+		// Parquet compresses itself (Snappy); Firehose must not gzip the files.
+		s3cfg.CompressionFormat = pulumi.String("UNCOMPRESSED")
+		s3cfg.DataFormatConversionConfiguration = kinesis.FirehoseDeliveryStreamExtendedS3ConfigurationDataFormatConversionConfigurationArgs{
+			Enabled: pulumi.Bool(true),
+			InputFormatConfiguration: kinesis.FirehoseDeliveryStreamExtendedS3ConfigurationDataFormatConversionConfigurationInputFormatConfigurationArgs{
+				Deserializer: kinesis.FirehoseDeliveryStreamExtendedS3ConfigurationDataFormatConversionConfigurationInputFormatConfigurationDeserializerArgs{
+					HiveJsonSerDe: kinesis.FirehoseDeliveryStreamExtendedS3ConfigurationDataFormatConversionConfigurationInputFormatConfigurationDeserializerHiveJsonSerDeArgs{
+						// event_time is RFC 3339 in UTC.
+						TimestampFormats: pulumi.StringArray{pulumi.String("yyyy-MM-dd'T'HH:mm:ss'Z'"), pulumi.String("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'")},
+					},
+				},
+			},
+			OutputFormatConfiguration: kinesis.FirehoseDeliveryStreamExtendedS3ConfigurationDataFormatConversionConfigurationOutputFormatConfigurationArgs{
+				Serializer: kinesis.FirehoseDeliveryStreamExtendedS3ConfigurationDataFormatConversionConfigurationOutputFormatConfigurationSerializerArgs{
+					ParquetSerDe: kinesis.FirehoseDeliveryStreamExtendedS3ConfigurationDataFormatConversionConfigurationOutputFormatConfigurationSerializerParquetSerDeArgs{
+						Compression: pulumi.String("SNAPPY"),
+					},
+				},
+			},
+			SchemaConfiguration: kinesis.FirehoseDeliveryStreamExtendedS3ConfigurationDataFormatConversionConfigurationSchemaConfigurationArgs{
+				DatabaseName: args.Database, TableName: d.Table.Name, RoleArn: d.Role.Arn, Region: pulumi.String(args.Region),
+				VersionId: pulumi.String("LATEST"),
+			},
+		}
+	}
+	fargs := &kinesis.FirehoseDeliveryStreamArgs{
+		Name: pulumi.String(args.Name), Destination: pulumi.String("extended_s3"), ExtendedS3Configuration: s3cfg, Tags: args.Tags,
+	}
+	if args.SourceStreamArn != nil {
+		fargs.KinesisSourceConfiguration = kinesis.FirehoseDeliveryStreamKinesisSourceConfigurationArgs{
+			KinesisStreamArn: args.SourceStreamArn, RoleArn: d.Role.Arn,
+		}
+	} else {
+		// Direct PUT: encrypt Firehose's own buffer (not allowed, and not needed, with a Kinesis source).
+		fargs.ServerSideEncryption = kinesis.FirehoseDeliveryStreamServerSideEncryptionArgs{
+			Enabled: pulumi.Bool(true), KeyType: pulumi.String("AWS_OWNED_CMK"),
+		}
+	}
+	d.Stream, err = kinesis.NewFirehoseDeliveryStream(ctx, name, fargs, parent, pulumi.DependsOn([]pulumi.Resource{d.RolePolicy}))
+	if err != nil {
+		return nil, err
+	}
+	d.StreamArn = d.Stream.Arn
+
+	for _, q := range sortedKeys(args.Queries) {
+		nq, err := athena.NewNamedQuery(ctx, name+"-"+q, &athena.NamedQueryArgs{
+			Name: pulumi.String(args.Dataset + ": " + q), Database: args.Database, Workgroup: args.Workgroup, Query: pulumi.String(args.Queries[q]),
+		}, parent, pulumi.DependsOn([]pulumi.Resource{d.Table}))
+		if err != nil {
+			return nil, err
+		}
+		d.Queries = append(d.Queries, nq)
+	}
+	if err := ctx.RegisterResourceOutputs(d, pulumi.Map{"deliveryStreamArn": d.StreamArn, "table": d.TableName}); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// role lets Firehose do exactly this delivery: read the one stream, write the
+// dataset's prefixes of the one bucket, use the lake key through S3, read the
+// one Glue table, and log to its own log stream.
+func (d *Delivery) role(ctx *pulumi.Context, name string, args *DeliveryArgs, parent pulumi.ResourceOption) error {
+	var err error
+	d.Role, err = iam.NewRole(ctx, name, &iam.RoleArgs{
+		Name:        pulumi.String(args.Name + "-firehose"),
+		Description: pulumi.String("haina: Firehose delivers dataset " + args.Dataset + " into the lake"),
+		AssumeRolePolicy: args.Account.ToStringOutput().ApplyT(func(acct string) string {
+			return TrustPolicy([]string{"firehose.amazonaws.com"}, map[string]map[string][]string{"StringEquals": {"aws:SourceAccount": {acct}}})
+		}).(pulumi.StringOutput),
+		Tags: args.Tags,
+	}, parent)
+	if err != nil {
+		return err
+	}
+	stmts := []Statement{
+		{Sid: "Bucket", Actions: []string{"s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads"},
+			Resources: pulumi.StringArray{args.BucketArn}},
+		{Sid: "Objects", Actions: []string{"s3:AbortMultipartUpload", "s3:GetObject", "s3:PutObject"},
+			Resources: pulumi.StringArray{
+				pulumi.Sprintf("%s/%s/*", args.BucketArn, args.Dataset),
+				pulumi.Sprintf("%s/%s%s/*", args.BucketArn, ErrorsPrefix, args.Dataset),
+			}},
+		{Sid: "LakeKeyThroughS3", Actions: []string{"kms:Decrypt", "kms:GenerateDataKey"}, Resources: pulumi.StringArray{args.LakeKeyArn},
+			Conditions: map[string]map[string][]string{"StringEquals": {"kms:ViaService": {"s3." + args.Region + ".amazonaws.com"}}}},
+		{Sid: "Logs", Actions: []string{"logs:PutLogEvents"}, Resources: pulumi.StringArray{d.LogStream.Arn}},
+	}
+	if args.SourceStreamArn != nil {
+		stmts = append(stmts, Statement{Sid: "ReadStream",
+			Actions:   []string{"kinesis:DescribeStream", "kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:ListShards"},
+			Resources: pulumi.StringArray{args.SourceStreamArn}})
+		if args.SourceStreamKeyArn != nil {
+			stmts = append(stmts, Statement{Sid: "DecryptStream", Actions: []string{"kms:Decrypt"}, Resources: pulumi.StringArray{args.SourceStreamKeyArn}})
+		}
+	}
+	if args.Format == Parquet {
+		stmts = append(stmts, Statement{Sid: "Schema", Actions: []string{"glue:GetTable", "glue:GetTableVersion", "glue:GetTableVersions"},
+			Resources: pulumi.StringArray{
+				pulumi.Sprintf("arn:aws:glue:%s:%s:catalog", args.Region, args.Account),
+				pulumi.Sprintf("arn:aws:glue:%s:%s:database/%s", args.Region, args.Account, args.Database),
+				pulumi.Sprintf("arn:aws:glue:%s:%s:table/%s/%s", args.Region, args.Account, args.Database, d.Table.Name),
+			}})
+	}
+	d.RolePolicy, err = iam.NewRolePolicy(ctx, name, &iam.RolePolicyArgs{Role: d.Role.ID(), Name: pulumi.String("deliver"), Policy: PolicyDocument(stmts...)}, parent)
+	return err
+}
+
+// datasetTable is the Glue table over the dataset's prefix: the columns declared
+// in Go, and an hourly datehour partition found by projection.
+func datasetTable(ctx *pulumi.Context, name string, args *DeliveryArgs, parent pulumi.ResourceOption) (*glue.CatalogTable, error) {
+	cols := glue.CatalogTableStorageDescriptorColumnArray{}
+	for _, c := range args.Columns {
+		cols = append(cols, glue.CatalogTableStorageDescriptorColumnArgs{Name: pulumi.String(c.Name), Type: pulumi.String(c.Type)})
+	}
+	sd := glue.CatalogTableStorageDescriptorArgs{
+		Location: pulumi.Sprintf("s3://%s/%s/", args.BucketName, args.Dataset),
+		Columns:  cols,
+	}
+	switch args.Format {
+	case Parquet:
+		sd.InputFormat = pulumi.String("org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat")
+		sd.OutputFormat = pulumi.String("org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat")
+		sd.SerDeInfo = glue.CatalogTableStorageDescriptorSerDeInfoArgs{
+			SerializationLibrary: pulumi.String("org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"),
+		}
+	case SpaceDelimited:
+		sd.InputFormat = pulumi.String("org.apache.hadoop.mapred.TextInputFormat")
+		sd.OutputFormat = pulumi.String("org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat")
+		sd.SerDeInfo = glue.CatalogTableStorageDescriptorSerDeInfoArgs{
+			SerializationLibrary: pulumi.String("org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe"),
+			Parameters:           pulumi.StringMap{"field.delim": pulumi.String(" "), "serialization.format": pulumi.String(" ")},
+		}
+	default:
+		sd.InputFormat = pulumi.String("org.apache.hadoop.mapred.TextInputFormat")
+		sd.OutputFormat = pulumi.String("org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat")
+		sd.SerDeInfo = glue.CatalogTableStorageDescriptorSerDeInfoArgs{
+			SerializationLibrary: pulumi.String("org.openx.data.jsonserde.JsonSerDe"),
+			Parameters:           pulumi.StringMap{"ignore.malformed.json": pulumi.String("true")},
+		}
+	}
+	params := pulumi.StringMap{"classification": pulumi.String(string(args.Format)), "EXTERNAL": pulumi.String("TRUE")}
+	for k, v := range projectionParameters() {
+		params[k] = pulumi.String(v)
+	}
+	params["storage.location.template"] = pulumi.Sprintf("s3://%s/%s/${%s}/", args.BucketName, args.Dataset, PartitionColumn)
+	return glue.NewCatalogTable(ctx, name, &glue.CatalogTableArgs{
+		Name:              pulumi.String(args.Dataset),
+		DatabaseName:      args.Database,
+		TableType:         pulumi.String("EXTERNAL_TABLE"),
+		Description:       pulumi.String("haina: dataset " + args.Dataset + ", hourly UTC partitions found by projection"),
+		Parameters:        params,
+		PartitionKeys:     glue.CatalogTablePartitionKeyArray{glue.CatalogTablePartitionKeyArgs{Name: pulumi.String(PartitionColumn), Type: pulumi.String("string")}},
+		StorageDescriptor: sd,
+	}, parent)
+}

@@ -1,0 +1,199 @@
+package components
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// FlowLogsConfig (haina:flowLogs) captures VPC traffic into the lake (seed 004).
+type FlowLogsConfig struct {
+	Enabled bool `json:"enabled"`
+	// VpcIDs to capture besides the pipeline's own VPC.
+	VpcIDs []string `json:"vpcIds"`
+	// Fields of the log format, in order (default: the 14 version-2 fields).
+	Fields           []string `json:"fields"`
+	LogRetentionDays int      `json:"logRetentionDays"`
+}
+
+// FlowLogsArgs configures the FlowLogs component.
+type FlowLogsArgs struct {
+	Config  FlowLogsConfig
+	Name    string // physical name prefix
+	Region  string
+	Account pulumi.StringInput
+	// VpcIDs are every VPC to capture (the pipeline's and the configured ones).
+	VpcIDs []pulumi.StringInput
+	// Delivery is the lake delivery's arguments; FlowLogs sets the source, processors, columns and format.
+	Delivery DeliveryArgs
+	Protect  bool
+	Tags     pulumi.StringMap
+}
+
+// FlowLogs is VPC flow logs → a KMS-encrypted CloudWatch log group → a
+// subscription filter → Firehose, whose native processors replace the seed's
+// Lambda (gunzip, extract the log events, one line per record) → the lake.
+type FlowLogs struct {
+	pulumi.ResourceState
+
+	Key              *kms.Key
+	LogGroup         *cloudwatch.LogGroup
+	DeliveryRole     *iam.Role
+	FlowLogs         []*ec2.FlowLog
+	Delivery         *Delivery
+	SubscriptionRole *iam.Role
+	Subscription     *cloudwatch.LogSubscriptionFilter
+}
+
+// keyAdminActions are what the account may do with the logs key: every key
+// action named, instead of kms:*, so no policy in haina carries a wildcard action.
+var keyAdminActions = []string{
+	"kms:CancelKeyDeletion", "kms:CreateAlias", "kms:CreateGrant", "kms:Decrypt", "kms:DeleteAlias", "kms:DescribeKey",
+	"kms:DisableKey", "kms:DisableKeyRotation", "kms:EnableKey", "kms:EnableKeyRotation", "kms:Encrypt", "kms:GenerateDataKey",
+	"kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListAliases", "kms:ListGrants", "kms:ListKeyPolicies",
+	"kms:ListResourceTags", "kms:PutKeyPolicy", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:RetireGrant", "kms:RevokeGrant",
+	"kms:RotateKeyOnDemand", "kms:ScheduleKeyDeletion", "kms:TagResource", "kms:UntagResource", "kms:UpdateAlias",
+	"kms:UpdateKeyDescription",
+}
+
+// logsKeyPolicy lets the account administer the key and the regional logs
+// service use it for one log group only. In a key policy, "*" is this key.
+func logsKeyPolicy(account, region, groupArn string) string {
+	doc := policyDoc{Version: "2012-10-17", Statement: []policyStmt{
+		{Sid: "AccountAdministers", Effect: "Allow", Principal: map[string][]string{"AWS": {"arn:aws:iam::" + account + ":root"}},
+			Action: keyAdminActions, Resource: []string{"*"}},
+		{Sid: "LogsUseForTheFlowLogGroup", Effect: "Allow", Principal: map[string][]string{"Service": {"logs." + region + ".amazonaws.com"}},
+			Action:    []string{"kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncryptFrom", "kms:ReEncryptTo"},
+			Resource:  []string{"*"},
+			Condition: map[string]map[string][]string{"ArnEquals": {"kms:EncryptionContext:aws:logs:arn": {groupArn}}}},
+	}}
+	b, _ := json.Marshal(doc) // strings only: always marshals
+	return string(b)
+}
+
+// NewFlowLogs declares the flow-log pipeline.
+func NewFlowLogs(ctx *pulumi.Context, name string, args *FlowLogsArgs, opts ...pulumi.ResourceOption) (*FlowLogs, error) {
+	if args == nil || args.Account == nil || len(args.VpcIDs) == 0 {
+		return nil, fmt.Errorf("flow logs %s: Account and at least one VPC are required", name)
+	}
+	cols, err := FlowLogColumns(args.Config.Fields)
+	if err != nil {
+		return nil, err
+	}
+	f := &FlowLogs{}
+	if err := ctx.RegisterComponentResource("haina:flowlogs:FlowLogs", name, f, opts...); err != nil {
+		return nil, err
+	}
+	parent := pulumi.Parent(f)
+	account := args.Account.ToStringOutput()
+	groupName := "/haina/" + args.Name
+	groupArn := pulumi.Sprintf("arn:aws:logs:%s:%s:log-group:%s", args.Region, account, groupName)
+	conditions := func(acct, arnKey, arn string) map[string]map[string][]string {
+		return map[string]map[string][]string{"StringEquals": {"aws:SourceAccount": {acct}}, "ArnLike": {arnKey: {arn}}}
+	}
+
+	window := 7
+	if args.Protect {
+		window = 30
+	}
+	f.Key, err = kms.NewKey(ctx, name+"-key", &kms.KeyArgs{
+		Description:          pulumi.String("haina: VPC flow log group"),
+		EnableKeyRotation:    pulumi.Bool(true),
+		DeletionWindowInDays: pulumi.Int(window),
+		Policy: pulumi.All(account, groupArn).ApplyT(func(v []any) string {
+			return logsKeyPolicy(v[0].(string), args.Region, v[1].(string))
+		}).(pulumi.StringOutput),
+		Tags: args.Tags,
+	}, parent, pulumi.Protect(args.Protect))
+	if err != nil {
+		return nil, err
+	}
+	f.LogGroup, err = cloudwatch.NewLogGroup(ctx, name, &cloudwatch.LogGroupArgs{
+		Name: pulumi.String(groupName), RetentionInDays: pulumi.Int(args.Config.LogRetentionDays), KmsKeyId: f.Key.Arn, Tags: args.Tags,
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+
+	// The flow-log service writes into this one group, only for flow logs of this account.
+	f.DeliveryRole, err = iam.NewRole(ctx, name+"-publish", &iam.RoleArgs{
+		Name:        pulumi.String(args.Name + "-publish"),
+		Description: pulumi.String("haina: VPC flow logs publish to their log group"),
+		AssumeRolePolicy: account.ApplyT(func(acct string) string {
+			return TrustPolicy([]string{"vpc-flow-logs.amazonaws.com"},
+				conditions(acct, "aws:SourceArn", fmt.Sprintf("arn:aws:ec2:%s:%s:vpc-flow-log/*", args.Region, acct)))
+		}).(pulumi.StringOutput),
+		Tags: args.Tags,
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := iam.NewRolePolicy(ctx, name+"-publish", &iam.RolePolicyArgs{
+		Role: f.DeliveryRole.ID(), Name: pulumi.String("publish"),
+		Policy: PolicyDocument(Statement{Sid: "Publish", Actions: []string{"logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"},
+			Resources: pulumi.StringArray{groupArn, pulumi.Sprintf("%s:*", groupArn)}}),
+	}, parent); err != nil {
+		return nil, err
+	}
+	for i, vpcID := range args.VpcIDs {
+		fl, err := ec2.NewFlowLog(ctx, fmt.Sprintf("%s-%d", name, i), &ec2.FlowLogArgs{
+			VpcId: vpcID, TrafficType: pulumi.String("ALL"), MaxAggregationInterval: pulumi.Int(60),
+			LogDestinationType: pulumi.String("cloud-watch-logs"), LogDestination: f.LogGroup.Arn, IamRoleArn: f.DeliveryRole.Arn,
+			LogFormat: pulumi.String(FlowLogFormat(args.Config.Fields)), Tags: args.Tags,
+		}, parent)
+		if err != nil {
+			return nil, err
+		}
+		f.FlowLogs = append(f.FlowLogs, fl)
+	}
+
+	d := args.Delivery
+	d.SourceStreamArn, d.SourceStreamKeyArn = nil, nil
+	d.Columns, d.Format = cols, SpaceDelimited
+	d.Processors = []Processor{
+		{Type: "Decompression", Parameters: [][2]string{{"CompressionFormat", "GZIP"}}},
+		{Type: "CloudWatchLogProcessing", Parameters: [][2]string{{"DataMessageExtraction", "true"}}},
+		{Type: "AppendDelimiterToRecord", Parameters: [][2]string{{"Delimiter", "\\n"}}},
+	}
+	if f.Delivery, err = NewDelivery(ctx, name+"-lake", &d, parent); err != nil {
+		return nil, err
+	}
+
+	// CloudWatch Logs in this region, for this account's log groups, may put records on this one stream.
+	f.SubscriptionRole, err = iam.NewRole(ctx, name+"-subscription", &iam.RoleArgs{
+		Name:        pulumi.String(args.Name + "-subscription"),
+		Description: pulumi.String("haina: CloudWatch Logs forwards flow logs to Firehose"),
+		AssumeRolePolicy: account.ApplyT(func(acct string) string {
+			return TrustPolicy([]string{"logs." + args.Region + ".amazonaws.com"},
+				conditions(acct, "aws:SourceArn", fmt.Sprintf("arn:aws:logs:%s:%s:*", args.Region, acct)))
+		}).(pulumi.StringOutput),
+		Tags: args.Tags,
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	subPolicy, err := iam.NewRolePolicy(ctx, name+"-subscription", &iam.RolePolicyArgs{
+		Role: f.SubscriptionRole.ID(), Name: pulumi.String("forward"),
+		Policy: PolicyDocument(Statement{Sid: "Forward", Actions: []string{"firehose:PutRecord", "firehose:PutRecordBatch"},
+			Resources: pulumi.StringArray{f.Delivery.StreamArn}}),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	f.Subscription, err = cloudwatch.NewLogSubscriptionFilter(ctx, name, &cloudwatch.LogSubscriptionFilterArgs{
+		Name: pulumi.String(args.Name + "-to-lake"), LogGroup: f.LogGroup.Name, FilterPattern: pulumi.String(""),
+		DestinationArn: f.Delivery.StreamArn, RoleArn: f.SubscriptionRole.Arn,
+	}, parent, pulumi.DependsOn([]pulumi.Resource{subPolicy}))
+	if err != nil {
+		return nil, err
+	}
+	if err := ctx.RegisterResourceOutputs(f, pulumi.Map{"logGroup": f.LogGroup.Name, "table": f.Delivery.TableName}); err != nil {
+		return nil, err
+	}
+	return f, nil
+}

@@ -1,0 +1,191 @@
+package components
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/athena"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/glue"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/s3"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// LakeConfig (haina:lake) is the S3 data lake, its Glue catalog and Athena workgroup.
+type LakeConfig struct {
+	Enabled bool `json:"enabled"`
+	// Buffering of every delivery into the lake (Firehose BufferingHints).
+	BufferSeconds int `json:"bufferSeconds"`
+	BufferMB      int `json:"bufferMb"`
+	// Parquet converts app events to Parquet against their Glue table (needs ≥ 64 MiB buffers).
+	Parquet bool `json:"parquet"`
+	// ErrorRetentionDays expires the error prefixes.
+	ErrorRetentionDays int `json:"errorRetentionDays"`
+	// AthenaScanLimitMB cuts off any query that would scan more (a cost guardrail).
+	AthenaScanLimitMB int `json:"athenaScanLimitMb"`
+	LogRetentionDays  int `json:"logRetentionDays"`
+}
+
+// LakeArgs configures the Lake component.
+type LakeArgs struct {
+	Config LakeConfig
+	// BucketName must be globally unique (the pipeline adds account and region).
+	BucketName pulumi.StringInput
+	// Database is the Glue database; Workgroup the Athena workgroup.
+	Database  string
+	Workgroup string
+	// Protect: production keeps the bucket and key (and versions every object).
+	Protect bool
+	Tags    pulumi.StringMap
+}
+
+// Lake is one encrypted, private data bucket, a Glue database and an Athena workgroup.
+type Lake struct {
+	pulumi.ResourceState
+
+	Key       *kms.Key
+	Bucket    *s3.BucketV2
+	Policy    *s3.BucketPolicy
+	Database  *glue.CatalogDatabase
+	Workgroup *athena.Workgroup
+
+	BucketName pulumi.StringOutput
+	BucketArn  pulumi.StringOutput
+	KeyArn     pulumi.StringOutput
+}
+
+// Key prefixes of the bucket.
+const (
+	ErrorsPrefix  = "errors/"
+	ResultsPrefix = "athena-results/"
+)
+
+// NewLake declares the lake.
+func NewLake(ctx *pulumi.Context, name string, args *LakeArgs, opts ...pulumi.ResourceOption) (*Lake, error) {
+	if args == nil || args.BucketName == nil || args.Database == "" || args.Workgroup == "" {
+		return nil, fmt.Errorf("lake %s: BucketName, Database and Workgroup are required", name)
+	}
+	l := &Lake{}
+	if err := ctx.RegisterComponentResource("haina:lake:Lake", name, l, opts...); err != nil {
+		return nil, err
+	}
+	parent := pulumi.Parent(l)
+	stateful := []pulumi.ResourceOption{parent, pulumi.Protect(args.Protect)}
+	cfg := args.Config
+
+	var err error
+	if l.Key, err = newCustomerKey(ctx, name+"-key", "haina: data lake objects and query results", args.Protect, args.Tags, stateful...); err != nil {
+		return nil, err
+	}
+	l.Bucket, err = s3.NewBucketV2(ctx, name, &s3.BucketV2Args{
+		Bucket: args.BucketName,
+		// Staging is freely destroyable, objects included; production is not.
+		ForceDestroy: pulumi.Bool(!args.Protect),
+		Tags:         args.Tags,
+	}, stateful...)
+	if err != nil {
+		return nil, err
+	}
+	l.BucketName, l.BucketArn, l.KeyArn = l.Bucket.Bucket, l.Bucket.Arn, l.Key.Arn
+
+	if _, err := s3.NewBucketPublicAccessBlock(ctx, name, &s3.BucketPublicAccessBlockArgs{
+		Bucket: l.Bucket.ID(), BlockPublicAcls: pulumi.Bool(true), BlockPublicPolicy: pulumi.Bool(true),
+		IgnorePublicAcls: pulumi.Bool(true), RestrictPublicBuckets: pulumi.Bool(true),
+	}, parent); err != nil {
+		return nil, err
+	}
+	if _, err := s3.NewBucketOwnershipControls(ctx, name, &s3.BucketOwnershipControlsArgs{
+		Bucket: l.Bucket.ID(), Rule: s3.BucketOwnershipControlsRuleArgs{ObjectOwnership: pulumi.String("BucketOwnerEnforced")},
+	}, parent); err != nil {
+		return nil, err
+	}
+	if _, err := s3.NewBucketServerSideEncryptionConfigurationV2(ctx, name, &s3.BucketServerSideEncryptionConfigurationV2Args{
+		Bucket: l.Bucket.ID(),
+		Rules: s3.BucketServerSideEncryptionConfigurationV2RuleArray{s3.BucketServerSideEncryptionConfigurationV2RuleArgs{
+			ApplyServerSideEncryptionByDefault: s3.BucketServerSideEncryptionConfigurationV2RuleApplyServerSideEncryptionByDefaultArgs{
+				SseAlgorithm: pulumi.String("aws:kms"), KmsMasterKeyId: l.Key.Arn,
+			},
+			// One data key per bucket instead of per object: far fewer KMS calls.
+			BucketKeyEnabled: pulumi.Bool(true),
+		}},
+	}, parent); err != nil {
+		return nil, err
+	}
+	l.Policy, err = s3.NewBucketPolicy(ctx, name, &s3.BucketPolicyArgs{
+		Bucket: l.Bucket.ID(),
+		Policy: PolicyDocument(Statement{
+			Sid: "DenyInsecureTransport", Deny: true, Principals: map[string][]string{"AWS": {"*"}}, Actions: []string{"s3:*"},
+			Resources:  pulumi.StringArray{l.Bucket.Arn, pulumi.Sprintf("%s/*", l.Bucket.Arn)},
+			Conditions: map[string]map[string][]string{"Bool": {"aws:SecureTransport": {"false"}}},
+		}),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	if args.Protect {
+		if _, err := s3.NewBucketVersioningV2(ctx, name, &s3.BucketVersioningV2Args{
+			Bucket: l.Bucket.ID(), VersioningConfiguration: s3.BucketVersioningV2VersioningConfigurationArgs{Status: pulumi.String("Enabled")},
+		}, parent); err != nil {
+			return nil, err
+		}
+	}
+	if _, err := s3.NewBucketLifecycleConfigurationV2(ctx, name, &s3.BucketLifecycleConfigurationV2Args{
+		Bucket: l.Bucket.ID(),
+		Rules: s3.BucketLifecycleConfigurationV2RuleArray{
+			s3.BucketLifecycleConfigurationV2RuleArgs{
+				Id: pulumi.String("abort-incomplete-uploads"), Status: pulumi.String("Enabled"),
+				Filter:                         s3.BucketLifecycleConfigurationV2RuleFilterArgs{Prefix: pulumi.String("")},
+				AbortIncompleteMultipartUpload: s3.BucketLifecycleConfigurationV2RuleAbortIncompleteMultipartUploadArgs{DaysAfterInitiation: pulumi.Int(7)},
+			},
+			s3.BucketLifecycleConfigurationV2RuleArgs{
+				Id: pulumi.String("expire-errors"), Status: pulumi.String("Enabled"),
+				Filter:     s3.BucketLifecycleConfigurationV2RuleFilterArgs{Prefix: pulumi.String(ErrorsPrefix)},
+				Expiration: s3.BucketLifecycleConfigurationV2RuleExpirationArgs{Days: pulumi.Int(cfg.ErrorRetentionDays)},
+			},
+			s3.BucketLifecycleConfigurationV2RuleArgs{
+				Id: pulumi.String("expire-query-results"), Status: pulumi.String("Enabled"),
+				Filter:     s3.BucketLifecycleConfigurationV2RuleFilterArgs{Prefix: pulumi.String(ResultsPrefix)},
+				Expiration: s3.BucketLifecycleConfigurationV2RuleExpirationArgs{Days: pulumi.Int(30)},
+			},
+		},
+	}, parent); err != nil {
+		return nil, err
+	}
+
+	l.Database, err = glue.NewCatalogDatabase(ctx, name, &glue.CatalogDatabaseArgs{
+		Name: pulumi.String(args.Database), Description: pulumi.String("haina: the lake's datasets"),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	l.Workgroup, err = athena.NewWorkgroup(ctx, name, &athena.WorkgroupArgs{
+		Name:         pulumi.String(args.Workgroup),
+		Description:  pulumi.String("haina: queries over the lake, encrypted results, a scan cut-off per query"),
+		ForceDestroy: pulumi.Bool(!args.Protect),
+		Configuration: athena.WorkgroupConfigurationArgs{
+			EnforceWorkgroupConfiguration:   pulumi.Bool(true),
+			PublishCloudwatchMetricsEnabled: pulumi.Bool(true),
+			BytesScannedCutoffPerQuery:      pulumi.Int(cfg.AthenaScanLimitMB * 1024 * 1024),
+			EngineVersion:                   athena.WorkgroupConfigurationEngineVersionArgs{SelectedEngineVersion: pulumi.String("Athena engine version 3")},
+			ResultConfiguration: athena.WorkgroupConfigurationResultConfigurationArgs{
+				OutputLocation: pulumi.Sprintf("s3://%s/%s", l.Bucket.Bucket, ResultsPrefix),
+				EncryptionConfiguration: athena.WorkgroupConfigurationResultConfigurationEncryptionConfigurationArgs{
+					EncryptionOption: pulumi.String("SSE_KMS"), KmsKeyArn: l.Key.Arn,
+				},
+			},
+		},
+		Tags: args.Tags,
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	if err := ctx.RegisterResourceOutputs(l, pulumi.Map{
+		"bucket": l.BucketName, "database": l.Database.Name, "workgroup": l.Workgroup.Name,
+	}); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+// glueName turns "haina-staging" into "haina_staging": Glue and Athena names are lowercase with underscores.
+func glueName(s string) string { return strings.ReplaceAll(s, "-", "_") }
