@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -127,7 +128,8 @@ func defaultsFor(env Environment, prefix string) PipelineArgs {
 		},
 		LogShipper: LogShipperConfig{InstanceType: "t4g.small", Paths: []string{"/var/log/app/*.log"}},
 		Lake:       LakeConfig{Enabled: true, Parquet: true},
-		FlowLogs:   FlowLogsConfig{Enabled: true, Fields: DefaultFlowLogFields},
+		// A copy: decoding config into the struct must never write into the package default.
+		FlowLogs: FlowLogsConfig{Enabled: true, Fields: slices.Clone(DefaultFlowLogFields)},
 	}
 	switch env {
 	case Production:

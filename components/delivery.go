@@ -282,7 +282,8 @@ func datasetTable(ctx *pulumi.Context, name string, args *DeliveryArgs, parent p
 			Parameters:           pulumi.StringMap{"ignore.malformed.json": pulumi.String("true")},
 		}
 	}
-	params := pulumi.StringMap{"classification": pulumi.String(string(args.Format)), "EXTERNAL": pulumi.String("TRUE")}
+	classification := map[TableFormat]string{Parquet: "parquet", JSONLines: "json", SpaceDelimited: "csv"}[args.Format]
+	params := pulumi.StringMap{"classification": pulumi.String(classification), "EXTERNAL": pulumi.String("TRUE")}
 	for k, v := range projectionParameters() {
 		params[k] = pulumi.String(v)
 	}
