@@ -191,7 +191,7 @@ func TestEngineUpNoOpAndDestroy(t *testing.T) {
 			// every stateful resource survives.
 			kept := engineCounts(t, ctx, s)
 			for typ, n := range map[string]int{
-				"aws:kinesis/stream:Stream": 1, "aws:kms/key:Key": 2, "aws:redshiftserverless/namespace:Namespace": 1,
+				"aws:kinesis/stream:Stream": 1, "aws:kms/key:Key": 4, "aws:redshiftserverless/namespace:Namespace": 1, "aws:s3/bucketV2:BucketV2": 1,
 				"aws:redshiftserverless/workgroup:Workgroup": 1,
 			} {
 				assert.Equal(t, n, kept[typ], "%s survives a refused destroy", typ)
