@@ -46,6 +46,19 @@ type PipelineArgs struct {
 	LogShipper LogShipperConfig
 	Lake       LakeConfig
 	FlowLogs   FlowLogsConfig
+	// RedshiftDelivery loads the stream's events into a Redshift table through Firehose.
+	RedshiftDelivery RedshiftDeliveryConfig
+}
+
+// RedshiftDeliveryConfig (haina:redshiftDelivery) is seed 001's Firehose → Redshift.
+type RedshiftDeliveryConfig struct {
+	Enabled bool `json:"enabled"`
+	// Mode is copy-job (Firehose → S3, Redshift auto-copy; the workgroup stays private)
+	// or direct (Firehose's Redshift destination; needs a publicly accessible workgroup).
+	Mode  string `json:"mode"`
+	Table string `json:"table"`
+	// AllowDirectInProduction is the second, explicit override direct mode needs in production.
+	AllowDirectInProduction bool `json:"allowDirectInProduction"`
 }
 
 // NetworkConfig (haina:network) either describes a VPC to create or names an existing one.
@@ -129,7 +142,8 @@ func defaultsFor(env Environment, prefix string) PipelineArgs {
 		LogShipper: LogShipperConfig{InstanceType: "t4g.small", Paths: []string{"/var/log/app/*.log"}},
 		Lake:       LakeConfig{Enabled: true, Parquet: true},
 		// A copy: decoding config into the struct must never write into the package default.
-		FlowLogs: FlowLogsConfig{Enabled: true, Fields: slices.Clone(DefaultFlowLogFields)},
+		FlowLogs:         FlowLogsConfig{Enabled: true, Fields: slices.Clone(DefaultFlowLogFields)},
+		RedshiftDelivery: RedshiftDeliveryConfig{Mode: "copy-job", Table: "events_history"},
 	}
 	switch env {
 	case Production:
@@ -202,6 +216,7 @@ func LoadPipelineArgs(ctx *pulumi.Context) (*PipelineArgs, error) {
 		{"logShipper", &args.LogShipper},
 		{"lake", &args.Lake},
 		{"flowLogs", &args.FlowLogs},
+		{"redshiftDelivery", &args.RedshiftDelivery},
 	} {
 		if err := decodeStrict(cfg.Get(obj.key), obj.target); err != nil {
 			return nil, fmt.Errorf("haina:%s: %w", obj.key, err)

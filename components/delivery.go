@@ -48,13 +48,28 @@ type DeliveryArgs struct {
 
 	BufferSeconds, BufferMB int
 	Processors              []Processor
-	Columns                 []Column
-	Format                  TableFormat
+	// Columns and Format describe the Glue table; no columns, no table (a staging-only dataset).
+	Columns []Column
+	Format  TableFormat
+	// Redshift, when set, makes Redshift the destination (Firehose stages in S3 and issues COPY).
+	Redshift *RedshiftTarget
 	// Queries are Athena named queries over the table: name → SQL.
 	Queries map[string]string
 
 	LogRetentionDays int
 	Tags             pulumi.StringMap
+}
+
+// RedshiftTarget is Firehose's own Redshift destination (mode "direct"): it
+// needs a publicly accessible workgroup that admits Firehose's regional CIDR.
+type RedshiftTarget struct {
+	JdbcURL     pulumi.StringInput
+	Table       string // schema-qualified
+	Columns     string // comma-separated, in the JSON's order
+	CopyOptions string
+	// SecretArn holds the user Firehose connects as; SecretKeyArn encrypts it.
+	SecretArn    pulumi.StringInput
+	SecretKeyArn pulumi.StringInput
 }
 
 // Delivery is a Firehose stream writing hourly UTC partitions of one dataset,
@@ -79,8 +94,11 @@ const logStreamName = "S3Delivery"
 
 // NewDelivery declares a dataset's delivery.
 func NewDelivery(ctx *pulumi.Context, name string, args *DeliveryArgs, opts ...pulumi.ResourceOption) (*Delivery, error) {
-	if args == nil || args.BucketArn == nil || args.Database == nil || args.Account == nil || len(args.Columns) == 0 {
-		return nil, fmt.Errorf("delivery %s: BucketArn, Database, Account and Columns are required", name)
+	if args == nil || args.BucketArn == nil || args.Account == nil || (len(args.Columns) > 0 && args.Database == nil) {
+		return nil, fmt.Errorf("delivery %s: BucketArn and Account are required, and Database with Columns", name)
+	}
+	if args.Format == Parquet && len(args.Columns) == 0 {
+		return nil, fmt.Errorf("delivery %s: Parquet conversion needs the table's Columns", name)
 	}
 	d := &Delivery{}
 	if err := ctx.RegisterComponentResource("haina:delivery:Delivery", name, d, opts...); err != nil {
@@ -89,10 +107,12 @@ func NewDelivery(ctx *pulumi.Context, name string, args *DeliveryArgs, opts ...p
 	parent := pulumi.Parent(d)
 	var err error
 
-	if d.Table, err = datasetTable(ctx, name, args, parent); err != nil {
-		return nil, err
+	if len(args.Columns) > 0 {
+		if d.Table, err = datasetTable(ctx, name, args, parent); err != nil {
+			return nil, err
+		}
+		d.TableName = d.Table.Name
 	}
-	d.TableName = d.Table.Name
 
 	d.LogGroup, err = cloudwatch.NewLogGroup(ctx, name, &cloudwatch.LogGroupArgs{
 		Name: pulumi.String("/aws/kinesisfirehose/" + args.Name), RetentionInDays: pulumi.Int(args.LogRetentionDays), Tags: args.Tags,
@@ -170,6 +190,25 @@ func NewDelivery(ctx *pulumi.Context, name string, args *DeliveryArgs, opts ...p
 	fargs := &kinesis.FirehoseDeliveryStreamArgs{
 		Name: pulumi.String(args.Name), Destination: pulumi.String("extended_s3"), ExtendedS3Configuration: s3cfg, Tags: args.Tags,
 	}
+	if r := args.Redshift; r != nil {
+		fargs.Destination, fargs.ExtendedS3Configuration = pulumi.String("redshift"), nil
+		fargs.RedshiftConfiguration = kinesis.FirehoseDeliveryStreamRedshiftConfigurationArgs{
+			RoleArn: d.Role.Arn, ClusterJdbcurl: r.JdbcURL, DataTableName: pulumi.String(r.Table),
+			DataTableColumns: pulumi.String(r.Columns), CopyOptions: pulumi.String(r.CopyOptions), RetryDuration: pulumi.Int(3600),
+			SecretsManagerConfiguration: kinesis.FirehoseDeliveryStreamRedshiftConfigurationSecretsManagerConfigurationArgs{
+				Enabled: pulumi.Bool(true), SecretArn: r.SecretArn, RoleArn: d.Role.Arn,
+			},
+			CloudwatchLoggingOptions: kinesis.FirehoseDeliveryStreamRedshiftConfigurationCloudwatchLoggingOptionsArgs{
+				Enabled: pulumi.Bool(true), LogGroupName: d.LogGroup.Name, LogStreamName: d.LogStream.Name,
+			},
+			// The staging files Firehose COPYs from.
+			S3Configuration: kinesis.FirehoseDeliveryStreamRedshiftConfigurationS3ConfigurationArgs{
+				RoleArn: d.Role.Arn, BucketArn: args.BucketArn, Prefix: pulumi.String(DatasetPrefix(args.Dataset)),
+				ErrorOutputPrefix: pulumi.String(DatasetErrorPrefix(args.Dataset)), BufferingInterval: pulumi.Int(args.BufferSeconds),
+				BufferingSize: pulumi.Int(args.BufferMB), CompressionFormat: pulumi.String("GZIP"), KmsKeyArn: args.LakeKeyArn,
+			},
+		}
+	}
 	if args.SourceStreamArn != nil {
 		fargs.KinesisSourceConfiguration = kinesis.FirehoseDeliveryStreamKinesisSourceConfigurationArgs{
 			KinesisStreamArn: args.SourceStreamArn, RoleArn: d.Role.Arn,
@@ -187,6 +226,9 @@ func NewDelivery(ctx *pulumi.Context, name string, args *DeliveryArgs, opts ...p
 	d.StreamArn = d.Stream.Arn
 
 	for _, q := range sortedKeys(args.Queries) {
+		if d.Table == nil {
+			return nil, fmt.Errorf("delivery %s: named queries need a table (Columns)", name)
+		}
 		nq, err := athena.NewNamedQuery(ctx, name+"-"+q, &athena.NamedQueryArgs{
 			Name: pulumi.String(args.Dataset + ": " + q), Database: args.Database, Workgroup: args.Workgroup, Query: pulumi.String(args.Queries[q]),
 		}, parent, pulumi.DependsOn([]pulumi.Resource{d.Table}))
@@ -195,7 +237,7 @@ func NewDelivery(ctx *pulumi.Context, name string, args *DeliveryArgs, opts ...p
 		}
 		d.Queries = append(d.Queries, nq)
 	}
-	if err := ctx.RegisterResourceOutputs(d, pulumi.Map{"deliveryStreamArn": d.StreamArn, "table": d.TableName}); err != nil {
+	if err := ctx.RegisterResourceOutputs(d, pulumi.Map{"deliveryStreamArn": d.StreamArn}); err != nil {
 		return nil, err
 	}
 	return d, nil
@@ -237,7 +279,13 @@ func (d *Delivery) role(ctx *pulumi.Context, name string, args *DeliveryArgs, pa
 			stmts = append(stmts, Statement{Sid: "DecryptStream", Actions: []string{"kms:Decrypt"}, Resources: pulumi.StringArray{args.SourceStreamKeyArn}})
 		}
 	}
-	if args.Format == Parquet {
+	if r := args.Redshift; r != nil {
+		stmts = append(stmts,
+			Statement{Sid: "RedshiftCredentials", Actions: []string{"secretsmanager:GetSecretValue"}, Resources: pulumi.StringArray{r.SecretArn}},
+			Statement{Sid: "DecryptCredentials", Actions: []string{"kms:Decrypt"}, Resources: pulumi.StringArray{r.SecretKeyArn},
+				Conditions: map[string]map[string][]string{"StringEquals": {"kms:ViaService": {"secretsmanager." + args.Region + ".amazonaws.com"}}}})
+	}
+	if args.Format == Parquet && len(args.Columns) > 0 {
 		stmts = append(stmts, Statement{Sid: "Schema", Actions: []string{"glue:GetTable", "glue:GetTableVersion", "glue:GetTableVersions"},
 			Resources: pulumi.StringArray{
 				pulumi.Sprintf("arn:aws:glue:%s:%s:catalog", args.Region, args.Account),

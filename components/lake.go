@@ -36,7 +36,9 @@ type LakeArgs struct {
 	Workgroup string
 	// Protect: production keeps the bucket and key (and versions every object).
 	Protect bool
-	Tags    pulumi.StringMap
+	// BucketStatements extend the bucket policy (e.g. Redshift's S3 event integration).
+	BucketStatements []Statement
+	Tags             pulumi.StringMap
 }
 
 // Lake is one encrypted, private data bucket, a Glue database and an Athena workgroup.
@@ -113,11 +115,11 @@ func NewLake(ctx *pulumi.Context, name string, args *LakeArgs, opts ...pulumi.Re
 	}
 	l.Policy, err = s3.NewBucketPolicy(ctx, name, &s3.BucketPolicyArgs{
 		Bucket: l.Bucket.ID(),
-		Policy: PolicyDocument(Statement{
+		Policy: PolicyDocument(append([]Statement{{
 			Sid: "DenyInsecureTransport", Deny: true, Principals: map[string][]string{"AWS": {"*"}}, Actions: []string{"s3:*"},
 			Resources:  pulumi.StringArray{l.Bucket.Arn, pulumi.Sprintf("%s/*", l.Bucket.Arn)},
 			Conditions: map[string]map[string][]string{"Bool": {"aws:SecureTransport": {"false"}}},
-		}),
+		}}, args.BucketStatements...)...),
 	}, parent)
 	if err != nil {
 		return nil, err

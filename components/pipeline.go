@@ -2,9 +2,13 @@ package components
 
 import (
 	"errors"
+	"fmt"
 
 	"github.com/haina-data/haina/sql"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/redshift"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/vpc"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -166,13 +170,32 @@ func NewPipeline(ctx *pulumi.Context, name string, args *PipelineArgs, opts ...p
 
 // lake declares the lake, the events dataset and the flow logs.
 func (p *Pipeline) lake(ctx *pulumi.Context, name string, args *PipelineArgs, tags pulumi.StringMap, parent pulumi.ResourceOption) error {
-	account := aws.GetCallerIdentityOutput(ctx, aws.GetCallerIdentityOutputArgs{}, pulumi.Parent(p)).AccountId()
+	// The account id names the bucket and scopes trust conditions; an invoke, answered during preview too.
+	caller, err := aws.GetCallerIdentity(ctx, nil, pulumi.Parent(p))
+	if err != nil {
+		return fmt.Errorf("looking up the AWS account: %w", err)
+	}
+	acct := caller.AccountId
+	account := pulumi.String(acct)
 	database, workgroup := glueName(args.Prefix+"_"+string(args.Environment)), args.Prefix+"-"+string(args.Environment)
-	var err error
+	// Bucket names are global: account and region make it unique.
+	bucketName := fmt.Sprintf("%s-%s-lake-%s-%s", args.Prefix, args.Environment, acct, args.Region)
+	var bucketStatements []Statement
+	if args.RedshiftDelivery.Enabled && args.RedshiftDelivery.Mode == "copy-job" {
+		// Redshift's S3 event integration watches the bucket for new files (auto-copy).
+		bucketStatements = append(bucketStatements, Statement{
+			Sid: "RedshiftAutoCopyNotifications", Principals: map[string][]string{"Service": {"redshift.amazonaws.com"}},
+			Actions:   []string{"s3:GetBucketLocation", "s3:GetBucketNotification", "s3:PutBucketNotification"},
+			Resources: pulumi.StringArray{pulumi.String("arn:aws:s3:::" + bucketName)},
+			Conditions: map[string]map[string][]string{
+				"StringEquals": {"aws:SourceAccount": {acct}},
+				"ArnLike":      {"aws:SourceArn": {fmt.Sprintf("arn:aws:redshift:%s:%s:integration:*", args.Region, acct)}},
+			},
+		})
+	}
 	p.Lake, err = NewLake(ctx, name+"-lake", &LakeArgs{
 		Config: args.Lake, Database: database, Workgroup: workgroup, Protect: args.Protect, Tags: tags,
-		// Bucket names are global: account and region make it unique.
-		BucketName: pulumi.Sprintf("%s-%s-lake-%s-%s", args.Prefix, args.Environment, account, args.Region),
+		BucketName: pulumi.String(bucketName), BucketStatements: bucketStatements,
 	}, parent)
 	if err != nil {
 		return err
@@ -202,6 +225,11 @@ func (p *Pipeline) lake(ctx *pulumi.Context, name string, args *PipelineArgs, ta
 		return err
 	}
 
+	if args.RedshiftDelivery.Enabled {
+		if err := p.redshiftDelivery(ctx, name, args, acct, bucketName, lakeArgs, parent); err != nil {
+			return err
+		}
+	}
 	if !args.FlowLogs.Enabled {
 		return nil
 	}
@@ -217,6 +245,107 @@ func (p *Pipeline) lake(ctx *pulumi.Context, name string, args *PipelineArgs, ta
 		Config: args.FlowLogs, Name: args.Name("vpcflowlogs"), Region: args.Region, Account: account, VpcIDs: vpcs,
 		Delivery: flow, Protect: args.Protect, Tags: tags,
 	}, parent)
+	return err
+}
+
+// redshiftDelivery loads the stream's events into a Redshift table through Firehose:
+// copy-job (S3 + auto-copy, the workgroup stays private) or direct (Firehose's
+// Redshift destination, public workgroup).
+func (p *Pipeline) redshiftDelivery(ctx *pulumi.Context, name string, args *PipelineArgs, acct, bucketName string,
+	lakeArgs func(string, string) DeliveryArgs, parent pulumi.ResourceOption) error {
+	cfg, schema := args.RedshiftDelivery, args.Ingestion.Schema
+	production := args.Environment == Production
+	sqlOpts := func(deps ...pulumi.Resource) []pulumi.ResourceOption {
+		return []pulumi.ResourceOption{parent, pulumi.Provider(p.Ingestion.Provider), pulumi.DependsOn(deps)}
+	}
+	tableObj, err := sql.Render(sql.TargetTable, map[string]string{"Schema": schema, "Name": cfg.Table})
+	if err != nil {
+		return err
+	}
+	table, err := NewSqlObject(ctx, name+"-redshift-table", &SqlObjectArgs{
+		WorkgroupName: p.Warehouse.WorkgroupName, Database: p.Warehouse.DatabaseName, SecretArn: p.Warehouse.AdminSecretArn,
+		Object: tableObj, HoldsData: true, AllowDataLoss: args.Ingestion.AllowDataLoss, GuardDelete: production,
+		TimeoutSeconds: args.Ingestion.TimeoutSeconds,
+	}, append(sqlOpts(p.Ingestion.Schema), pulumi.Protect(args.Protect))...)
+	if err != nil {
+		return err
+	}
+	const dataset = "redshift-events"
+	d := lakeArgs(args.Name("redshift-events"), dataset)
+	d.SourceStreamArn = p.Stream.Arn
+	if args.Stream.CustomerKey || args.Stream.KmsKeyArn != "" {
+		d.SourceStreamKeyArn = p.Stream.KeyArn
+	}
+
+	if cfg.Mode == "direct" {
+		// Firehose connects from its regional addresses to the public endpoint.
+		port := pulumi.Int(args.Warehouse.Port)
+		if _, err := vpc.NewSecurityGroupIngressRule(ctx, name+"-firehose-to-redshift", &vpc.SecurityGroupIngressRuleArgs{
+			SecurityGroupId: p.Warehouse.SecurityGroup.ID(), Description: pulumi.String("Firehose (direct Redshift delivery)"),
+			IpProtocol: pulumi.String("tcp"), FromPort: port, ToPort: port, CidrIpv4: pulumi.String(firehoseCIDRs[args.Region]),
+		}, parent); err != nil {
+			return err
+		}
+		d.Redshift = &RedshiftTarget{
+			JdbcURL: pulumi.Sprintf("jdbc:redshift://%s:%d/%s", p.Warehouse.Endpoint, p.Warehouse.Port, p.Warehouse.DatabaseName),
+			Table:   schema + "." + cfg.Table, Columns: "event_time,event_name,user",
+			CopyOptions: "json 'auto ignorecase' gzip timeformat 'auto'",
+			SecretArn:   p.Warehouse.AdminSecretArn, SecretKeyArn: p.Warehouse.KeyArn,
+		}
+		_, err := NewDelivery(ctx, name+"-redshift-delivery", &d, parent, pulumi.DependsOn([]pulumi.Resource{table}))
+		return err
+	}
+
+	if _, err := NewDelivery(ctx, name+"-redshift-delivery", &d, parent); err != nil {
+		return err
+	}
+	bucketArn := "arn:aws:s3:::" + bucketName
+	// COPY runs as the namespace's default role: it may read this prefix, through the lake key.
+	readPolicy, err := iam.NewRolePolicy(ctx, name+"-copy-from-lake", &iam.RolePolicyArgs{
+		Role: p.Warehouse.StreamingRole.ID(), Name: pulumi.String("copy-from-lake"),
+		Policy: PolicyDocument(
+			Statement{Sid: "ListPrefix", Actions: []string{"s3:ListBucket"}, Resources: pulumi.StringArray{pulumi.String(bucketArn)},
+				Conditions: map[string]map[string][]string{"StringLike": {"s3:prefix": {dataset + "/*"}}}},
+			Statement{Sid: "ReadPrefix", Actions: []string{"s3:GetObject"}, Resources: pulumi.StringArray{pulumi.String(bucketArn + "/" + dataset + "/*")}},
+			Statement{Sid: "LakeKeyThroughS3", Actions: []string{"kms:Decrypt"}, Resources: pulumi.StringArray{p.Lake.KeyArn},
+				Conditions: map[string]map[string][]string{"StringEquals": {"kms:ViaService": {"s3." + args.Region + ".amazonaws.com"}}}},
+		),
+	}, parent)
+	if err != nil {
+		return err
+	}
+	// The namespace accepts an inbound integration from this bucket only.
+	nsPolicy, err := redshift.NewResourcePolicy(ctx, name+"-autocopy", &redshift.ResourcePolicyArgs{
+		ResourceArn: p.Warehouse.Namespace.Arn,
+		Policy: PolicyDocument(
+			Statement{Sid: "AuthorizeFromLake", Principals: map[string][]string{"Service": {"redshift.amazonaws.com"}},
+				Actions: []string{"redshift:AuthorizeInboundIntegration"}, Resources: pulumi.StringArray{p.Warehouse.Namespace.Arn},
+				Conditions: map[string]map[string][]string{"StringEquals": {"aws:SourceArn": {bucketArn}}}},
+			Statement{Sid: "AccountCreatesFromLake", Principals: map[string][]string{"AWS": {"arn:aws:iam::" + acct + ":root"}},
+				Actions: []string{"redshift:CreateInboundIntegration"}, Resources: pulumi.StringArray{p.Warehouse.Namespace.Arn},
+				Conditions: map[string]map[string][]string{"StringEquals": {"aws:SourceArn": {bucketArn}}}},
+		),
+	}, parent)
+	if err != nil {
+		return err
+	}
+	integration, err := redshift.NewIntegration(ctx, name+"-autocopy", &redshift.IntegrationArgs{
+		IntegrationName: pulumi.String(args.Name("lake-autocopy")), SourceArn: pulumi.String(bucketArn), TargetArn: p.Warehouse.Namespace.Arn,
+		Description: pulumi.String("haina: Redshift auto-copy from the lake"), Tags: p.Args.AllTags(),
+	}, parent, pulumi.DependsOn([]pulumi.Resource{nsPolicy, p.Lake.Policy}))
+	if err != nil {
+		return err
+	}
+	jobObj, err := sql.Render(sql.CopyJob, map[string]string{
+		"Schema": schema, "Table": cfg.Table, "Job": glueName(args.Name(cfg.Table)), "Source": "s3://" + bucketName + "/" + dataset + "/",
+	})
+	if err != nil {
+		return err
+	}
+	_, err = NewSqlObject(ctx, name+"-redshift-copy-job", &SqlObjectArgs{
+		WorkgroupName: p.Warehouse.WorkgroupName, Database: p.Warehouse.DatabaseName, SecretArn: p.Warehouse.AdminSecretArn,
+		Object: jobObj, TimeoutSeconds: args.Ingestion.TimeoutSeconds,
+	}, sqlOpts(table, integration, readPolicy)...)
 	return err
 }
 

@@ -71,6 +71,7 @@ func (a *PipelineArgs) Validate() error {
 	a.validateProducer(bad)
 	a.validateLogShipper(bad)
 	a.validateLake(bad)
+	a.validateRedshiftDelivery(bad)
 	return errors.Join(errs...)
 }
 
@@ -377,5 +378,42 @@ func (a *PipelineArgs) validateLake(bad badFunc) {
 	}
 	if !slices.Contains(logRetentionDays, f.LogRetentionDays) {
 		bad("haina:flowLogs.logRetentionDays", f.LogRetentionDays, fmt.Sprintf("allowed: one of %v", logRetentionDays))
+	}
+}
+
+// firehoseCIDRs are the addresses Firehose connects to Redshift from, by region
+// (Firehose developer guide, "VPC access to an Amazon Redshift … workgroup").
+var firehoseCIDRs = map[string]string{
+	"us-east-1": "52.70.63.192/27", "us-east-2": "13.58.135.96/27", "us-west-2": "52.89.255.224/27",
+	"eu-west-1": "52.19.239.192/27", "eu-central-1": "35.158.127.160/27", "ap-southeast-1": "13.228.64.192/27",
+	"ap-northeast-1": "13.113.196.224/27",
+}
+
+func (a *PipelineArgs) validateRedshiftDelivery(bad badFunc) {
+	r := a.RedshiftDelivery
+	if !r.Enabled {
+		return
+	}
+	if !a.Lake.Enabled {
+		bad("haina:redshiftDelivery.enabled", true, "Firehose stages the files in the lake: set haina:lake.enabled true")
+	}
+	if !reSQLName.MatchString(r.Table) {
+		bad("haina:redshiftDelivery.table", r.Table, "allowed: 1-127 lowercase letters, digits or underscores, not starting with a digit")
+	}
+	switch r.Mode {
+	case "copy-job":
+	case "direct":
+		if !a.Warehouse.PubliclyAccessible {
+			bad("haina:redshiftDelivery.mode", r.Mode, "Firehose's Redshift destination reaches only a publicly accessible workgroup: "+
+				"set haina:warehouse.publiclyAccessible true (it then admits Firehose's regional CIDR on the port), or use copy-job, which keeps the workgroup private")
+		}
+		if a.Environment == Production && !r.AllowDirectInProduction {
+			bad("haina:redshiftDelivery.mode", r.Mode, "direct mode in production also needs haina:redshiftDelivery.allowDirectInProduction: true (prefer copy-job)")
+		}
+		if _, ok := firehoseCIDRs[a.Region]; !ok {
+			bad("haina:redshiftDelivery.mode", r.Mode, "haina does not know Firehose's CIDR for region "+a.Region+"; use copy-job")
+		}
+	default:
+		bad("haina:redshiftDelivery.mode", r.Mode, "allowed: copy-job, direct")
 	}
 }

@@ -55,6 +55,8 @@ type Warehouse struct {
 	Port             pulumi.IntOutput
 	AdminSecretArn   pulumi.StringOutput
 	StreamingRoleArn pulumi.StringOutput
+	// KeyArn encrypts the namespace and its admin secret.
+	KeyArn pulumi.StringOutput
 }
 
 // Actions Redshift streaming ingestion needs on a Kinesis stream (AWS docs, "Getting started with streaming ingestion").
@@ -83,6 +85,7 @@ func NewWarehouse(ctx *pulumi.Context, name string, args *WarehouseArgs, opts ..
 		}
 		w.Key, keyArn = key, key.Arn
 	}
+	w.KeyArn = keyArn
 
 	if err := w.streamingRole(ctx, name, args, parent); err != nil {
 		return nil, err

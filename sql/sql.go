@@ -50,6 +50,8 @@ const (
 	Examples         = "examples.sql.tmpl"
 	AthenaEvents     = "athena_events.sql.tmpl"
 	AthenaFlowLogs   = "athena_flowlogs.sql.tmpl"
+	TargetTable      = "target_table.sql.tmpl"
+	CopyJob          = "copy_job.sql.tmpl"
 )
 
 // IdentError is an identifier that cannot enter SQL.

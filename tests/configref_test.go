@@ -45,14 +45,15 @@ func TestReadmeConfigReferenceMatchesCode(t *testing.T) {
 
 	keys := []string{"haina:environment", "haina:prefix", "haina:protect", "haina:tags"}
 	for name, typ := range map[string]reflect.Type{
-		"haina:network":    reflect.TypeOf(components.NetworkConfig{}),
-		"haina:stream":     reflect.TypeOf(components.StreamConfig{}),
-		"haina:warehouse":  reflect.TypeOf(components.WarehouseConfig{}),
-		"haina:ingestion":  reflect.TypeOf(components.IngestionConfig{}),
-		"haina:producer":   reflect.TypeOf(components.ProducerConfig{}),
-		"haina:logShipper": reflect.TypeOf(components.LogShipperConfig{}),
-		"haina:lake":       reflect.TypeOf(components.LakeConfig{}),
-		"haina:flowLogs":   reflect.TypeOf(components.FlowLogsConfig{}),
+		"haina:network":          reflect.TypeOf(components.NetworkConfig{}),
+		"haina:stream":           reflect.TypeOf(components.StreamConfig{}),
+		"haina:warehouse":        reflect.TypeOf(components.WarehouseConfig{}),
+		"haina:ingestion":        reflect.TypeOf(components.IngestionConfig{}),
+		"haina:producer":         reflect.TypeOf(components.ProducerConfig{}),
+		"haina:logShipper":       reflect.TypeOf(components.LogShipperConfig{}),
+		"haina:lake":             reflect.TypeOf(components.LakeConfig{}),
+		"haina:flowLogs":         reflect.TypeOf(components.FlowLogsConfig{}),
+		"haina:redshiftDelivery": reflect.TypeOf(components.RedshiftDeliveryConfig{}),
 	} {
 		keys = append(keys, configKeys(name, typ)...)
 		assert.True(t, strings.Contains(string(project), "\n  "+strings.TrimPrefix(name, "haina:")+":\n"), "Pulumi.yaml does not declare %s", name)

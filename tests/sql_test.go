@@ -21,6 +21,7 @@ func sqlData(name string) map[string]any {
 		"ExternalSchema": "kds", "Schema": "ingest", "Stream": "App.Events-1", "Name": name,
 		"Landing": "events_landing", "Dimension": "gender", "AutoRefresh": true,
 		"LandingView": "events_landing", "EventsView": "events", "RollupView": "events_per_minute",
+		"Table": "events_history", "Job": "haina_staging_events_history", "Source": "s3://haina-staging-lake-123456789012-us-east-1/redshift-events/",
 	}
 }
 
@@ -51,6 +52,8 @@ func TestGoldenSQL(t *testing.T) {
 		"kinesis_landing_mv.sql": {sql.KinesisLandingMV, "events_landing"},
 		"events_view.sql":        {sql.EventsView, "events"},
 		"rollup_mv.sql":          {sql.RollupMV, "gender_per_minute"},
+		"target_table.sql":       {sql.TargetTable, "events_history"},
+		"copy_job.sql":           {sql.CopyJob, ""},
 	} {
 		t.Run(golden, func(t *testing.T) {
 			o, err := sql.Render(c.file, sqlData(c.name))

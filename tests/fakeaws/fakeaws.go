@@ -177,6 +177,11 @@ func (c Cloud) Create(token, name string, inputs resource.PropertyMap) (string, 
 		set("arn", c.arn("ec2", "vpc-flow-log/"+id))
 	case "aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter":
 		id = "cwlsf-" + id
+	case "aws:redshift/integration:Integration":
+		id = c.arn("redshift", "integration:"+uuid(token, name))
+		set("arn", id)
+	case "aws:redshift/resourcePolicy:ResourcePolicy":
+		id = str(inputs, "resourceArn")
 	case "aws:cloudwatch/logGroup:LogGroup":
 		id = str(inputs, "name")
 		set("arn", c.arn("logs", "log-group:"+id))
