@@ -62,6 +62,6 @@ func TestProducerLosesNothingWhenShardsThrottle(t *testing.T) {
 	ep := kinesalite.Start(t)
 	proxy := kinesalite.StartFaultProxy(t, ep, 0.25, 42)
 	st := sendAndReadBack(t, proxy.URL, ep, 20000)
-	assert.Greater(t, proxy.Injected.Load(), int64(4000), "about a quarter of the entries were throttled")
+	assert.Greater(t, proxy.Injected.Load(), int64(3000), "thousands of entries were throttled")
 	assert.Equal(t, proxy.Injected.Load(), st.Retried, "each throttled entry was retried, and only those")
 }

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"sync/atomic"
 	"testing"
 )
@@ -14,16 +15,23 @@ import (
 // FaultProxy sits between a client and kinesalite on 127.0.0.1. In each
 // PutRecords request it fails about share of the entries with
 // ProvisionedThroughputExceededException, as a hot shard would, and forwards
-// the rest; everything else passes through unchanged.
+// the rest; everything else passes through unchanged. A record is failed at
+// most MaxFailsPerRecord times, so a producer that retries enough always
+// succeeds: the test is deterministic, not a bet on the odds.
 type FaultProxy struct {
 	URL      string
 	Injected atomic.Int64
 }
 
+// MaxFailsPerRecord bounds the injected failures of one record (by content).
+const MaxFailsPerRecord = 3
+
 // StartFaultProxy starts the proxy in front of target until the test ends.
 func StartFaultProxy(t testing.TB, target string, share float64, seed uint64) *FaultProxy {
 	p := &FaultProxy{}
 	rnd := rand.New(rand.NewPCG(seed, seed))
+	var mu sync.Mutex
+	fails := map[string]int{} // record data → failures injected so far
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(r.Body)
 		if err != nil {
@@ -42,11 +50,16 @@ func StartFaultProxy(t testing.TB, target string, share float64, seed uint64) *F
 		entries, _ := in["Records"].([]any)
 		fail := make([]bool, len(entries))
 		var keep []any
+		mu.Lock()
 		for i, e := range entries {
-			if fail[i] = rnd.Float64() < share; !fail[i] {
+			data, _ := e.(map[string]any)["Data"].(string)
+			if fail[i] = fails[data] < MaxFailsPerRecord && rnd.Float64() < share; fail[i] {
+				fails[data]++
+			} else {
 				keep = append(keep, e)
 			}
 		}
+		mu.Unlock()
 		var results []any
 		failed := 0.0
 		if len(keep) > 0 {
