@@ -247,18 +247,6 @@ func NewDelivery(ctx *pulumi.Context, name string, args *DeliveryArgs, opts ...p
 // dataset's prefixes of the one bucket, use the lake key through S3, read the
 // one Glue table, and log to its own log stream.
 func (d *Delivery) role(ctx *pulumi.Context, name string, args *DeliveryArgs, parent pulumi.ResourceOption) error {
-	var err error
-	d.Role, err = iam.NewRole(ctx, name, &iam.RoleArgs{
-		Name:        pulumi.String(args.Name + "-firehose"),
-		Description: pulumi.String("haina: Firehose delivers dataset " + args.Dataset + " into the lake"),
-		AssumeRolePolicy: args.Account.ToStringOutput().ApplyT(func(acct string) string {
-			return TrustPolicy([]string{"firehose.amazonaws.com"}, map[string]map[string][]string{"StringEquals": {"aws:SourceAccount": {acct}}})
-		}).(pulumi.StringOutput),
-		Tags: args.Tags,
-	}, parent)
-	if err != nil {
-		return err
-	}
 	stmts := []Statement{
 		{Sid: "Bucket", Actions: []string{"s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads"},
 			Resources: pulumi.StringArray{args.BucketArn}},
@@ -293,7 +281,11 @@ func (d *Delivery) role(ctx *pulumi.Context, name string, args *DeliveryArgs, pa
 				pulumi.Sprintf("arn:aws:glue:%s:%s:table/%s/%s", args.Region, args.Account, args.Database, d.Table.Name),
 			}})
 	}
-	d.RolePolicy, err = iam.NewRolePolicy(ctx, name, &iam.RolePolicyArgs{Role: d.Role.ID(), Name: pulumi.String("deliver"), Policy: PolicyDocument(stmts...)}, parent)
+	var err error
+	d.Role, d.RolePolicy, err = newServiceRole(ctx, name, serviceRole{
+		Name: args.Name + "-firehose", Description: "haina: Firehose delivers dataset " + args.Dataset + " into the lake", PolicyName: "deliver",
+		Trust: accountTrust(args.Account, []string{"firehose.amazonaws.com"}, nil), Statements: stmts, Tags: args.Tags,
+	}, parent)
 	return err
 }
 

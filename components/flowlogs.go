@@ -93,9 +93,6 @@ func NewFlowLogs(ctx *pulumi.Context, name string, args *FlowLogsArgs, opts ...p
 	account := args.Account.ToStringOutput()
 	groupName := "/haina/" + args.Name
 	groupArn := pulumi.Sprintf("arn:aws:logs:%s:%s:log-group:%s", args.Region, account, groupName)
-	conditions := func(acct, arnKey, arn string) map[string]map[string][]string {
-		return map[string]map[string][]string{"StringEquals": {"aws:SourceAccount": {acct}}, "ArnLike": {arnKey: {arn}}}
-	}
 
 	window := 7
 	if args.Protect {
@@ -121,23 +118,15 @@ func NewFlowLogs(ctx *pulumi.Context, name string, args *FlowLogsArgs, opts ...p
 	}
 
 	// The flow-log service writes into this one group, only for flow logs of this account.
-	f.DeliveryRole, err = iam.NewRole(ctx, name+"-publish", &iam.RoleArgs{
-		Name:        pulumi.String(args.Name + "-publish"),
-		Description: pulumi.String("haina: VPC flow logs publish to their log group"),
-		AssumeRolePolicy: account.ApplyT(func(acct string) string {
-			return TrustPolicy([]string{"vpc-flow-logs.amazonaws.com"},
-				conditions(acct, "aws:SourceArn", fmt.Sprintf("arn:aws:ec2:%s:%s:vpc-flow-log/*", args.Region, acct)))
-		}).(pulumi.StringOutput),
+	f.DeliveryRole, _, err = newServiceRole(ctx, name+"-publish", serviceRole{
+		Name: args.Name + "-publish", Description: "haina: VPC flow logs publish to their log group", PolicyName: "publish",
+		Trust: accountTrust(account, []string{"vpc-flow-logs.amazonaws.com"},
+			map[string]map[string][]string{"ArnLike": {"aws:SourceArn": {"arn:aws:ec2:" + args.Region + ":{account}:vpc-flow-log/*"}}}),
+		Statements: []Statement{{Sid: "Publish", Actions: []string{"logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"},
+			Resources: pulumi.StringArray{groupArn, pulumi.Sprintf("%s:*", groupArn)}}},
 		Tags: args.Tags,
 	}, parent)
 	if err != nil {
-		return nil, err
-	}
-	if _, err := iam.NewRolePolicy(ctx, name+"-publish", &iam.RolePolicyArgs{
-		Role: f.DeliveryRole.ID(), Name: pulumi.String("publish"),
-		Policy: PolicyDocument(Statement{Sid: "Publish", Actions: []string{"logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"},
-			Resources: pulumi.StringArray{groupArn, pulumi.Sprintf("%s:*", groupArn)}}),
-	}, parent); err != nil {
 		return nil, err
 	}
 	for i, vpcID := range args.VpcIDs {
@@ -165,22 +154,14 @@ func NewFlowLogs(ctx *pulumi.Context, name string, args *FlowLogsArgs, opts ...p
 	}
 
 	// CloudWatch Logs in this region, for this account's log groups, may put records on this one stream.
-	f.SubscriptionRole, err = iam.NewRole(ctx, name+"-subscription", &iam.RoleArgs{
-		Name:        pulumi.String(args.Name + "-subscription"),
-		Description: pulumi.String("haina: CloudWatch Logs forwards flow logs to Firehose"),
-		AssumeRolePolicy: account.ApplyT(func(acct string) string {
-			return TrustPolicy([]string{"logs." + args.Region + ".amazonaws.com"},
-				conditions(acct, "aws:SourceArn", fmt.Sprintf("arn:aws:logs:%s:%s:*", args.Region, acct)))
-		}).(pulumi.StringOutput),
+	var subPolicy *iam.RolePolicy
+	f.SubscriptionRole, subPolicy, err = newServiceRole(ctx, name+"-subscription", serviceRole{
+		Name: args.Name + "-subscription", Description: "haina: CloudWatch Logs forwards flow logs to Firehose", PolicyName: "forward",
+		Trust: accountTrust(account, []string{"logs." + args.Region + ".amazonaws.com"},
+			map[string]map[string][]string{"ArnLike": {"aws:SourceArn": {"arn:aws:logs:" + args.Region + ":{account}:*"}}}),
+		Statements: []Statement{{Sid: "Forward", Actions: []string{"firehose:PutRecord", "firehose:PutRecordBatch"},
+			Resources: pulumi.StringArray{f.Delivery.StreamArn}}},
 		Tags: args.Tags,
-	}, parent)
-	if err != nil {
-		return nil, err
-	}
-	subPolicy, err := iam.NewRolePolicy(ctx, name+"-subscription", &iam.RolePolicyArgs{
-		Role: f.SubscriptionRole.ID(), Name: pulumi.String("forward"),
-		Policy: PolicyDocument(Statement{Sid: "Forward", Actions: []string{"firehose:PutRecord", "firehose:PutRecordBatch"},
-			Resources: pulumi.StringArray{f.Delivery.StreamArn}}),
 	}, parent)
 	if err != nil {
 		return nil, err

@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strings"
 
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -91,4 +93,40 @@ func sortedUnique(in []string) []string {
 		}
 	}
 	return out[:j]
+}
+
+// serviceRole is a role an AWS service assumes, with one inline policy.
+type serviceRole struct {
+	Name, Description, PolicyName string
+	Trust                         pulumi.StringInput
+	Statements                    []Statement
+	Tags                          pulumi.StringMap
+}
+
+// newServiceRole declares the role and its policy, both named name.
+func newServiceRole(ctx *pulumi.Context, name string, r serviceRole, opts ...pulumi.ResourceOption) (*iam.Role, *iam.RolePolicy, error) {
+	role, err := iam.NewRole(ctx, name, &iam.RoleArgs{
+		Name: pulumi.String(r.Name), Description: pulumi.String(r.Description), AssumeRolePolicy: r.Trust, Tags: r.Tags,
+	}, opts...)
+	if err != nil {
+		return nil, nil, err
+	}
+	policy, err := iam.NewRolePolicy(ctx, name, &iam.RolePolicyArgs{
+		Role: role.ID(), Name: pulumi.String(r.PolicyName), Policy: PolicyDocument(r.Statements...),
+	}, opts...)
+	return role, policy, err
+}
+
+// accountTrust lets services assume a role only on behalf of this account.
+func accountTrust(account pulumi.StringInput, services []string, extra map[string]map[string][]string) pulumi.StringOutput {
+	return account.ToStringOutput().ApplyT(func(acct string) string {
+		cond := map[string]map[string][]string{"StringEquals": {"aws:SourceAccount": {acct}}}
+		for op, kv := range extra {
+			cond[op] = map[string][]string{}
+			for k, v := range kv {
+				cond[op][k] = []string{strings.ReplaceAll(v[0], "{account}", acct)}
+			}
+		}
+		return TrustPolicy(services, cond)
+	}).(pulumi.StringOutput)
 }

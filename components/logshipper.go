@@ -65,11 +65,13 @@ func NewLogShipper(ctx *pulumi.Context, name string, args *LogShipperArgs, opts 
 	}
 	parent := pulumi.Parent(l)
 
-	l.Role, err = iam.NewRole(ctx, name, &iam.RoleArgs{
-		Name:             pulumi.String(args.Name),
-		Description:      pulumi.String("haina: the log shipper puts records on the stream and is managed by SSM"),
-		AssumeRolePolicy: pulumi.String(TrustPolicy([]string{"ec2.amazonaws.com"}, nil)),
-		Tags:             args.Tags,
+	stmts := []Statement{{Sid: "PutRecords", Actions: []string{"kinesis:PutRecords"}, Resources: pulumi.StringArray{args.StreamArn}}}
+	if args.StreamKeyArn != nil {
+		stmts = append(stmts, Statement{Sid: "EncryptRecords", Actions: []string{"kms:GenerateDataKey"}, Resources: pulumi.StringArray{args.StreamKeyArn}})
+	}
+	l.Role, l.RolePolicy, err = newServiceRole(ctx, name, serviceRole{
+		Name: args.Name, Description: "haina: the log shipper puts records on the stream and is managed by SSM", PolicyName: "ship",
+		Trust: pulumi.String(TrustPolicy([]string{"ec2.amazonaws.com"}, nil)), Statements: stmts, Tags: args.Tags,
 	}, parent)
 	if err != nil {
 		return nil, err
@@ -77,14 +79,6 @@ func NewLogShipper(ctx *pulumi.Context, name string, args *LogShipperArgs, opts 
 	if _, err := iam.NewRolePolicyAttachment(ctx, name+"-ssm", &iam.RolePolicyAttachmentArgs{
 		Role: l.Role.Name, PolicyArn: pulumi.String("arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"),
 	}, parent); err != nil {
-		return nil, err
-	}
-	stmts := []Statement{{Sid: "PutRecords", Actions: []string{"kinesis:PutRecords"}, Resources: pulumi.StringArray{args.StreamArn}}}
-	if args.StreamKeyArn != nil {
-		stmts = append(stmts, Statement{Sid: "EncryptRecords", Actions: []string{"kms:GenerateDataKey"}, Resources: pulumi.StringArray{args.StreamKeyArn}})
-	}
-	l.RolePolicy, err = iam.NewRolePolicy(ctx, name, &iam.RolePolicyArgs{Role: l.Role.ID(), Name: pulumi.String("ship"), Policy: PolicyDocument(stmts...)}, parent)
-	if err != nil {
 		return nil, err
 	}
 	l.Profile, err = iam.NewInstanceProfile(ctx, name, &iam.InstanceProfileArgs{Name: pulumi.String(args.Name), Role: l.Role.Name, Tags: args.Tags}, parent)

@@ -100,8 +100,7 @@ func NewPipeline(ctx *pulumi.Context, name string, args *PipelineArgs, opts ...p
 
 	if args.Producer.Enabled {
 		prodArgs := &ProducerArgs{
-			Config: args.Producer, FunctionName: args.Name("producer"), Region: args.Region,
-			StreamArn: p.Stream.Arn, Tags: tags,
+			Config: args.Producer, FunctionName: args.Name("producer"), StreamArn: p.Stream.Arn, Tags: tags,
 		}
 		if args.Stream.CustomerKey || args.Stream.KmsKeyArn != "" {
 			prodArgs.StreamKeyArn = p.Stream.KeyArn

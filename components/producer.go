@@ -31,7 +31,6 @@ type ProducerArgs struct {
 	Config ProducerConfig
 	// FunctionName is the physical name of the function (and its log group).
 	FunctionName string
-	Region       string
 	StreamArn    pulumi.StringInput
 	// StreamKeyArn is the stream's customer key; nil for the AWS managed key.
 	StreamKeyArn pulumi.StringInput
@@ -80,15 +79,6 @@ func NewProducer(ctx *pulumi.Context, name string, args *ProducerArgs, opts ...p
 	if err != nil {
 		return nil, err
 	}
-	p.Role, err = iam.NewRole(ctx, name, &iam.RoleArgs{
-		Name:             pulumi.String(args.FunctionName),
-		Description:      pulumi.String("haina: the producer Lambda writes to the pipeline's stream"),
-		AssumeRolePolicy: pulumi.String(TrustPolicy([]string{"lambda.amazonaws.com"}, nil)),
-		Tags:             args.Tags,
-	}, parent)
-	if err != nil {
-		return nil, err
-	}
 	stmts := []Statement{
 		{Sid: "PutRecords", Actions: []string{"kinesis:PutRecord", "kinesis:PutRecords"}, Resources: pulumi.StringArray{args.StreamArn}},
 		{Sid: "Logs", Actions: []string{"logs:CreateLogStream", "logs:PutLogEvents"},
@@ -97,8 +87,9 @@ func NewProducer(ctx *pulumi.Context, name string, args *ProducerArgs, opts ...p
 	if args.StreamKeyArn != nil {
 		stmts = append(stmts, Statement{Sid: "EncryptRecords", Actions: []string{"kms:GenerateDataKey"}, Resources: pulumi.StringArray{args.StreamKeyArn}})
 	}
-	p.RolePolicy, err = iam.NewRolePolicy(ctx, name, &iam.RolePolicyArgs{
-		Role: p.Role.ID(), Name: pulumi.String("produce"), Policy: PolicyDocument(stmts...),
+	p.Role, p.RolePolicy, err = newServiceRole(ctx, name, serviceRole{
+		Name: args.FunctionName, Description: "haina: the producer Lambda writes to the pipeline's stream", PolicyName: "produce",
+		Trust: pulumi.String(TrustPolicy([]string{"lambda.amazonaws.com"}, nil)), Statements: stmts, Tags: args.Tags,
 	}, parent)
 	if err != nil {
 		return nil, err
@@ -129,20 +120,11 @@ func NewProducer(ctx *pulumi.Context, name string, args *ProducerArgs, opts ...p
 	}
 
 	// The scheduler's role may invoke this function only, and only for schedules of this account.
-	p.SchedulerRole, err = iam.NewRole(ctx, name+"-schedule", &iam.RoleArgs{
-		Name:        pulumi.String(args.FunctionName + "-schedule"),
-		Description: pulumi.String("haina: EventBridge Scheduler invokes the producer"),
-		AssumeRolePolicy: account.ApplyT(func(acct string) string {
-			return TrustPolicy([]string{"scheduler.amazonaws.com"}, map[string]map[string][]string{"StringEquals": {"aws:SourceAccount": {acct}}})
-		}).(pulumi.StringOutput),
-		Tags: args.Tags,
-	}, parent)
-	if err != nil {
-		return nil, err
-	}
-	p.SchedulerPolicy, err = iam.NewRolePolicy(ctx, name+"-schedule", &iam.RolePolicyArgs{
-		Role: p.SchedulerRole.ID(), Name: pulumi.String("invoke"),
-		Policy: PolicyDocument(Statement{Sid: "Invoke", Actions: []string{"lambda:InvokeFunction"}, Resources: pulumi.StringArray{p.Function.Arn}}),
+	p.SchedulerRole, p.SchedulerPolicy, err = newServiceRole(ctx, name+"-schedule", serviceRole{
+		Name: args.FunctionName + "-schedule", Description: "haina: EventBridge Scheduler invokes the producer", PolicyName: "invoke",
+		Trust:      accountTrust(account, []string{"scheduler.amazonaws.com"}, nil),
+		Statements: []Statement{{Sid: "Invoke", Actions: []string{"lambda:InvokeFunction"}, Resources: pulumi.StringArray{p.Function.Arn}}},
+		Tags:       args.Tags,
 	}, parent)
 	if err != nil {
 		return nil, err
