@@ -48,6 +48,7 @@ type PipelineArgs struct {
 	FlowLogs   FlowLogsConfig
 	// RedshiftDelivery loads the stream's events into a Redshift table through Firehose.
 	RedshiftDelivery RedshiftDeliveryConfig
+	CDC              CDCConfig
 }
 
 // RedshiftDeliveryConfig (haina:redshiftDelivery) is seed 001's Firehose → Redshift.
@@ -144,6 +145,9 @@ func defaultsFor(env Environment, prefix string) PipelineArgs {
 		// A copy: decoding config into the struct must never write into the package default.
 		FlowLogs:         FlowLogsConfig{Enabled: true, Fields: slices.Clone(DefaultFlowLogFields)},
 		RedshiftDelivery: RedshiftDeliveryConfig{Mode: "copy-job", Table: "events_history"},
+		CDC: CDCConfig{Kafka: KafkaConfig{
+			Mode: "provisioned", BrokerCount: 3, InstanceType: "kafka.t3.small", KafkaVersion: "3.6.0", VolumeGB: 20, LogRetentionDays: 14,
+		}},
 	}
 	switch env {
 	case Production:
@@ -157,6 +161,7 @@ func defaultsFor(env Environment, prefix string) PipelineArgs {
 		a.Lake.BufferSeconds, a.Lake.BufferMB = 300, 128
 		a.Lake.ErrorRetentionDays, a.Lake.AthenaScanLimitMB, a.Lake.LogRetentionDays = 90, 100*1024, 90
 		a.FlowLogs.LogRetentionDays = 90
+		a.CDC.Kafka.InstanceType, a.CDC.Kafka.VolumeGB, a.CDC.Kafka.LogRetentionDays = "kafka.m7g.large", 500, 90
 	default:
 		a.Stream.RetentionHours = 24
 		a.Warehouse.BaseCapacity = 8
@@ -217,6 +222,7 @@ func LoadPipelineArgs(ctx *pulumi.Context) (*PipelineArgs, error) {
 		{"lake", &args.Lake},
 		{"flowLogs", &args.FlowLogs},
 		{"redshiftDelivery", &args.RedshiftDelivery},
+		{"cdc", &args.CDC},
 	} {
 		if err := decodeStrict(cfg.Get(obj.key), obj.target); err != nil {
 			return nil, fmt.Errorf("haina:%s: %w", obj.key, err)

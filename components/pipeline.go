@@ -26,6 +26,8 @@ type Pipeline struct {
 	Producer *Producer
 	// LogShipper is nil unless haina:logShipper.enabled.
 	LogShipper *LogShipper
+	// Kafka is the MSK cluster of CDC; nil unless haina:cdc.enabled.
+	Kafka *Kafka
 	// Lake, Events (the app events' delivery) and FlowLogs are nil when turned off.
 	Lake     *Lake
 	Events   *Delivery
@@ -128,6 +130,11 @@ func NewPipeline(ctx *pulumi.Context, name string, args *PipelineArgs, opts ...p
 			return nil, err
 		}
 	}
+	if args.CDC.Enabled {
+		if err := p.kafka(ctx, name, args, tags, parent); err != nil {
+			return nil, err
+		}
+	}
 
 	p.Outputs = pulumi.Map{
 		"environment":       pulumi.String(string(args.Environment)),
@@ -152,6 +159,9 @@ func NewPipeline(ctx *pulumi.Context, name string, args *PipelineArgs, opts ...p
 	}
 	if p.LogShipper != nil {
 		p.Outputs["logShipperInstanceId"] = p.LogShipper.Instance.ID()
+	}
+	if p.Kafka != nil {
+		p.Outputs["kafkaClusterArn"] = p.Kafka.ClusterArn
 	}
 	if p.Lake != nil {
 		p.Outputs["lakeBucket"] = p.Lake.BucketName
@@ -345,6 +355,27 @@ func (p *Pipeline) redshiftDelivery(ctx *pulumi.Context, name string, args *Pipe
 		WorkgroupName: p.Warehouse.WorkgroupName, Database: p.Warehouse.DatabaseName, SecretArn: p.Warehouse.AdminSecretArn,
 		Object: jobObj, TimeoutSeconds: args.Ingestion.TimeoutSeconds,
 	}, sqlOpts(table, integration, readPolicy)...)
+	return err
+}
+
+// kafka declares the MSK cluster of CDC; the warehouse may reach it on the IAM port.
+func (p *Pipeline) kafka(ctx *pulumi.Context, name string, args *PipelineArgs, tags pulumi.StringMap, parent pulumi.ResourceOption) error {
+	// The brokers spread over the first three subnets (three AZs).
+	subnets := p.Network.SubnetIDs.ApplyT(func(ids []string) []string { return ids[:kafkaSubnets] }).(pulumi.StringArrayOutput)
+	var err error
+	p.Kafka, err = NewKafka(ctx, name+"-kafka", &KafkaArgs{
+		Config: args.CDC.Kafka, Name: args.Name("cdc"), VpcID: p.Network.VpcID, SubnetIDs: subnets,
+		ClientSecurityGroups: map[string]pulumi.StringInput{"warehouse": p.Warehouse.SecurityGroup.ID()},
+		Protect:              args.Protect, Tags: tags,
+	}, parent)
+	if err != nil {
+		return err
+	}
+	_, err = vpc.NewSecurityGroupEgressRule(ctx, name+"-warehouse-to-kafka", &vpc.SecurityGroupEgressRuleArgs{
+		SecurityGroupId: p.Warehouse.SecurityGroup.ID(), Description: pulumi.String("Kafka over SASL/IAM to the CDC cluster"),
+		IpProtocol: pulumi.String("tcp"), FromPort: pulumi.Int(KafkaIAMPort), ToPort: pulumi.Int(KafkaIAMPort),
+		ReferencedSecurityGroupId: p.Kafka.SecurityGroup.ID(),
+	}, parent)
 	return err
 }
 

@@ -72,6 +72,7 @@ func (a *PipelineArgs) Validate() error {
 	a.validateLogShipper(bad)
 	a.validateLake(bad)
 	a.validateRedshiftDelivery(bad)
+	a.validateCDC(bad)
 	return errors.Join(errs...)
 }
 
@@ -416,4 +417,55 @@ func (a *PipelineArgs) validateRedshiftDelivery(bad badFunc) {
 	default:
 		bad("haina:redshiftDelivery.mode", r.Mode, "allowed: copy-job, direct")
 	}
+}
+
+var (
+	reKafkaInstance = regexp.MustCompile(`^kafka\.[a-z0-9]+\.[a-z0-9]+$`)
+	reKafkaVersion  = regexp.MustCompile(`^([0-9]+)\.([0-9]+)\.([0-9]+)$`)
+)
+
+// kafkaSubnets is how many subnets (AZs) the brokers spread over.
+const kafkaSubnets = 3
+
+func (a *PipelineArgs) validateCDC(bad badFunc) {
+	c := a.CDC
+	if !c.Enabled {
+		return
+	}
+	k := c.Kafka
+	switch k.Mode {
+	case "serverless":
+		return
+	case "provisioned":
+	default:
+		bad("haina:cdc.kafka.mode", k.Mode, "allowed: provisioned, serverless")
+		return
+	}
+	if k.BrokerCount < kafkaSubnets || k.BrokerCount%kafkaSubnets != 0 || k.BrokerCount > 30 {
+		bad("haina:cdc.kafka.brokerCount", k.BrokerCount, fmt.Sprintf("allowed: a multiple of the %d subnets (AZs) the brokers spread over, up to 30", kafkaSubnets))
+	}
+	if !reKafkaInstance.MatchString(k.InstanceType) {
+		bad("haina:cdc.kafka.instanceType", k.InstanceType, "allowed: an MSK broker type such as kafka.t3.small or kafka.m7g.large")
+	}
+	if m := reKafkaVersion.FindStringSubmatch(k.KafkaVersion); m == nil || !atLeast(m[1:], []int{2, 7, 1}) {
+		bad("haina:cdc.kafka.kafkaVersion", k.KafkaVersion, "allowed: an MSK Kafka version of 2.7.1 or later (Redshift's IAM authentication needs it), such as 3.6.0")
+	}
+	if k.VolumeGB < 1 || k.VolumeGB > 16384 {
+		bad("haina:cdc.kafka.volumeGb", k.VolumeGB, "allowed: 1 to 16384 GiB per broker")
+	}
+	if !slices.Contains(logRetentionDays, k.LogRetentionDays) {
+		bad("haina:cdc.kafka.logRetentionDays", k.LogRetentionDays, fmt.Sprintf("allowed: one of %v", logRetentionDays))
+	}
+}
+
+// atLeast compares a dotted version (as decimal strings) with a minimum.
+func atLeast(parts []string, min []int) bool {
+	for i, p := range parts {
+		var n int
+		fmt.Sscan(p, &n)
+		if n != min[i] {
+			return n > min[i]
+		}
+	}
+	return true
 }

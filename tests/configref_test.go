@@ -54,6 +54,7 @@ func TestReadmeConfigReferenceMatchesCode(t *testing.T) {
 		"haina:lake":             reflect.TypeOf(components.LakeConfig{}),
 		"haina:flowLogs":         reflect.TypeOf(components.FlowLogsConfig{}),
 		"haina:redshiftDelivery": reflect.TypeOf(components.RedshiftDeliveryConfig{}),
+		"haina:cdc":              reflect.TypeOf(components.CDCConfig{}),
 	} {
 		keys = append(keys, configKeys(name, typ)...)
 		assert.True(t, strings.Contains(string(project), "\n  "+strings.TrimPrefix(name, "haina:")+":\n"), "Pulumi.yaml does not declare %s", name)

@@ -177,6 +177,20 @@ func (c Cloud) Create(token, name string, inputs resource.PropertyMap) (string, 
 		set("arn", c.arn("ec2", "vpc-flow-log/"+id))
 	case "aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter":
 		id = "cwlsf-" + id
+	case "aws:msk/cluster:Cluster", "aws:msk/serverlessCluster:ServerlessCluster":
+		cname := str(inputs, "clusterName")
+		id = c.arn("kafka", "cluster/"+cname+"/"+uuid(token, name))
+		set("arn", id)
+		set("clusterUuid", uuid(token, name))
+		brokers := []string{}
+		for i := 1; i <= 3; i++ {
+			brokers = append(brokers, fmt.Sprintf("b-%d.%s.abc123.c2.kafka.%s.amazonaws.com:9098", i, cname, c.Region))
+		}
+		set("bootstrapBrokersSaslIam", strings.Join(brokers, ","))
+	case "aws:msk/configuration:Configuration":
+		id = c.arn("kafka", "configuration/"+str(inputs, "name")+"/"+uuid(token, name))
+		set("arn", id)
+		set("latestRevision", 1.0)
 	case "aws:redshift/integration:Integration":
 		id = c.arn("redshift", "integration:"+uuid(token, name))
 		set("arn", id)

@@ -1,0 +1,185 @@
+package components
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/msk"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/vpc"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// KafkaConfig (haina:cdc.kafka) is the MSK cluster change events travel through.
+type KafkaConfig struct {
+	// Mode is provisioned (brokers you size) or serverless.
+	Mode string `json:"mode"`
+	// BrokerCount is a multiple of the number of subnets (AZs).
+	BrokerCount      int    `json:"brokerCount"`
+	InstanceType     string `json:"instanceType"`
+	KafkaVersion     string `json:"kafkaVersion"`
+	VolumeGB         int    `json:"volumeGb"`
+	LogRetentionDays int    `json:"logRetentionDays"`
+}
+
+// CDCConfig (haina:cdc) is change data capture from MySQL through Debezium and MSK.
+type CDCConfig struct {
+	Enabled bool        `json:"enabled"`
+	Kafka   KafkaConfig `json:"kafka"`
+}
+
+// KafkaIAMPort is MSK's port for SASL/IAM clients inside the VPC.
+const KafkaIAMPort = 9098
+
+// KafkaArgs configures the Kafka component.
+type KafkaArgs struct {
+	Config    KafkaConfig
+	Name      string // physical name
+	VpcID     pulumi.StringInput
+	SubnetIDs pulumi.StringArrayInput
+	// ClientSecurityGroups may reach the brokers on the IAM port (the connector's, the warehouse's).
+	ClientSecurityGroups map[string]pulumi.StringInput
+	Protect              bool
+	Tags                 pulumi.StringMap
+}
+
+// Kafka is an MSK cluster: IAM the only client authentication, TLS only in
+// transit, KMS at rest, no topic created by accident.
+type Kafka struct {
+	pulumi.ResourceState
+
+	Key           *kms.Key
+	SecurityGroup *ec2.SecurityGroup
+	LogGroup      *cloudwatch.LogGroup
+	Configuration *msk.Configuration
+	Cluster       *msk.Cluster           // provisioned
+	Serverless    *msk.ServerlessCluster // serverless
+
+	ClusterArn pulumi.StringOutput
+	// ClusterName is the physical name, known before deploy (IAM ARNs use it).
+	ClusterName string
+}
+
+// brokerProperties are the cluster configuration for a broker count.
+func brokerProperties(brokers int) string {
+	props := map[string]string{
+		// Topics are created on purpose (Debezium's topic.creation.*), never by a typo.
+		"auto.create.topics.enable":      "false",
+		"unclean.leader.election.enable": "false",
+		"default.replication.factor":     "3",
+		"min.insync.replicas":            "2",
+	}
+	if brokers < 3 {
+		props["default.replication.factor"], props["min.insync.replicas"] = fmt.Sprint(brokers), "1"
+	}
+	var b strings.Builder
+	for _, k := range sortedKeys(props) {
+		b.WriteString(k + "=" + props[k] + "\n")
+	}
+	return b.String()
+}
+
+// NewKafka declares the cluster.
+func NewKafka(ctx *pulumi.Context, name string, args *KafkaArgs, opts ...pulumi.ResourceOption) (*Kafka, error) {
+	if args == nil || args.VpcID == nil || args.SubnetIDs == nil || args.Name == "" {
+		return nil, fmt.Errorf("kafka %s: Name, VpcID and SubnetIDs are required", name)
+	}
+	k := &Kafka{ClusterName: args.Name}
+	if err := ctx.RegisterComponentResource("haina:kafka:Kafka", name, k, opts...); err != nil {
+		return nil, err
+	}
+	parent := pulumi.Parent(k)
+	stateful := []pulumi.ResourceOption{parent, pulumi.Protect(args.Protect)}
+	cfg := args.Config
+
+	var err error
+	k.SecurityGroup, err = ec2.NewSecurityGroup(ctx, name, &ec2.SecurityGroupArgs{
+		VpcId: args.VpcID, Description: pulumi.String("haina: MSK brokers, IAM port from named clients only"), Tags: withName(args.Tags, args.Name),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	for _, client := range sortedKeys(args.ClientSecurityGroups) {
+		if _, err := vpc.NewSecurityGroupIngressRule(ctx, name+"-from-"+client, &vpc.SecurityGroupIngressRuleArgs{
+			SecurityGroupId: k.SecurityGroup.ID(), Description: pulumi.String("Kafka over SASL/IAM from " + client),
+			IpProtocol: pulumi.String("tcp"), FromPort: pulumi.Int(KafkaIAMPort), ToPort: pulumi.Int(KafkaIAMPort),
+			ReferencedSecurityGroupId: args.ClientSecurityGroups[client],
+		}, parent); err != nil {
+			return nil, err
+		}
+	}
+
+	if cfg.Mode == "serverless" {
+		// MSK Serverless: IAM only, TLS only and encrypted at rest by design.
+		k.Serverless, err = msk.NewServerlessCluster(ctx, name, &msk.ServerlessClusterArgs{
+			ClusterName: pulumi.String(args.Name),
+			VpcConfigs: msk.ServerlessClusterVpcConfigArray{msk.ServerlessClusterVpcConfigArgs{
+				SubnetIds: args.SubnetIDs, SecurityGroupIds: pulumi.StringArray{k.SecurityGroup.ID()},
+			}},
+			ClientAuthentication: msk.ServerlessClusterClientAuthenticationArgs{
+				Sasl: msk.ServerlessClusterClientAuthenticationSaslArgs{Iam: msk.ServerlessClusterClientAuthenticationSaslIamArgs{Enabled: pulumi.Bool(true)}},
+			},
+			Tags: args.Tags,
+		}, stateful...)
+		if err != nil {
+			return nil, err
+		}
+		k.ClusterArn = k.Serverless.Arn
+	} else {
+		if k.Key, err = newCustomerKey(ctx, name+"-key", "haina: MSK cluster "+args.Name, args.Protect, args.Tags, stateful...); err != nil {
+			return nil, err
+		}
+		k.LogGroup, err = cloudwatch.NewLogGroup(ctx, name, &cloudwatch.LogGroupArgs{
+			Name: pulumi.String("/haina/" + args.Name + "/brokers"), RetentionInDays: pulumi.Int(cfg.LogRetentionDays), Tags: args.Tags,
+		}, parent)
+		if err != nil {
+			return nil, err
+		}
+		k.Configuration, err = msk.NewConfiguration(ctx, name, &msk.ConfigurationArgs{
+			Name: pulumi.String(args.Name), KafkaVersions: pulumi.StringArray{pulumi.String(cfg.KafkaVersion)},
+			ServerProperties: pulumi.String(brokerProperties(cfg.BrokerCount)),
+		}, parent)
+		if err != nil {
+			return nil, err
+		}
+		monitoring := "DEFAULT"
+		if args.Protect {
+			monitoring = "PER_TOPIC_PER_BROKER"
+		}
+		k.Cluster, err = msk.NewCluster(ctx, name, &msk.ClusterArgs{
+			ClusterName: pulumi.String(args.Name), KafkaVersion: pulumi.String(cfg.KafkaVersion),
+			NumberOfBrokerNodes: pulumi.Int(cfg.BrokerCount),
+			BrokerNodeGroupInfo: msk.ClusterBrokerNodeGroupInfoArgs{
+				InstanceType: pulumi.String(cfg.InstanceType), ClientSubnets: args.SubnetIDs,
+				SecurityGroups: pulumi.StringArray{k.SecurityGroup.ID()},
+				StorageInfo: msk.ClusterBrokerNodeGroupInfoStorageInfoArgs{
+					EbsStorageInfo: msk.ClusterBrokerNodeGroupInfoStorageInfoEbsStorageInfoArgs{VolumeSize: pulumi.Int(cfg.VolumeGB)},
+				},
+			},
+			EncryptionInfo: msk.ClusterEncryptionInfoArgs{
+				EncryptionAtRestKmsKeyArn: k.Key.Arn,
+				EncryptionInTransit:       msk.ClusterEncryptionInfoEncryptionInTransitArgs{ClientBroker: pulumi.String("TLS"), InCluster: pulumi.Bool(true)},
+			},
+			ClientAuthentication: msk.ClusterClientAuthenticationArgs{
+				Sasl:            msk.ClusterClientAuthenticationSaslArgs{Iam: pulumi.Bool(true)},
+				Unauthenticated: pulumi.Bool(false),
+			},
+			ConfigurationInfo: msk.ClusterConfigurationInfoArgs{Arn: k.Configuration.Arn, Revision: k.Configuration.LatestRevision},
+			LoggingInfo: msk.ClusterLoggingInfoArgs{BrokerLogs: msk.ClusterLoggingInfoBrokerLogsArgs{
+				CloudwatchLogs: msk.ClusterLoggingInfoBrokerLogsCloudwatchLogsArgs{Enabled: pulumi.Bool(true), LogGroup: k.LogGroup.Name},
+			}},
+			EnhancedMonitoring: pulumi.String(monitoring),
+			Tags:               args.Tags,
+		}, stateful...)
+		if err != nil {
+			return nil, err
+		}
+		k.ClusterArn = k.Cluster.Arn
+	}
+	if err := ctx.RegisterResourceOutputs(k, pulumi.Map{"clusterArn": k.ClusterArn}); err != nil {
+		return nil, err
+	}
+	return k, nil
+}

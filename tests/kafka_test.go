@@ -1,0 +1,86 @@
+package tests
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+const tMSK = "aws:msk/cluster:Cluster"
+
+func TestKafkaIsIAMOnlyTLSOnlyAndEncrypted(t *testing.T) {
+	for stack, want := range map[string]struct{ instance, monitoring string }{
+		"staging": {"kafka.t3.small", "DEFAULT"}, "production": {"kafka.m7g.large", "PER_TOPIC_PER_BROKER"},
+	} {
+		t.Run(stack, func(t *testing.T) {
+			g := evaluate(t, stack, map[string]string{"haina:cdc": `{"enabled":true}`})
+			cluster := one(t, g, tMSK, "haina-kafka")
+			c := in(cluster)
+			assert.Equal(t, "haina-"+stack+"-cdc", c["clusterName"])
+			assert.Equal(t, 3.0, c["numberOfBrokerNodes"])
+			assert.Equal(t, stack == "production", cluster.Protect)
+			bn := c["brokerNodeGroupInfo"].(map[string]any)
+			assert.Equal(t, want.instance, bn["instanceType"])
+			assert.Len(t, bn["clientSubnets"], 3)
+			enc := c["encryptionInfo"].(map[string]any)
+			assert.Equal(t, out(one(t, g, tKey, "haina-kafka-key"))["arn"], enc["encryptionAtRestKmsKeyArn"])
+			assert.Equal(t, map[string]any{"clientBroker": "TLS", "inCluster": true}, enc["encryptionInTransit"])
+			assert.Equal(t, map[string]any{"sasl": map[string]any{"iam": true}, "unauthenticated": false}, c["clientAuthentication"],
+				"IAM is the only client authentication")
+			assert.Equal(t, want.monitoring, c["enhancedMonitoring"])
+			logs := c["loggingInfo"].(map[string]any)["brokerLogs"].(map[string]any)["cloudwatchLogs"].(map[string]any)
+			assert.Equal(t, "/haina/haina-"+stack+"-cdc/brokers", logs["logGroup"])
+
+			props := in(one(t, g, "aws:msk/configuration:Configuration", "haina-kafka"))["serverProperties"].(string)
+			for _, p := range []string{"auto.create.topics.enable=false", "default.replication.factor=3", "min.insync.replicas=2", "unclean.leader.election.enable=false"} {
+				assert.Contains(t, strings.Split(props, "\n"), p)
+			}
+
+			sgRules := 0
+			for _, r := range g.OfType(tIngress) {
+				if strings.HasPrefix(r.Name, "haina-kafka-") {
+					sgRules++
+					i := in(r)
+					assert.Equal(t, 9098.0, i["fromPort"])
+					assert.Equal(t, one(t, g, tSG, "haina").ID, i["referencedSecurityGroupId"], "from the warehouse's group only")
+					assert.NotContains(t, i, "cidrIpv4")
+				}
+			}
+			assert.Equal(t, 1, sgRules)
+			egress := in(one(t, g, tEgress, "haina-warehouse-to-kafka"))
+			assert.Equal(t, 9098.0, egress["toPort"])
+			assert.Equal(t, one(t, g, tSG, "haina-kafka").ID, egress["referencedSecurityGroupId"])
+			assert.Regexp(t, `^arn:aws:kafka:us-east-1:\d{12}:cluster/haina-`+stack+`-cdc/`, g.Outputs["kafkaClusterArn"])
+		})
+	}
+}
+
+func TestKafkaServerlessAndOff(t *testing.T) {
+	g := evaluate(t, "staging", map[string]string{"haina:cdc": `{"enabled":true,"kafka":{"mode":"serverless"}}`})
+	assert.Empty(t, g.OfType(tMSK))
+	s := in(one(t, g, "aws:msk/serverlessCluster:ServerlessCluster", "haina-kafka"))
+	assert.Equal(t, map[string]any{"sasl": map[string]any{"iam": map[string]any{"enabled": true}}}, s["clientAuthentication"])
+
+	g = evaluate(t, "staging", nil)
+	assert.Empty(t, g.OfType(tMSK), "CDC is off until its connector lands")
+}
+
+func TestKafkaValidation(t *testing.T) {
+	for cfg, want := range map[string]string{
+		`{"enabled":true,"kafka":{"brokerCount":4}}`:           `haina:cdc.kafka.brokerCount: 4 is not allowed; allowed: a multiple of the 3 subnets (AZs)`,
+		`{"enabled":true,"kafka":{"instanceType":"m5.large"}}`: `haina:cdc.kafka.instanceType: "m5.large" is not allowed; allowed: an MSK broker type`,
+		`{"enabled":true,"kafka":{"kafkaVersion":"2.6.2"}}`:    `haina:cdc.kafka.kafkaVersion: "2.6.2" is not allowed; allowed: an MSK Kafka version of 2.7.1 or later`,
+		`{"enabled":true,"kafka":{"mode":"tiered"}}`:           `haina:cdc.kafka.mode: "tiered" is not allowed; allowed: provisioned, serverless`,
+		`{"enabled":true,"kafka":{"volumeGb":0}}`:              `haina:cdc.kafka.volumeGb: 0 is not allowed`,
+		`{"enabled":true,"kafka":{"logRetentionDays":9}}`:      `haina:cdc.kafka.logRetentionDays: 9 is not allowed`,
+		`{"enabled":true,"kafka":{"brokers":3}}`:               `json: unknown field "brokers"`,
+	} {
+		_, err := evaluateErr(t, "staging", map[string]string{"haina:cdc": cfg})
+		require.Error(t, err, cfg)
+		assert.Contains(t, err.Error(), want)
+	}
+	_, err := evaluateErr(t, "staging", map[string]string{"haina:cdc": `{"enabled":true,"kafka":{"kafkaVersion":"2.7.1"}}`})
+	assert.NoError(t, err)
+}
