@@ -145,9 +145,12 @@ func defaultsFor(env Environment, prefix string) PipelineArgs {
 		// A copy: decoding config into the struct must never write into the package default.
 		FlowLogs:         FlowLogsConfig{Enabled: true, Fields: slices.Clone(DefaultFlowLogFields)},
 		RedshiftDelivery: RedshiftDeliveryConfig{Mode: "copy-job", Table: "events_history"},
-		CDC: CDCConfig{Kafka: KafkaConfig{
-			Mode: "provisioned", BrokerCount: 3, InstanceType: "kafka.t3.small", KafkaVersion: "3.6.0", VolumeGB: 20, LogRetentionDays: 14,
-		}},
+		CDC: CDCConfig{
+			Kafka: KafkaConfig{
+				Mode: "provisioned", BrokerCount: 3, InstanceType: "kafka.t3.small", KafkaVersion: "3.6.0", VolumeGB: 20, LogRetentionDays: 14,
+			},
+			Database: SourceDatabaseConfig{Mode: "create", EngineVersion: "8.0.mysql_aurora.3.08.0", MinACU: 0.5, MaxACU: 4, BackupRetentionDays: 1, Port: 3306},
+		},
 	}
 	switch env {
 	case Production:
@@ -162,6 +165,7 @@ func defaultsFor(env Environment, prefix string) PipelineArgs {
 		a.Lake.ErrorRetentionDays, a.Lake.AthenaScanLimitMB, a.Lake.LogRetentionDays = 90, 100*1024, 90
 		a.FlowLogs.LogRetentionDays = 90
 		a.CDC.Kafka.InstanceType, a.CDC.Kafka.VolumeGB, a.CDC.Kafka.LogRetentionDays = "kafka.m7g.large", 500, 90
+		a.CDC.Database.MinACU, a.CDC.Database.MaxACU, a.CDC.Database.BackupRetentionDays = 2, 16, 7
 	default:
 		a.Stream.RetentionHours = 24
 		a.Warehouse.BaseCapacity = 8

@@ -26,8 +26,9 @@ type KafkaConfig struct {
 
 // CDCConfig (haina:cdc) is change data capture from MySQL through Debezium and MSK.
 type CDCConfig struct {
-	Enabled bool        `json:"enabled"`
-	Kafka   KafkaConfig `json:"kafka"`
+	Enabled  bool                 `json:"enabled"`
+	Kafka    KafkaConfig          `json:"kafka"`
+	Database SourceDatabaseConfig `json:"database"`
 }
 
 // KafkaIAMPort is MSK's port for SASL/IAM clients inside the VPC.

@@ -26,8 +26,10 @@ type Pipeline struct {
 	Producer *Producer
 	// LogShipper is nil unless haina:logShipper.enabled.
 	LogShipper *LogShipper
-	// Kafka is the MSK cluster of CDC; nil unless haina:cdc.enabled.
-	Kafka *Kafka
+	// Kafka is the MSK cluster of CDC and SourceDB the database it captures
+	// (nil unless haina:cdc.enabled; SourceDB nil for an existing database).
+	Kafka    *Kafka
+	SourceDB *SourceDatabase
 	// Lake, Events (the app events' delivery) and FlowLogs are nil when turned off.
 	Lake     *Lake
 	Events   *Delivery
@@ -131,7 +133,7 @@ func NewPipeline(ctx *pulumi.Context, name string, args *PipelineArgs, opts ...p
 		}
 	}
 	if args.CDC.Enabled {
-		if err := p.kafka(ctx, name, args, tags, parent); err != nil {
+		if err := p.cdc(ctx, name, args, tags, parent); err != nil {
 			return nil, err
 		}
 	}
@@ -162,6 +164,9 @@ func NewPipeline(ctx *pulumi.Context, name string, args *PipelineArgs, opts ...p
 	}
 	if p.Kafka != nil {
 		p.Outputs["kafkaClusterArn"] = p.Kafka.ClusterArn
+	}
+	if p.SourceDB != nil {
+		p.Outputs["sourceDbEndpoint"] = p.SourceDB.Endpoint
 	}
 	if p.Lake != nil {
 		p.Outputs["lakeBucket"] = p.Lake.BucketName
@@ -358,8 +363,8 @@ func (p *Pipeline) redshiftDelivery(ctx *pulumi.Context, name string, args *Pipe
 	return err
 }
 
-// kafka declares the MSK cluster of CDC; the warehouse may reach it on the IAM port.
-func (p *Pipeline) kafka(ctx *pulumi.Context, name string, args *PipelineArgs, tags pulumi.StringMap, parent pulumi.ResourceOption) error {
+// cdc declares the MSK cluster (the warehouse may reach it on the IAM port) and the source database.
+func (p *Pipeline) cdc(ctx *pulumi.Context, name string, args *PipelineArgs, tags pulumi.StringMap, parent pulumi.ResourceOption) error {
 	// The brokers spread over the first three subnets (three AZs).
 	subnets := p.Network.SubnetIDs.ApplyT(func(ids []string) []string { return ids[:kafkaSubnets] }).(pulumi.StringArrayOutput)
 	var err error
@@ -371,10 +376,19 @@ func (p *Pipeline) kafka(ctx *pulumi.Context, name string, args *PipelineArgs, t
 	if err != nil {
 		return err
 	}
-	_, err = vpc.NewSecurityGroupEgressRule(ctx, name+"-warehouse-to-kafka", &vpc.SecurityGroupEgressRuleArgs{
+	if _, err = vpc.NewSecurityGroupEgressRule(ctx, name+"-warehouse-to-kafka", &vpc.SecurityGroupEgressRuleArgs{
 		SecurityGroupId: p.Warehouse.SecurityGroup.ID(), Description: pulumi.String("Kafka over SASL/IAM to the CDC cluster"),
 		IpProtocol: pulumi.String("tcp"), FromPort: pulumi.Int(KafkaIAMPort), ToPort: pulumi.Int(KafkaIAMPort),
 		ReferencedSecurityGroupId: p.Kafka.SecurityGroup.ID(),
+	}, parent); err != nil {
+		return err
+	}
+	if args.CDC.Database.Mode != "create" {
+		return nil
+	}
+	p.SourceDB, err = NewSourceDatabase(ctx, name+"-sourcedb", &SourceDatabaseArgs{
+		Config: args.CDC.Database, Name: args.Name("cdc-mysql"), VpcID: p.Network.VpcID, SubnetIDs: p.Network.SubnetIDs,
+		Protect: args.Protect, Tags: tags,
 	}, parent)
 	return err
 }

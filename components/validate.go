@@ -432,6 +432,7 @@ func (a *PipelineArgs) validateCDC(bad badFunc) {
 	if !c.Enabled {
 		return
 	}
+	a.validateSourceDatabase(bad)
 	k := c.Kafka
 	switch k.Mode {
 	case "serverless":
@@ -468,4 +469,46 @@ func atLeast(parts []string, min []int) bool {
 		}
 	}
 	return true
+}
+
+var (
+	reAuroraMySQL3 = regexp.MustCompile(`^8\.0\.mysql_aurora\.3\.[0-9]+\.[0-9]+$`)
+	reSecretArn    = regexp.MustCompile(`^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:.+$`)
+	reHostname     = regexp.MustCompile(`^[a-zA-Z0-9]([a-zA-Z0-9.-]{0,251}[a-zA-Z0-9])?$`)
+	reSecurityGrp  = regexp.MustCompile(`^sg-[0-9a-f]{8,17}$`)
+)
+
+func (a *PipelineArgs) validateSourceDatabase(bad badFunc) {
+	d := a.CDC.Database
+	switch d.Mode {
+	case "create":
+		if !reAuroraMySQL3.MatchString(d.EngineVersion) {
+			bad("haina:cdc.database.engineVersion", d.EngineVersion, "allowed: an Aurora MySQL 3 version such as 8.0.mysql_aurora.3.08.0")
+		}
+		validACU := func(v float64) bool { return v >= 0.5 && v <= 256 && v*2 == float64(int(v*2)) }
+		if !validACU(d.MinACU) {
+			bad("haina:cdc.database.minAcu", d.MinACU, "allowed: 0.5 to 256 in steps of 0.5")
+		}
+		if !validACU(d.MaxACU) || d.MaxACU < d.MinACU {
+			bad("haina:cdc.database.maxAcu", d.MaxACU, fmt.Sprintf("allowed: %v (minAcu) to 256 in steps of 0.5", d.MinACU))
+		}
+		if d.BackupRetentionDays < 1 || d.BackupRetentionDays > 35 {
+			bad("haina:cdc.database.backupRetentionDays", d.BackupRetentionDays, "allowed: 1 to 35 days")
+		}
+	case "existing":
+		if !reHostname.MatchString(d.Endpoint) {
+			bad("haina:cdc.database.endpoint", d.Endpoint, "an existing database needs its writer endpoint, such as mydb.cluster-abc.us-east-1.rds.amazonaws.com")
+		}
+		if d.Port < 1 || d.Port > 65535 {
+			bad("haina:cdc.database.port", d.Port, "allowed: 1 to 65535")
+		}
+		if !reSecretArn.MatchString(d.SecretArn) {
+			bad("haina:cdc.database.secretArn", d.SecretArn, "an existing database needs the ARN of the Secrets Manager secret holding Debezium's user and password")
+		}
+		if !reSecurityGrp.MatchString(d.SecurityGroupID) {
+			bad("haina:cdc.database.securityGroupId", d.SecurityGroupID, "an existing database needs its security group id (the connector is admitted to it), such as sg-0123456789abcdef0")
+		}
+	default:
+		bad("haina:cdc.database.mode", d.Mode, "allowed: create, existing")
+	}
 }

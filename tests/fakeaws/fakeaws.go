@@ -191,6 +191,21 @@ func (c Cloud) Create(token, name string, inputs resource.PropertyMap) (string, 
 		id = c.arn("kafka", "configuration/"+str(inputs, "name")+"/"+uuid(token, name))
 		set("arn", id)
 		set("latestRevision", 1.0)
+	case "aws:rds/cluster:Cluster":
+		id = str(inputs, "clusterIdentifier")
+		set("arn", c.arn("rds", "cluster:"+id))
+		set("endpoint", id+".cluster-abc123."+c.Region+".rds.amazonaws.com")
+		set("readerEndpoint", id+".cluster-ro-abc123."+c.Region+".rds.amazonaws.com")
+		set("masterUserSecrets", []any{map[string]any{
+			"secretArn": c.arn("secretsmanager", "secret:rds!cluster-"+uuid(token, name)+"-"+hexID(token, name, 6)), "secretStatus": "active",
+		}})
+	case "aws:rds/clusterInstance:ClusterInstance":
+		id = str(inputs, "identifier")
+		set("arn", c.arn("rds", "db:"+id))
+	case "aws:rds/clusterParameterGroup:ClusterParameterGroup", "aws:rds/subnetGroup:SubnetGroup":
+		id = str(inputs, "name")
+		kind := map[bool]string{true: "cluster-pg:", false: "subgrp:"}[token == "aws:rds/clusterParameterGroup:ClusterParameterGroup"]
+		set("arn", c.arn("rds", kind+id))
 	case "aws:redshift/integration:Integration":
 		id = c.arn("redshift", "integration:"+uuid(token, name))
 		set("arn", id)

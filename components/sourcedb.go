@@ -1,0 +1,144 @@
+package components
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/rds"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// SourceDatabaseConfig (haina:cdc.database) is the MySQL that Debezium reads:
+// one haina creates (Aurora MySQL 3, Serverless v2) or an existing one.
+type SourceDatabaseConfig struct {
+	Mode          string  `json:"mode"` // create | existing
+	EngineVersion string  `json:"engineVersion"`
+	MinACU        float64 `json:"minAcu"`
+	MaxACU        float64 `json:"maxAcu"`
+	// BackupRetentionDays of automated backups (1–35).
+	BackupRetentionDays int `json:"backupRetentionDays"`
+	// Existing database: where it is and the secret with Debezium's credentials.
+	Endpoint        string `json:"endpoint"`
+	Port            int    `json:"port"`
+	SecretArn       string `json:"secretArn"`
+	SecurityGroupID string `json:"securityGroupId"`
+}
+
+// SourceDatabaseArgs configures the SourceDatabase component (mode create).
+type SourceDatabaseArgs struct {
+	Config    SourceDatabaseConfig
+	Name      string // physical cluster identifier
+	VpcID     pulumi.StringInput
+	SubnetIDs pulumi.StringArrayInput
+	Protect   bool
+	Tags      pulumi.StringMap
+}
+
+// SourceDatabase is an Aurora MySQL 3 cluster ready for change data capture:
+// binlog in ROW format with full row images, encrypted with its own key, the
+// master password managed by Secrets Manager, private subnets only, the RDS
+// Data API on (haina's provider runs its setup SQL through it).
+type SourceDatabase struct {
+	pulumi.ResourceState
+
+	Key            *kms.Key
+	ParameterGroup *rds.ClusterParameterGroup
+	SubnetGroup    *rds.SubnetGroup
+	SecurityGroup  *ec2.SecurityGroup
+	Cluster        *rds.Cluster
+	Writer         *rds.ClusterInstance
+
+	ClusterArn      pulumi.StringOutput
+	Endpoint        pulumi.StringOutput // the writer: binlogs are read there only
+	MasterSecretArn pulumi.StringOutput
+}
+
+// binlogParameters make MySQL write what Debezium needs.
+var binlogParameters = [][2]string{{"binlog_format", "ROW"}, {"binlog_row_image", "FULL"}}
+
+// NewSourceDatabase declares the Aurora MySQL cluster and its writer.
+func NewSourceDatabase(ctx *pulumi.Context, name string, args *SourceDatabaseArgs, opts ...pulumi.ResourceOption) (*SourceDatabase, error) {
+	if args == nil || args.VpcID == nil || args.SubnetIDs == nil || args.Name == "" {
+		return nil, fmt.Errorf("source database %s: Name, VpcID and SubnetIDs are required", name)
+	}
+	d := &SourceDatabase{}
+	if err := ctx.RegisterComponentResource("haina:sourcedb:SourceDatabase", name, d, opts...); err != nil {
+		return nil, err
+	}
+	parent := pulumi.Parent(d)
+	stateful := []pulumi.ResourceOption{parent, pulumi.Protect(args.Protect)}
+	cfg := args.Config
+
+	var err error
+	if d.Key, err = newCustomerKey(ctx, name+"-key", "haina: CDC source database "+args.Name, args.Protect, args.Tags, stateful...); err != nil {
+		return nil, err
+	}
+	params := rds.ClusterParameterGroupParameterArray{}
+	for _, p := range binlogParameters {
+		// binlog_format is static on Aurora: it takes effect after the writer restarts.
+		params = append(params, rds.ClusterParameterGroupParameterArgs{
+			Name: pulumi.String(p[0]), Value: pulumi.String(p[1]), ApplyMethod: pulumi.String("pending-reboot"),
+		})
+	}
+	d.ParameterGroup, err = rds.NewClusterParameterGroup(ctx, name, &rds.ClusterParameterGroupArgs{
+		Name: pulumi.String(args.Name + "-binlog"), Family: pulumi.String("aurora-mysql8.0"),
+		Description: pulumi.String("haina: row-based binlog for Debezium"), Parameters: params, Tags: args.Tags,
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	d.SubnetGroup, err = rds.NewSubnetGroup(ctx, name, &rds.SubnetGroupArgs{
+		Name: pulumi.String(args.Name), SubnetIds: args.SubnetIDs, Description: pulumi.String("haina: private subnets only"), Tags: args.Tags,
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	// No rule yet: the connector's group is admitted on the MySQL port where it is declared.
+	d.SecurityGroup, err = ec2.NewSecurityGroup(ctx, name, &ec2.SecurityGroupArgs{
+		VpcId: args.VpcID, Description: pulumi.String("haina: CDC source database"), Tags: withName(args.Tags, args.Name),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	clusterArgs := &rds.ClusterArgs{
+		ClusterIdentifier: pulumi.String(args.Name), Engine: pulumi.String("aurora-mysql"), EngineMode: pulumi.String("provisioned"),
+		EngineVersion: pulumi.String(cfg.EngineVersion), DatabaseName: pulumi.String("haina"),
+		MasterUsername: pulumi.String("haina_admin"),
+		// RDS generates the password and keeps it in Secrets Manager, encrypted with the key: never in state.
+		ManageMasterUserPassword: pulumi.Bool(true), MasterUserSecretKmsKeyId: d.Key.Arn,
+		StorageEncrypted: pulumi.Bool(true), KmsKeyId: d.Key.Arn,
+		DbSubnetGroupName: d.SubnetGroup.Name, VpcSecurityGroupIds: pulumi.StringArray{d.SecurityGroup.ID()},
+		DbClusterParameterGroupName: d.ParameterGroup.Name,
+		Serverlessv2ScalingConfiguration: rds.ClusterServerlessv2ScalingConfigurationArgs{
+			MinCapacity: pulumi.Float64(cfg.MinACU), MaxCapacity: pulumi.Float64(cfg.MaxACU),
+		},
+		BackupRetentionPeriod: pulumi.Int(cfg.BackupRetentionDays), CopyTagsToSnapshot: pulumi.Bool(true),
+		EnableHttpEndpoint:           pulumi.Bool(true),
+		EnabledCloudwatchLogsExports: pulumi.ToStringArray([]string{"audit", "error"}),
+		DeletionProtection:           pulumi.Bool(args.Protect),
+		SkipFinalSnapshot:            pulumi.Bool(!args.Protect),
+		Tags:                         args.Tags,
+	}
+	if args.Protect {
+		clusterArgs.FinalSnapshotIdentifier = pulumi.String(args.Name + "-final")
+	}
+	d.Cluster, err = rds.NewCluster(ctx, name, clusterArgs, stateful...)
+	if err != nil {
+		return nil, err
+	}
+	d.Writer, err = rds.NewClusterInstance(ctx, name+"-writer", &rds.ClusterInstanceArgs{
+		Identifier: pulumi.String(args.Name + "-writer"), ClusterIdentifier: d.Cluster.ID(),
+		InstanceClass: pulumi.String("db.serverless"), Engine: pulumi.String("aurora-mysql"), EngineVersion: pulumi.String(cfg.EngineVersion),
+		PubliclyAccessible: pulumi.Bool(false), Tags: args.Tags,
+	}, stateful...)
+	if err != nil {
+		return nil, err
+	}
+	d.ClusterArn, d.Endpoint = d.Cluster.Arn, d.Cluster.Endpoint
+	d.MasterSecretArn = d.Cluster.MasterUserSecrets.Index(pulumi.Int(0)).SecretArn().Elem()
+	if err := ctx.RegisterResourceOutputs(d, pulumi.Map{"clusterArn": d.ClusterArn, "endpoint": d.Endpoint}); err != nil {
+		return nil, err
+	}
+	return d, nil
+}

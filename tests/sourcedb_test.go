@@ -1,0 +1,69 @@
+package tests
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestSourceDatabaseIsReadyForCDC(t *testing.T) {
+	for _, stack := range stacks {
+		t.Run(stack, func(t *testing.T) {
+			g := evaluate(t, stack, map[string]string{"haina:cdc": `{"enabled":true}`})
+			cluster := one(t, g, "aws:rds/cluster:Cluster", "haina-sourcedb")
+			c := in(cluster)
+			prod := stack == "production"
+			assert.Equal(t, "aurora-mysql", c["engine"])
+			assert.Regexp(t, `^8\.0\.mysql_aurora\.3\.`, c["engineVersion"])
+			assert.Equal(t, true, c["storageEncrypted"])
+			key := out(one(t, g, tKey, "haina-sourcedb-key"))["arn"]
+			assert.Equal(t, key, c["kmsKeyId"])
+			assert.Equal(t, true, c["manageMasterUserPassword"])
+			assert.NotContains(t, c, "masterPassword", "no password may reach the state")
+			assert.Equal(t, key, c["masterUserSecretKmsKeyId"])
+			assert.Equal(t, true, c["enableHttpEndpoint"], "the RDS Data API runs the setup SQL")
+			assert.Equal(t, prod, c["deletionProtection"])
+			assert.Equal(t, !prod, c["skipFinalSnapshot"])
+			if prod {
+				assert.Equal(t, "haina-production-cdc-mysql-final", c["finalSnapshotIdentifier"])
+			}
+			assert.Equal(t, prod, cluster.Protect)
+			assert.Equal(t, map[string]float64{"staging": 1, "production": 7}[stack], c["backupRetentionPeriod"])
+
+			pg := in(one(t, g, "aws:rds/clusterParameterGroup:ClusterParameterGroup", "haina-sourcedb"))
+			assert.Equal(t, "aurora-mysql8.0", pg["family"])
+			params := map[string]string{}
+			for _, p := range pg["parameters"].([]any) {
+				m := p.(map[string]any)
+				params[m["name"].(string)] = m["value"].(string)
+			}
+			assert.Equal(t, map[string]string{"binlog_format": "ROW", "binlog_row_image": "FULL"}, params)
+			assert.Equal(t, pg["name"], c["dbClusterParameterGroupName"])
+
+			writer := in(one(t, g, "aws:rds/clusterInstance:ClusterInstance", "haina-sourcedb-writer"))
+			assert.Equal(t, false, writer["publiclyAccessible"])
+			assert.Equal(t, "db.serverless", writer["instanceClass"])
+			assert.Len(t, in(one(t, g, "aws:rds/subnetGroup:SubnetGroup", "haina-sourcedb"))["subnetIds"], 3)
+			assert.Regexp(t, `\.cluster-abc123\.us-east-1\.rds\.amazonaws\.com$`, g.Outputs["sourceDbEndpoint"])
+		})
+	}
+}
+
+func TestSourceDatabaseValidation(t *testing.T) {
+	for cfg, want := range map[string]string{
+		`{"enabled":true,"database":{"mode":"existing","endpoint":"db.example.internal","securityGroupId":"sg-0123456789abcdef0"}}`:                                     `haina:cdc.database.secretArn: "" is not allowed; an existing database needs the ARN of the Secrets Manager secret`,
+		`{"enabled":true,"database":{"mode":"existing","secretArn":"arn:aws:secretsmanager:us-east-1:123456789012:secret:x","securityGroupId":"sg-0123456789abcdef0"}}`: `haina:cdc.database.endpoint: "" is not allowed`,
+		`{"enabled":true,"database":{"minAcu":8,"maxAcu":4}}`:                     `haina:cdc.database.maxAcu: 4 is not allowed; allowed: 8 (minAcu) to 256`,
+		`{"enabled":true,"database":{"minAcu":0.3}}`:                              `haina:cdc.database.minAcu: 0.3 is not allowed; allowed: 0.5 to 256 in steps of 0.5`,
+		`{"enabled":true,"database":{"engineVersion":"5.7.mysql_aurora.2.11.2"}}`: `haina:cdc.database.engineVersion: "5.7.mysql_aurora.2.11.2" is not allowed; allowed: an Aurora MySQL 3 version`,
+		`{"enabled":true,"database":{"mode":"clone"}}`:                            `haina:cdc.database.mode: "clone" is not allowed; allowed: create, existing`,
+	} {
+		_, err := evaluateErr(t, "staging", map[string]string{"haina:cdc": cfg})
+		require.Error(t, err, cfg)
+		assert.Contains(t, err.Error(), want)
+	}
+	g := evaluate(t, "staging", map[string]string{"haina:cdc": `{"enabled":true,"database":{"mode":"existing","endpoint":"db.example.internal",` +
+		`"secretArn":"arn:aws:secretsmanager:us-east-1:123456789012:secret:debezium","securityGroupId":"sg-0123456789abcdef0"}}`})
+	assert.Empty(t, g.OfType("aws:rds/cluster:Cluster"), "an existing database is not created")
+}
