@@ -20,12 +20,22 @@ type DataAPI interface {
 	CancelStatement(context.Context, *redshiftdata.CancelStatementInput, ...func(*redshiftdata.Options)) (*redshiftdata.CancelStatementOutput, error)
 }
 
-// Target is where statements run: a Serverless workgroup's database, as the
-// user in SecretArn (the admin secret) or, without it, the caller's IAM identity.
+// Target is where statements run: a Redshift Serverless workgroup's database
+// (as the user in SecretArn, or the caller's IAM identity), or an Aurora
+// cluster's database through the RDS Data API (ResourceArn, SecretArn required).
 type Target struct {
 	WorkgroupName string
+	ResourceArn   string
 	Database      string
 	SecretArn     string
+}
+
+// Engine runs statements on one kind of database.
+type Engine interface {
+	// Batch runs statements in order, as one transaction where the database allows it.
+	Batch(ctx context.Context, t Target, sqls []string, timeout time.Duration) error
+	// Query runs one statement and returns the number of rows it returned.
+	Query(ctx context.Context, t Target, sql string, timeout time.Duration) (int64, error)
 }
 
 // Runner runs statements through the Data API and waits for them.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/rdsdata"
 	"github.com/aws/aws-sdk-go-v2/service/redshiftdata"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
@@ -38,13 +39,15 @@ type Config struct {
 type Server struct {
 	pulumirpc.UnimplementedResourceProviderServer
 
-	// NewDataAPI builds the Data API client from the configuration; tests replace it.
-	NewDataAPI func(context.Context, Config) (DataAPI, error)
+	// NewDataAPI and NewRDSDataAPI build the clients from the configuration; tests replace them.
+	NewDataAPI    func(context.Context, Config) (DataAPI, error)
+	NewRDSDataAPI func(context.Context, Config) (RDSDataAPI, error)
 	// Runner settings (poll backoff); the API is filled at Configure.
 	PollRunner Runner
 
 	mu        sync.Mutex
-	lifecycle *Lifecycle
+	lifecycle *Lifecycle // Redshift
+	mysql     *Lifecycle
 	cancel    context.CancelFunc
 	ctx       context.Context
 }
@@ -52,7 +55,19 @@ type Server struct {
 // NewServer returns a provider that talks to AWS.
 func NewServer() *Server {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Server{NewDataAPI: newAWSDataAPI, ctx: ctx, cancel: cancel}
+	return &Server{NewDataAPI: newAWSDataAPI, NewRDSDataAPI: newAWSRDSDataAPI, ctx: ctx, cancel: cancel}
+}
+
+func newAWSRDSDataAPI(ctx context.Context, c Config) (RDSDataAPI, error) {
+	opts := []func(*awsconfig.LoadOptions) error{awsconfig.WithRegion(c.Region)}
+	if c.Profile != "" {
+		opts = append(opts, awsconfig.WithSharedConfigProfile(c.Profile))
+	}
+	cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("loading AWS configuration: %w", err)
+	}
+	return rdsdata.NewFromConfig(cfg), nil
 }
 
 func newAWSDataAPI(ctx context.Context, c Config) (DataAPI, error) {
@@ -145,19 +160,31 @@ func (s *Server) Configure(ctx context.Context, req *pulumirpc.ConfigureRequest)
 	}
 	r := s.PollRunner
 	r.API = api
+	var mysql *Lifecycle
+	if s.NewRDSDataAPI != nil {
+		rds, err := s.NewRDSDataAPI(ctx, c)
+		if err != nil {
+			return nil, err
+		}
+		mysql = &Lifecycle{Runner: &MySQLRunner{API: rds}}
+	}
 	s.mu.Lock()
-	s.lifecycle = &Lifecycle{Runner: &r}
+	s.lifecycle, s.mysql = &Lifecycle{Runner: &r}, mysql
 	s.mu.Unlock()
 	return &pulumirpc.ConfigureResponse{AcceptSecrets: true, SupportsPreview: true, AcceptResources: true}, nil
 }
 
-func (s *Server) life() (*Lifecycle, error) {
+func (s *Server) life(typ string) (*Lifecycle, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.lifecycle == nil {
-		return nil, status.Error(codes.FailedPrecondition, "haina provider is not configured")
+	l := s.lifecycle
+	if typ == MySQLSqlObjectType {
+		l = s.mysql
 	}
-	return s.lifecycle, nil
+	if l == nil {
+		return nil, status.Error(codes.FailedPrecondition, "haina provider is not configured for "+typ)
+	}
+	return l, nil
 }
 
 // opContext ends when the engine cancels the provider.
@@ -179,9 +206,9 @@ func object(props *structpb.Struct) (SqlObject, []string, error) {
 	return decodeSqlObject(pm)
 }
 
-// withLifecycle runs f with the configured lifecycle and a context the engine can cancel.
-func (s *Server) withLifecycle(ctx context.Context, f func(context.Context, *Lifecycle) error) error {
-	l, err := s.life()
+// withLifecycle runs f with the lifecycle of the URN's type and a context the engine can cancel.
+func (s *Server) withLifecycle(ctx context.Context, urn string, f func(context.Context, *Lifecycle) error) error {
+	l, err := s.life(resource.URN(urn).Type().String())
 	if err != nil {
 		return err
 	}
@@ -191,7 +218,7 @@ func (s *Server) withLifecycle(ctx context.Context, f func(context.Context, *Lif
 }
 
 func checkType(urn string) error {
-	if t := resource.URN(urn).Type().String(); t != RedshiftSqlObjectType {
+	if t := resource.URN(urn).Type().String(); t != RedshiftSqlObjectType && t != MySQLSqlObjectType {
 		return status.Errorf(codes.InvalidArgument, "haina provider: unknown resource type %s", t)
 	}
 	return nil
@@ -206,7 +233,7 @@ func (s *Server) Check(_ context.Context, req *pulumirpc.CheckRequest) (*pulumir
 		return &pulumirpc.CheckResponse{Inputs: req.GetNews(), Failures: []*pulumirpc.CheckFailure{{Reason: err.Error()}}}, nil
 	}
 	var failures []*pulumirpc.CheckFailure
-	for _, f := range o.check(unknown) {
+	for _, f := range o.check(resource.URN(req.GetUrn()).Type().String(), unknown) {
 		failures = append(failures, &pulumirpc.CheckFailure{Property: strings.Fields(f)[0], Reason: f})
 	}
 	return &pulumirpc.CheckResponse{Inputs: req.GetNews(), Failures: failures}, nil
@@ -251,7 +278,7 @@ func (s *Server) Create(ctx context.Context, req *pulumirpc.CreateRequest) (*pul
 	if len(unknown) > 0 {
 		return nil, fmt.Errorf("creating %s: inputs still unknown: %s", o.describe(), strings.Join(unknown, ", "))
 	}
-	if err := s.withLifecycle(ctx, func(ctx context.Context, l *Lifecycle) error { return l.Create(ctx, o) }); err != nil {
+	if err := s.withLifecycle(ctx, req.GetUrn(), func(ctx context.Context, l *Lifecycle) error { return l.Create(ctx, o) }); err != nil {
 		return nil, err
 	}
 	props, err := plugin.MarshalProperties(o.encode(), marshal)
@@ -270,7 +297,7 @@ func (s *Server) Read(ctx context.Context, req *pulumirpc.ReadRequest) (*pulumir
 		return nil, err
 	}
 	var exists bool
-	if err := s.withLifecycle(ctx, func(ctx context.Context, l *Lifecycle) (err error) {
+	if err := s.withLifecycle(ctx, req.GetUrn(), func(ctx context.Context, l *Lifecycle) (err error) {
 		exists, err = l.Read(ctx, o)
 		return err
 	}); err != nil {
@@ -304,7 +331,7 @@ func (s *Server) Update(ctx context.Context, req *pulumirpc.UpdateRequest) (*pul
 	if len(unknown) > 0 {
 		return nil, fmt.Errorf("updating %s: inputs still unknown: %s", news.describe(), strings.Join(unknown, ", "))
 	}
-	if err := s.withLifecycle(ctx, func(ctx context.Context, l *Lifecycle) error { return l.Update(ctx, olds, news) }); err != nil {
+	if err := s.withLifecycle(ctx, req.GetUrn(), func(ctx context.Context, l *Lifecycle) error { return l.Update(ctx, olds, news) }); err != nil {
 		return nil, err
 	}
 	props, err := plugin.MarshalProperties(news.encode(), marshal)
@@ -322,7 +349,7 @@ func (s *Server) Delete(ctx context.Context, req *pulumirpc.DeleteRequest) (*emp
 	if err != nil {
 		return nil, err
 	}
-	if err := s.withLifecycle(ctx, func(ctx context.Context, l *Lifecycle) error { return l.Delete(ctx, o) }); err != nil {
+	if err := s.withLifecycle(ctx, req.GetUrn(), func(ctx context.Context, l *Lifecycle) error { return l.Delete(ctx, o) }); err != nil {
 		return nil, err
 	}
 	return &emptypb.Empty{}, nil
@@ -354,6 +381,18 @@ const schemaJSON = `{
         "timeoutSeconds": {"type": "integer"}
       },
       "requiredInputs": ["workgroupName", "database", "kind", "objectName", "create", "drop", "exists"]
+    },
+    "haina:mysql:SqlObject": {
+      "description": "A SQL object on Aurora MySQL, run through the RDS Data API with a create/read/update/delete lifecycle.",
+      "inputProperties": {
+        "resourceArn": {"type": "string"}, "database": {"type": "string"}, "secretArn": {"type": "string"},
+        "kind": {"type": "string"}, "objectName": {"type": "string"}, "definition": {"type": "string"},
+        "create": {"type": "array", "items": {"type": "string"}}, "update": {"type": "array", "items": {"type": "string"}},
+        "drop": {"type": "array", "items": {"type": "string"}}, "exists": {"type": "string"},
+        "holdsData": {"type": "boolean"}, "allowDataLoss": {"type": "boolean"}, "guardDelete": {"type": "boolean"},
+        "timeoutSeconds": {"type": "integer"}
+      },
+      "requiredInputs": ["resourceArn", "secretArn", "database", "kind", "objectName", "create", "drop", "exists"]
     }
   }
 }`

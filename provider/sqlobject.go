@@ -13,14 +13,19 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 )
 
-// RedshiftSqlObjectType is the type token of a SQL object on Redshift.
-const RedshiftSqlObjectType = "haina:redshift:SqlObject"
+// Type tokens of SQL objects: on Redshift (Data API) and on Aurora MySQL (RDS Data API).
+const (
+	RedshiftSqlObjectType = "haina:redshift:SqlObject"
+	MySQLSqlObjectType    = "haina:mysql:SqlObject"
+)
 
 // SqlObject is one SQL object (schema, view, materialized view, table,
 // procedure) and the statements that create, update, drop and find it. The
 // program renders the statements from sql/ templates; the provider runs them.
 type SqlObject struct {
-	WorkgroupName string `json:"workgroupName"`
+	// WorkgroupName (Redshift) or ResourceArn (the Aurora cluster) says where.
+	WorkgroupName string `json:"workgroupName,omitempty"`
+	ResourceArn   string `json:"resourceArn,omitempty"`
 	Database      string `json:"database"`
 	// SecretArn runs statements as the user in that secret (the admin); empty: IAM identity.
 	SecretArn  string `json:"secretArn,omitempty"`
@@ -48,7 +53,14 @@ type SqlObject struct {
 const AllowDataLossHint = "pulumi config set --path haina:ingestion.allowDataLoss true"
 
 func (o SqlObject) target() Target {
-	return Target{WorkgroupName: o.WorkgroupName, Database: o.Database, SecretArn: o.SecretArn}
+	return Target{WorkgroupName: o.WorkgroupName, ResourceArn: o.ResourceArn, Database: o.Database, SecretArn: o.SecretArn}
+}
+
+func (o SqlObject) place() string {
+	if o.ResourceArn != "" {
+		return o.ResourceArn
+	}
+	return o.WorkgroupName
 }
 
 func (o SqlObject) timeout() time.Duration {
@@ -60,7 +72,7 @@ func (o SqlObject) timeout() time.Duration {
 
 // ID is stable for an object in a database.
 func (o SqlObject) ID() string {
-	return o.WorkgroupName + "/" + o.Database + "/" + o.ObjectName
+	return o.place() + "/" + o.Database + "/" + o.ObjectName
 }
 
 // decodeSqlObject reads known top-level properties into a SqlObject and lists
@@ -100,8 +112,8 @@ func (o SqlObject) encode() resource.PropertyMap {
 	return resource.NewPropertyMapFromMap(m)
 }
 
-// check validates what is known of an object's inputs.
-func (o SqlObject) check(unknown []string) []string {
+// check validates what is known of an object's inputs, for its type.
+func (o SqlObject) check(typ string, unknown []string) []string {
 	isUnknown := func(k string) bool { return contains(unknown, k) }
 	var failures []string
 	need := func(key, v string) {
@@ -109,7 +121,12 @@ func (o SqlObject) check(unknown []string) []string {
 			failures = append(failures, key+" is required")
 		}
 	}
-	need("workgroupName", o.WorkgroupName)
+	if typ == MySQLSqlObjectType {
+		need("resourceArn", o.ResourceArn)
+		need("secretArn", o.SecretArn) // the RDS Data API always runs as a secret's user
+	} else {
+		need("workgroupName", o.WorkgroupName)
+	}
 	need("database", o.Database)
 	need("kind", o.Kind)
 	need("objectName", o.ObjectName)
@@ -160,7 +177,7 @@ func diff(olds, news SqlObject, unknown []string) (Plan, error) {
 	sort.Strings(p.Changed)
 	for _, k := range p.Changed {
 		switch k {
-		case "workgroupName", "database", "kind", "objectName", "definition":
+		case "workgroupName", "resourceArn", "database", "kind", "objectName", "definition":
 			p.Replace = append(p.Replace, k)
 		case "create":
 			if len(news.Update) == 0 && !contains(unknown, "update") {
@@ -183,6 +200,9 @@ func diff(olds, news SqlObject, unknown []string) (Plan, error) {
 }
 
 func (o SqlObject) describe() string {
+	if o.ResourceArn != "" {
+		return fmt.Sprintf("%s %s (cluster %s, database %s)", o.Kind, o.ObjectName, o.ResourceArn, o.Database)
+	}
 	return fmt.Sprintf("%s %s (workgroup %s, database %s)", o.Kind, o.ObjectName, o.WorkgroupName, o.Database)
 }
 
@@ -199,8 +219,8 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// Lifecycle runs an object's statements.
-type Lifecycle struct{ Runner *Runner }
+// Lifecycle runs an object's statements on its engine.
+type Lifecycle struct{ Runner Engine }
 
 // Create runs the create statements as one transaction.
 func (l Lifecycle) Create(ctx context.Context, o SqlObject) error {
