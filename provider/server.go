@@ -59,25 +59,30 @@ func NewServer() *Server {
 }
 
 func newAWSRDSDataAPI(ctx context.Context, c Config) (RDSDataAPI, error) {
-	opts := []func(*awsconfig.LoadOptions) error{awsconfig.WithRegion(c.Region)}
-	if c.Profile != "" {
-		opts = append(opts, awsconfig.WithSharedConfigProfile(c.Profile))
-	}
-	cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
+	cfg, err := loadAWSConfig(ctx, c)
 	if err != nil {
-		return nil, fmt.Errorf("loading AWS configuration: %w", err)
+		return nil, err
 	}
 	return rdsdata.NewFromConfig(cfg), nil
 }
 
-func newAWSDataAPI(ctx context.Context, c Config) (DataAPI, error) {
+// loadAWSConfig is the standard credential chain of the machine running `pulumi up`, in the provider's region.
+func loadAWSConfig(ctx context.Context, c Config) (aws.Config, error) {
 	opts := []func(*awsconfig.LoadOptions) error{awsconfig.WithRegion(c.Region)}
 	if c.Profile != "" {
 		opts = append(opts, awsconfig.WithSharedConfigProfile(c.Profile))
 	}
 	cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
-		return nil, fmt.Errorf("loading AWS configuration: %w", err)
+		return aws.Config{}, fmt.Errorf("loading AWS configuration: %w", err)
+	}
+	return cfg, nil
+}
+
+func newAWSDataAPI(ctx context.Context, c Config) (DataAPI, error) {
+	cfg, err := loadAWSConfig(ctx, c)
+	if err != nil {
+		return nil, err
 	}
 	return redshiftdata.NewFromConfig(cfg, func(o *redshiftdata.Options) {
 		if c.DataAPIEndpoint != "" {
