@@ -149,7 +149,8 @@ func defaultsFor(env Environment, prefix string) PipelineArgs {
 			Kafka: KafkaConfig{
 				Mode: "provisioned", BrokerCount: 3, InstanceType: "kafka.t3.small", KafkaVersion: "3.6.0", VolumeGB: 20, LogRetentionDays: 14,
 			},
-			Database: SourceDatabaseConfig{Mode: "create", EngineVersion: "8.0.mysql_aurora.3.08.0", MinACU: 0.5, MaxACU: 4, BackupRetentionDays: 1, Port: 3306},
+			Database: SourceDatabaseConfig{Mode: "create", EngineVersion: "8.0.mysql_aurora.3.08.0", MinACU: 0.5, MaxACU: 4,
+				BackupRetentionDays: 1, BinlogRetentionHours: 168, Port: 3306},
 		},
 	}
 	switch env {
@@ -174,6 +175,7 @@ func defaultsFor(env Environment, prefix string) PipelineArgs {
 		a.Warehouse.UsageLimit = UsageLimitConfig{Amount: 48, Period: "daily", BreachAction: "deactivate"}
 		a.Producer.ScheduleEnabled = true
 		a.Producer.LogRetentionDays = 14
+		a.CDC.Database.DemoSchema = true
 		// Short buffers for quick feedback; 64 MiB is the least Parquet conversion accepts.
 		a.Lake.BufferSeconds, a.Lake.BufferMB = 60, 64
 		a.Lake.ErrorRetentionDays, a.Lake.AthenaScanLimitMB, a.Lake.LogRetentionDays = 14, 1024, 14

@@ -386,11 +386,35 @@ func (p *Pipeline) cdc(ctx *pulumi.Context, name string, args *PipelineArgs, tag
 	if args.CDC.Database.Mode != "create" {
 		return nil
 	}
+	db := args.CDC.Database
 	p.SourceDB, err = NewSourceDatabase(ctx, name+"-sourcedb", &SourceDatabaseArgs{
-		Config: args.CDC.Database, Name: args.Name("cdc-mysql"), VpcID: p.Network.VpcID, SubnetIDs: p.Network.SubnetIDs,
+		Config: db, Name: args.Name("cdc-mysql"), VpcID: p.Network.VpcID, SubnetIDs: p.Network.SubnetIDs,
 		Protect: args.Protect, Tags: tags,
 	}, parent)
-	return err
+	if err != nil {
+		return err
+	}
+	// Setup SQL runs through the RDS Data API as the master user, once the writer is up.
+	mysqlObject := func(suffix, file string, data map[string]string, holdsData bool) error {
+		obj, err := sql.Render(file, data)
+		if err != nil {
+			return err
+		}
+		_, err = NewSqlObject(ctx, name+"-mysql-"+suffix, &SqlObjectArgs{
+			ResourceArn: p.SourceDB.ClusterArn, SecretArn: p.SourceDB.MasterSecretArn, Database: pulumi.String("mysql"),
+			Object: obj, HoldsData: holdsData, AllowDataLoss: args.Ingestion.AllowDataLoss, GuardDelete: args.Environment == Production,
+			TimeoutSeconds: args.Ingestion.TimeoutSeconds,
+		}, parent, pulumi.Provider(p.Ingestion.Provider), pulumi.DependsOn([]pulumi.Resource{p.SourceDB.Writer}))
+		return err
+	}
+	hours := fmt.Sprint(db.BinlogRetentionHours)
+	if err := mysqlObject("binlog-retention", sql.MySQLBinlogRetention, map[string]string{"Hours": hours, "HoursText": hours}, false); err != nil {
+		return err
+	}
+	if db.DemoSchema {
+		return mysqlObject("demo-schema", sql.MySQLDemoSchema, map[string]string{"Database": "salesdb", "Table": "CUSTOMER"}, true)
+	}
+	return nil
 }
 
 // Program is haina's Pulumi program: main.go runs it, and so do the deploy

@@ -18,6 +18,10 @@ type SourceDatabaseConfig struct {
 	MaxACU        float64 `json:"maxAcu"`
 	// BackupRetentionDays of automated backups (1–35).
 	BackupRetentionDays int `json:"backupRetentionDays"`
+	// BinlogRetentionHours keeps binlogs this long (24–2160): longer than a connector outage.
+	BinlogRetentionHours int `json:"binlogRetentionHours"`
+	// DemoSchema creates seed 003's salesdb.CUSTOMER to watch changes flow (staging).
+	DemoSchema bool `json:"demoSchema"`
 	// Existing database: where it is and the secret with Debezium's credentials.
 	Endpoint        string `json:"endpoint"`
 	Port            int    `json:"port"`

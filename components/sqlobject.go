@@ -24,9 +24,11 @@ func NewHainaProvider(ctx *pulumi.Context, name, region string, opts ...pulumi.R
 	return &p, nil
 }
 
-// SqlObjectArgs declares one SQL object on a Redshift Serverless workgroup.
+// SqlObjectArgs declares one SQL object: on a Redshift Serverless workgroup
+// (WorkgroupName), or on an Aurora MySQL cluster through the RDS Data API (ResourceArn).
 type SqlObjectArgs struct {
 	WorkgroupName pulumi.StringInput
+	ResourceArn   pulumi.StringInput
 	Database      pulumi.StringInput
 	// SecretArn: statements run as the user in that secret (the namespace admin).
 	SecretArn pulumi.StringInput
@@ -50,18 +52,23 @@ type SqlObject struct {
 
 // NewSqlObject declares a SQL object; pass the provider with pulumi.Provider.
 func NewSqlObject(ctx *pulumi.Context, name string, args *SqlObjectArgs, opts ...pulumi.ResourceOption) (*SqlObject, error) {
-	if args == nil || args.WorkgroupName == nil || args.Database == nil || len(args.Object.Create) == 0 {
-		return nil, errors.New("sql object " + name + ": WorkgroupName, Database and create statements are required")
+	if args == nil || (args.WorkgroupName == nil) == (args.ResourceArn == nil) || args.Database == nil || len(args.Object.Create) == 0 {
+		return nil, errors.New("sql object " + name + ": one of WorkgroupName or ResourceArn, Database and create statements are required")
 	}
 	o := args.Object
+	token := provider.RedshiftSqlObjectType
 	inputs := pulumi.Map{
-		"workgroupName": args.WorkgroupName,
-		"database":      args.Database,
-		"kind":          pulumi.String(o.Kind),
-		"objectName":    pulumi.String(o.Name),
-		"create":        pulumi.ToStringArray(o.Create),
-		"drop":          pulumi.ToStringArray(o.Drop),
-		"exists":        pulumi.String(o.Exists),
+		"database":   args.Database,
+		"kind":       pulumi.String(o.Kind),
+		"objectName": pulumi.String(o.Name),
+		"create":     pulumi.ToStringArray(o.Create),
+		"drop":       pulumi.ToStringArray(o.Drop),
+		"exists":     pulumi.String(o.Exists),
+	}
+	if args.ResourceArn != nil {
+		token, inputs["resourceArn"] = provider.MySQLSqlObjectType, args.ResourceArn
+	} else {
+		inputs["workgroupName"] = args.WorkgroupName
 	}
 	if args.SecretArn != nil {
 		inputs["secretArn"] = args.SecretArn
@@ -81,7 +88,7 @@ func NewSqlObject(ctx *pulumi.Context, name string, args *SqlObjectArgs, opts ..
 		inputs["timeoutSeconds"] = pulumi.Int(args.TimeoutSeconds)
 	}
 	var res SqlObject
-	if err := ctx.RegisterResource(provider.RedshiftSqlObjectType, name, inputs, &res, opts...); err != nil {
+	if err := ctx.RegisterResource(token, name, inputs, &res, opts...); err != nil {
 		return nil, err
 	}
 	return &res, nil

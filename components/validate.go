@@ -495,6 +495,9 @@ func (a *PipelineArgs) validateSourceDatabase(bad badFunc) {
 		if d.BackupRetentionDays < 1 || d.BackupRetentionDays > 35 {
 			bad("haina:cdc.database.backupRetentionDays", d.BackupRetentionDays, "allowed: 1 to 35 days")
 		}
+		if d.BinlogRetentionHours < 24 || d.BinlogRetentionHours > 2160 {
+			bad("haina:cdc.database.binlogRetentionHours", d.BinlogRetentionHours, "allowed: 24 to 2160 hours (Aurora MySQL's maximum is 90 days)")
+		}
 	case "existing":
 		if !reHostname.MatchString(d.Endpoint) {
 			bad("haina:cdc.database.endpoint", d.Endpoint, "an existing database needs its writer endpoint, such as mydb.cluster-abc.us-east-1.rds.amazonaws.com")

@@ -30,8 +30,9 @@ type Object struct {
 }
 
 var funcs = template.FuncMap{
-	"ident":   identFunc,
-	"literal": Literal,
+	"ident":      identFunc,
+	"mysqlIdent": MySQLIdent,
+	"literal":    Literal,
 	"yesno": func(b bool) string {
 		if b {
 			return "YES"
@@ -52,6 +53,9 @@ const (
 	AthenaFlowLogs   = "athena_flowlogs.sql.tmpl"
 	TargetTable      = "target_table.sql.tmpl"
 	CopyJob          = "copy_job.sql.tmpl"
+	// MySQL (RDS Data API) objects.
+	MySQLBinlogRetention = "mysql_binlog_retention.sql.tmpl"
+	MySQLDemoSchema      = "mysql_demo_schema.sql.tmpl"
 )
 
 // IdentError is an identifier that cannot enter SQL.
@@ -68,6 +72,18 @@ func Ident(s string) (string, error) {
 		return "", &IdentError{err.Error()}
 	}
 	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`, nil
+}
+
+// MySQLIdent validates an identifier and returns it backtick-quoted, as MySQL
+// quotes names (double quotes are strings unless ANSI_QUOTES is on).
+func MySQLIdent(s string) (string, error) {
+	if err := CheckIdent(s); err != nil {
+		return "", &IdentError{err.Error()}
+	}
+	if strings.ContainsRune(s, '`') || len(s) > 64 {
+		return "", &IdentError{fmt.Sprintf("identifier %q: MySQL allows 64 characters and no backtick", s)}
+	}
+	return "`" + s + "`", nil
 }
 
 // CheckIdent reports why s cannot be a Redshift identifier: empty, longer than

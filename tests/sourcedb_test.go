@@ -67,3 +67,32 @@ func TestSourceDatabaseValidation(t *testing.T) {
 		`"secretArn":"arn:aws:secretsmanager:us-east-1:123456789012:secret:debezium","securityGroupId":"sg-0123456789abcdef0"}}`})
 	assert.Empty(t, g.OfType("aws:rds/cluster:Cluster"), "an existing database is not created")
 }
+
+func TestSourceDatabaseSetupSQLRunsThroughTheRDSDataAPI(t *testing.T) {
+	for stack, demo := range map[string]bool{"staging": true, "production": false} {
+		t.Run(stack, func(t *testing.T) {
+			g := evaluate(t, stack, map[string]string{"haina:cdc": `{"enabled":true}`})
+			cluster := out(one(t, g, "aws:rds/cluster:Cluster", "haina-sourcedb"))
+			objs := g.OfType("haina:mysql:SqlObject")
+			require.Len(t, objs, map[bool]int{true: 2, false: 1}[demo])
+			for _, o := range objs {
+				i := in(o)
+				assert.Equal(t, cluster["arn"], i["resourceArn"])
+				assert.Equal(t, cluster["masterUserSecrets"].([]any)[0].(map[string]any)["secretArn"], i["secretArn"])
+				assert.NotContains(t, i, "workgroupName")
+				assert.True(t, dependsOn(o, "aws:rds/clusterInstance:ClusterInstance", "haina-sourcedb-writer"), "%s waits for the writer", o.Name)
+				assert.Contains(t, o.Parent, "haina:pipeline:Pipeline")
+			}
+			binlog := in(one(t, g, "haina:mysql:SqlObject", "haina-mysql-binlog-retention"))
+			assert.Equal(t, []any{"CALL mysql.rds_set_configuration('binlog retention hours', 168)"}, binlog["create"])
+			if demo {
+				d := in(one(t, g, "haina:mysql:SqlObject", "haina-mysql-demo-schema"))
+				assert.Equal(t, "CREATE DATABASE IF NOT EXISTS `salesdb`", d["create"].([]any)[0])
+				assert.Equal(t, true, d["holdsData"])
+			}
+		})
+	}
+	_, err := evaluateErr(t, "staging", map[string]string{"haina:cdc": `{"enabled":true,"database":{"binlogRetentionHours":3000}}`})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `haina:cdc.database.binlogRetentionHours: 3000 is not allowed; allowed: 24 to 2160 hours`)
+}

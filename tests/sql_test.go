@@ -21,7 +21,7 @@ func sqlData(name string) map[string]any {
 		"ExternalSchema": "kds", "Schema": "ingest", "Stream": "App.Events-1", "Name": name,
 		"Landing": "events_landing", "Dimension": "gender", "AutoRefresh": true,
 		"LandingView": "events_landing", "EventsView": "events", "RollupView": "events_per_minute",
-		"Table": "events_history", "Job": "haina_staging_events_history", "Source": "s3://haina-staging-lake-123456789012-us-east-1/redshift-events/",
+		"Table": "events_history", "Job": "haina_staging_events_history", "Hours": "168", "HoursText": "168", "Database": "salesdb", "Source": "s3://haina-staging-lake-123456789012-us-east-1/redshift-events/",
 	}
 }
 
@@ -47,16 +47,22 @@ func renderGolden(o sql.Object) string {
 
 func TestGoldenSQL(t *testing.T) {
 	for golden, c := range map[string]struct{ file, name string }{
-		"kinesis_schema.sql":     {sql.KinesisSchema, ""},
-		"schema.sql":             {sql.Schema, ""},
-		"kinesis_landing_mv.sql": {sql.KinesisLandingMV, "events_landing"},
-		"events_view.sql":        {sql.EventsView, "events"},
-		"rollup_mv.sql":          {sql.RollupMV, "gender_per_minute"},
-		"target_table.sql":       {sql.TargetTable, "events_history"},
-		"copy_job.sql":           {sql.CopyJob, ""},
+		"kinesis_schema.sql":         {sql.KinesisSchema, ""},
+		"schema.sql":                 {sql.Schema, ""},
+		"kinesis_landing_mv.sql":     {sql.KinesisLandingMV, "events_landing"},
+		"events_view.sql":            {sql.EventsView, "events"},
+		"rollup_mv.sql":              {sql.RollupMV, "gender_per_minute"},
+		"target_table.sql":           {sql.TargetTable, "events_history"},
+		"copy_job.sql":               {sql.CopyJob, ""},
+		"mysql_binlog_retention.sql": {sql.MySQLBinlogRetention, ""},
+		"mysql_demo_schema.sql":      {sql.MySQLDemoSchema, ""},
 	} {
 		t.Run(golden, func(t *testing.T) {
-			o, err := sql.Render(c.file, sqlData(c.name))
+			data := sqlData(c.name)
+			if c.file == sql.MySQLDemoSchema {
+				data["Table"] = "CUSTOMER" // seed 003's table
+			}
+			o, err := sql.Render(c.file, data)
 			require.NoError(t, err)
 			got := renderGolden(o)
 			path := filepath.Join("testdata", "sql", golden)
