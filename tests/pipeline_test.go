@@ -344,7 +344,9 @@ func TestTwoEvaluationsGiveIdenticalInputs(t *testing.T) {
 
 func TestTagsReachTaggableResources(t *testing.T) {
 	g := evaluate(t, "staging", map[string]string{"haina:tags": `{"team":"data"}`})
-	for _, tok := range []string{tStream, tNamespace, tWorkgroup, tKey, tRole, tVpc} {
+	for _, tok := range []string{tStream, tNamespace, tWorkgroup, tKey, tRole, tVpc, "aws:s3/bucketV2:BucketV2",
+		"aws:lambda/function:Function", "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream", "aws:ec2/flowLog:FlowLog"} {
+		require.NotEmpty(t, g.OfType(tok), "no %s to check", tok)
 		for _, r := range g.OfType(tok) {
 			tags, _ := in(r)["tags"].(map[string]any)
 			assert.Equal(t, "data", tags["team"], "%s %s", r.Type, r.Name)
