@@ -1,11 +1,15 @@
 // Package provider is haina's own Pulumi resource provider: SQL objects on
-// Redshift through the Data API, with a real create/read/update/delete
-// lifecycle. It implements the provider gRPC service on sdk/v3 directly.
+// Redshift (Data API) and Aurora MySQL (RDS Data API), database users whose
+// generated password goes straight to Secrets Manager, and the MSK Connect
+// plugin archive built at deploy time — each with a real
+// create/read/update/delete lifecycle. It implements the provider gRPC
+// service on sdk/v3 directly.
 package provider
 
 import (
 	"context"
 	"fmt"
+	"os"
 	"strings"
 	"sync"
 
@@ -13,6 +17,9 @@ import (
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/rdsdata"
 	"github.com/aws/aws-sdk-go-v2/service/redshiftdata"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/haina-data/haina/pluginarchive"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
@@ -42,12 +49,18 @@ type Server struct {
 	// NewDataAPI and NewRDSDataAPI build the clients from the configuration; tests replace them.
 	NewDataAPI    func(context.Context, Config) (DataAPI, error)
 	NewRDSDataAPI func(context.Context, Config) (RDSDataAPI, error)
+	// NewSecrets writes generated passwords; NewObjectStore uploads plugin archives.
+	NewSecrets     func(context.Context, Config) (SecretsAPI, error)
+	NewObjectStore func(context.Context, Config) (ObjectStore, error)
+	// Fetcher downloads plugin files (its zero value is the real HTTPS client).
+	Fetcher pluginarchive.Fetcher
 	// Runner settings (poll backoff); the API is filled at Configure.
 	PollRunner Runner
 
 	mu        sync.Mutex
 	lifecycle *Lifecycle // Redshift
 	mysql     *Lifecycle
+	plugins   *PluginLifecycle
 	cancel    context.CancelFunc
 	ctx       context.Context
 }
@@ -55,7 +68,29 @@ type Server struct {
 // NewServer returns a provider that talks to AWS.
 func NewServer() *Server {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Server{NewDataAPI: newAWSDataAPI, NewRDSDataAPI: newAWSRDSDataAPI, ctx: ctx, cancel: cancel}
+	return &Server{
+		NewDataAPI: newAWSDataAPI, NewRDSDataAPI: newAWSRDSDataAPI, NewSecrets: newAWSSecrets, NewObjectStore: newAWSObjectStore,
+		ctx: ctx, cancel: cancel,
+	}
+}
+
+func newAWSSecrets(ctx context.Context, c Config) (SecretsAPI, error) {
+	cfg, err := loadAWSConfig(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	return secretsmanager.NewFromConfig(cfg), nil
+}
+
+func newAWSObjectStore(ctx context.Context, c Config) (ObjectStore, error) {
+	cfg, err := loadAWSConfig(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	return s3.NewFromConfig(cfg, func(o *s3.Options) {
+		// A custom S3 endpoint (an S3-compatible store, a test double) wants path-style addressing.
+		o.UsePathStyle = os.Getenv("AWS_ENDPOINT_URL_S3") != ""
+	}), nil
 }
 
 func newAWSRDSDataAPI(ctx context.Context, c Config) (RDSDataAPI, error) {
@@ -165,16 +200,30 @@ func (s *Server) Configure(ctx context.Context, req *pulumirpc.ConfigureRequest)
 	}
 	r := s.PollRunner
 	r.API = api
+	var secrets SecretsAPI
+	if s.NewSecrets != nil {
+		if secrets, err = s.NewSecrets(ctx, c); err != nil {
+			return nil, err
+		}
+	}
 	var mysql *Lifecycle
 	if s.NewRDSDataAPI != nil {
 		rds, err := s.NewRDSDataAPI(ctx, c)
 		if err != nil {
 			return nil, err
 		}
-		mysql = &Lifecycle{Runner: &MySQLRunner{API: rds}}
+		mysql = &Lifecycle{Runner: &MySQLRunner{API: rds}, Secrets: secrets}
+	}
+	var plugins *PluginLifecycle
+	if s.NewObjectStore != nil {
+		store, err := s.NewObjectStore(ctx, c)
+		if err != nil {
+			return nil, err
+		}
+		plugins = &PluginLifecycle{Fetcher: s.Fetcher, Store: store}
 	}
 	s.mu.Lock()
-	s.lifecycle, s.mysql = &Lifecycle{Runner: &r}, mysql
+	s.lifecycle, s.mysql, s.plugins = &Lifecycle{Runner: &r, Secrets: secrets}, mysql, plugins
 	s.mu.Unlock()
 	return &pulumirpc.ConfigureResponse{AcceptSecrets: true, SupportsPreview: true, AcceptResources: true}, nil
 }
@@ -222,8 +271,10 @@ func (s *Server) withLifecycle(ctx context.Context, urn string, f func(context.C
 	return f(ctx, l)
 }
 
+func isPlugin(urn string) bool { return resource.URN(urn).Type().String() == PluginArchiveType }
+
 func checkType(urn string) error {
-	if t := resource.URN(urn).Type().String(); t != RedshiftSqlObjectType && t != MySQLSqlObjectType {
+	if t := resource.URN(urn).Type().String(); t != RedshiftSqlObjectType && t != MySQLSqlObjectType && t != PluginArchiveType {
 		return status.Errorf(codes.InvalidArgument, "haina provider: unknown resource type %s", t)
 	}
 	return nil
@@ -232,6 +283,9 @@ func checkType(urn string) error {
 func (s *Server) Check(_ context.Context, req *pulumirpc.CheckRequest) (*pulumirpc.CheckResponse, error) {
 	if err := checkType(req.GetUrn()); err != nil {
 		return nil, err
+	}
+	if isPlugin(req.GetUrn()) {
+		return s.pluginCheck(req)
 	}
 	o, unknown, err := object(req.GetNews())
 	if err != nil {
@@ -247,6 +301,9 @@ func (s *Server) Check(_ context.Context, req *pulumirpc.CheckRequest) (*pulumir
 func (s *Server) Diff(_ context.Context, req *pulumirpc.DiffRequest) (*pulumirpc.DiffResponse, error) {
 	if err := checkType(req.GetUrn()); err != nil {
 		return nil, err
+	}
+	if isPlugin(req.GetUrn()) {
+		return s.pluginDiff(req)
 	}
 	olds, _, err := object(req.GetOlds())
 	if err != nil {
@@ -273,6 +330,9 @@ func (s *Server) Create(ctx context.Context, req *pulumirpc.CreateRequest) (*pul
 	if err := checkType(req.GetUrn()); err != nil {
 		return nil, err
 	}
+	if isPlugin(req.GetUrn()) {
+		return s.pluginCreate(ctx, req)
+	}
 	o, unknown, err := object(req.GetProperties())
 	if err != nil {
 		return nil, err
@@ -296,6 +356,9 @@ func (s *Server) Create(ctx context.Context, req *pulumirpc.CreateRequest) (*pul
 func (s *Server) Read(ctx context.Context, req *pulumirpc.ReadRequest) (*pulumirpc.ReadResponse, error) {
 	if err := checkType(req.GetUrn()); err != nil {
 		return nil, err
+	}
+	if isPlugin(req.GetUrn()) {
+		return s.pluginRead(ctx, req)
 	}
 	o, _, err := object(req.GetProperties())
 	if err != nil {
@@ -321,6 +384,9 @@ func (s *Server) Read(ctx context.Context, req *pulumirpc.ReadRequest) (*pulumir
 func (s *Server) Update(ctx context.Context, req *pulumirpc.UpdateRequest) (*pulumirpc.UpdateResponse, error) {
 	if err := checkType(req.GetUrn()); err != nil {
 		return nil, err
+	}
+	if isPlugin(req.GetUrn()) {
+		return s.pluginUpdate(req)
 	}
 	olds, _, err := object(req.GetOlds())
 	if err != nil {
@@ -349,6 +415,9 @@ func (s *Server) Update(ctx context.Context, req *pulumirpc.UpdateRequest) (*pul
 func (s *Server) Delete(ctx context.Context, req *pulumirpc.DeleteRequest) (*emptypb.Empty, error) {
 	if err := checkType(req.GetUrn()); err != nil {
 		return nil, err
+	}
+	if isPlugin(req.GetUrn()) {
+		return s.pluginDelete(ctx, req)
 	}
 	o, _, err := object(req.GetProperties())
 	if err != nil {
@@ -395,9 +464,22 @@ const schemaJSON = `{
         "create": {"type": "array", "items": {"type": "string"}}, "update": {"type": "array", "items": {"type": "string"}},
         "drop": {"type": "array", "items": {"type": "string"}}, "exists": {"type": "string"},
         "holdsData": {"type": "boolean"}, "allowDataLoss": {"type": "boolean"}, "guardDelete": {"type": "boolean"},
-        "timeoutSeconds": {"type": "integer"}
+        "timeoutSeconds": {"type": "integer"},
+        "passwordSecretArn": {"type": "string"}, "passwordUsername": {"type": "string"}
       },
       "requiredInputs": ["resourceArn", "secretArn", "database", "kind", "objectName", "create", "drop", "exists"]
+    },
+    "haina:msk:PluginArchive": {
+      "description": "An MSK Connect plugin ZIP: pinned files downloaded at deploy time, verified, assembled deterministically and uploaded to S3.",
+      "inputProperties": {
+        "bucket": {"type": "string"}, "key": {"type": "string"},
+        "sources": {"type": "array", "items": {"type": "object", "additionalProperties": {"type": "string"}}}
+      },
+      "properties": {
+        "sha256": {"type": "object", "additionalProperties": {"type": "string"}},
+        "archiveSha256": {"type": "string"}, "size": {"type": "integer"}
+      },
+      "requiredInputs": ["bucket", "key", "sources"]
     }
   }
 }`

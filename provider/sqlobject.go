@@ -46,6 +46,11 @@ type SqlObject struct {
 	AllowDataLoss  bool `json:"allowDataLoss,omitempty"`
 	GuardDelete    bool `json:"guardDelete,omitempty"`
 	TimeoutSeconds int  `json:"timeoutSeconds,omitempty"`
+	// PasswordSecretArn: Create generates a password, stores it with
+	// PasswordUsername in this Secrets Manager secret and puts it where the
+	// create statements say PasswordPlaceholder (a database user).
+	PasswordSecretArn string `json:"passwordSecretArn,omitempty"`
+	PasswordUsername  string `json:"passwordUsername,omitempty"`
 }
 
 // AllowDataLossHint is how a user allows a destructive change; the program
@@ -145,6 +150,25 @@ func (o SqlObject) check(typ string, unknown []string) []string {
 	if o.TimeoutSeconds < 0 {
 		failures = append(failures, "timeoutSeconds must be positive")
 	}
+	placeholder := func(sqls []string) bool {
+		for _, q := range sqls {
+			if strings.Contains(q, PasswordPlaceholder) {
+				return true
+			}
+		}
+		return false
+	}
+	if o.PasswordSecretArn != "" || isUnknown("passwordSecretArn") {
+		need("passwordUsername", o.PasswordUsername)
+		if !placeholder(o.Create) && !isUnknown("create") {
+			failures = append(failures, "create must use "+PasswordPlaceholder+" when passwordSecretArn is set")
+		}
+	} else if placeholder(o.Create) {
+		failures = append(failures, "create uses "+PasswordPlaceholder+" but passwordSecretArn is not set")
+	}
+	if placeholder(o.Update) || placeholder(o.Drop) || strings.Contains(o.Exists, PasswordPlaceholder) {
+		failures = append(failures, "only create statements may use "+PasswordPlaceholder)
+	}
 	sort.Strings(failures)
 	return failures
 }
@@ -177,7 +201,7 @@ func diff(olds, news SqlObject, unknown []string) (Plan, error) {
 	sort.Strings(p.Changed)
 	for _, k := range p.Changed {
 		switch k {
-		case "workgroupName", "resourceArn", "database", "kind", "objectName", "definition":
+		case "workgroupName", "resourceArn", "database", "kind", "objectName", "definition", "passwordSecretArn", "passwordUsername":
 			p.Replace = append(p.Replace, k)
 		case "create":
 			if len(news.Update) == 0 && !contains(unknown, "update") {
@@ -220,12 +244,27 @@ func contains(list []string, s string) bool {
 }
 
 // Lifecycle runs an object's statements on its engine.
-type Lifecycle struct{ Runner Engine }
+type Lifecycle struct {
+	Runner Engine
+	// Secrets keeps generated passwords.
+	Secrets SecretsAPI
+}
 
-// Create runs the create statements as one transaction.
+// Create runs the create statements as one transaction. A generated password
+// is stored first, so it is never lost: a failed create leaves a secret no
+// user matches, and the retry generates and stores another.
 func (l Lifecycle) Create(ctx context.Context, o SqlObject) error {
-	if err := l.Runner.Batch(ctx, o.target(), o.Create, o.timeout()); err != nil {
-		return fmt.Errorf("creating %s: %w", o.describe(), err)
+	stmts := o.Create
+	var password string
+	if o.PasswordSecretArn != "" {
+		password = generatePassword()
+		if err := storePassword(ctx, l.Secrets, o.PasswordSecretArn, o.PasswordUsername, password); err != nil {
+			return fmt.Errorf("creating %s: %w", o.describe(), err)
+		}
+		stmts = withPassword(stmts, password)
+	}
+	if err := l.Runner.Batch(ctx, o.target(), stmts, o.timeout()); err != nil {
+		return redact(fmt.Errorf("creating %s: %w", o.describe(), err), password)
 	}
 	return nil
 }

@@ -1,0 +1,344 @@
+package provider
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
+	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/emptypb"
+	"google.golang.org/protobuf/types/known/structpb"
+	"reflect"
+	"sort"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go"
+	"github.com/haina-data/haina/pluginarchive"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+)
+
+// PluginArchiveType is the token of the MSK Connect plugin archive resource.
+const PluginArchiveType = "haina:msk:PluginArchive"
+
+// ObjectStore is the part of the S3 client the plugin archive uses.
+type ObjectStore interface {
+	PutObject(context.Context, *s3.PutObjectInput, ...func(*s3.Options)) (*s3.PutObjectOutput, error)
+	HeadObject(context.Context, *s3.HeadObjectInput, ...func(*s3.Options)) (*s3.HeadObjectOutput, error)
+	DeleteObject(context.Context, *s3.DeleteObjectInput, ...func(*s3.Options)) (*s3.DeleteObjectOutput, error)
+}
+
+// PluginArchive downloads the plugin's files at deploy time, verifies them,
+// assembles one deterministic ZIP and uploads it to Bucket/Key.
+type PluginArchive struct {
+	Bucket  string                 `json:"bucket"`
+	Key     string                 `json:"key"`
+	Sources []pluginarchive.Source `json:"sources"`
+	// Outputs: the observed sha256 of each source (by name), of the ZIP, and its size.
+	Sha256        map[string]string `json:"sha256,omitempty"`
+	ArchiveSha256 string            `json:"archiveSha256,omitempty"`
+	Size          int64             `json:"size,omitempty"`
+}
+
+// inputKeys are the properties a program sets; the rest are outputs.
+var pluginInputKeys = []string{"bucket", "key", "sources"}
+
+func decodePlugin(pm resource.PropertyMap) (PluginArchive, []string, error) {
+	plain := map[string]any{}
+	var unknown []string
+	for k, v := range pm {
+		if v.ContainsUnknowns() {
+			unknown = append(unknown, string(k))
+			continue
+		}
+		plain[string(k)] = v.Mappable()
+	}
+	sort.Strings(unknown)
+	var p PluginArchive
+	b, err := json.Marshal(plain)
+	if err != nil {
+		return p, unknown, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&p); err != nil {
+		return p, unknown, fmt.Errorf("%s: %w", PluginArchiveType, err)
+	}
+	return p, unknown, nil
+}
+
+func (p PluginArchive) encode() resource.PropertyMap {
+	b, _ := json.Marshal(p)
+	var m map[string]any
+	_ = json.Unmarshal(b, &m)
+	return resource.NewPropertyMapFromMap(m)
+}
+
+func (p PluginArchive) id() string { return "s3://" + p.Bucket + "/" + p.Key }
+
+func (p PluginArchive) check(unknown []string) []string {
+	var failures []string
+	if p.Bucket == "" && !contains(unknown, "bucket") {
+		failures = append(failures, "bucket is required")
+	}
+	if p.Key == "" && !contains(unknown, "key") {
+		failures = append(failures, "key is required")
+	}
+	if !strings.HasSuffix(p.Key, ".zip") && !contains(unknown, "key") {
+		failures = append(failures, "key must end in .zip")
+	}
+	if len(p.Sources) == 0 && !contains(unknown, "sources") {
+		failures = append(failures, "sources needs at least one file")
+	}
+	for i, s := range p.Sources {
+		if s.Name == "" || s.URL == "" {
+			failures = append(failures, fmt.Sprintf("sources[%d] needs a name and a url", i))
+		}
+		if s.Sha256 != "" {
+			if b, err := hex.DecodeString(s.Sha256); err != nil || len(b) != sha256.Size {
+				failures = append(failures, fmt.Sprintf("sources[%d] (%s): sha256 %q is not 64 hex digits", i, s.Name, s.Sha256))
+			}
+		}
+	}
+	return failures
+}
+
+// pluginDiff: a new bucket, key or content replaces the object (the key
+// changes with the content, so the new object never overwrites the old); a
+// URL alone (a mirror) changes nothing that was uploaded.
+func pluginDiff(olds, news PluginArchive, unknown []string) (changed, replace []string) {
+	if olds.Bucket != news.Bucket || contains(unknown, "bucket") {
+		changed = append(changed, "bucket")
+	}
+	if olds.Key != news.Key || contains(unknown, "key") {
+		changed = append(changed, "key")
+	}
+	replace = append(replace, changed...)
+	if contains(unknown, "sources") || !reflect.DeepEqual(olds.Sources, news.Sources) {
+		changed = append(changed, "sources")
+		if contains(unknown, "sources") || !sameContent(olds.Sources, news.Sources) {
+			replace = append(replace, "sources")
+		}
+	}
+	return changed, replace
+}
+
+func sameContent(a, b []pluginarchive.Source) bool {
+	strip := func(in []pluginarchive.Source) []pluginarchive.Source {
+		out := make([]pluginarchive.Source, len(in))
+		for i, s := range in {
+			s.URL, s.ChecksumURL = "", ""
+			s.Sha256 = strings.ToLower(s.Sha256)
+			out[i] = s
+		}
+		return out
+	}
+	return reflect.DeepEqual(strip(a), strip(b))
+}
+
+// PluginLifecycle builds, finds and removes plugin archives.
+type PluginLifecycle struct {
+	Fetcher pluginarchive.Fetcher
+	Store   ObjectStore
+}
+
+// Create downloads and verifies every source, assembles the ZIP and uploads it.
+func (l PluginLifecycle) Create(ctx context.Context, p PluginArchive) (PluginArchive, error) {
+	var files []pluginarchive.Fetched
+	sums := map[string]string{}
+	for _, s := range p.Sources {
+		f, err := l.Fetcher.Fetch(ctx, s)
+		if err != nil {
+			return p, err
+		}
+		files = append(files, f)
+		sums[s.Name] = f.Sha256
+	}
+	zipped, err := pluginarchive.Assemble(files)
+	if err != nil {
+		return p, fmt.Errorf("assembling the plugin archive: %w; nothing was uploaded", err)
+	}
+	sum := sha256.Sum256(zipped)
+	if _, err := l.Store.PutObject(ctx, &s3.PutObjectInput{
+		Bucket: aws.String(p.Bucket), Key: aws.String(p.Key), Body: bytes.NewReader(zipped),
+		ContentType: aws.String("application/zip"), ContentLength: aws.Int64(int64(len(zipped))),
+	}); err != nil {
+		return p, fmt.Errorf("uploading the plugin archive to %s: %w", p.id(), err)
+	}
+	p.Sha256, p.ArchiveSha256, p.Size = sums, hex.EncodeToString(sum[:]), int64(len(zipped))
+	return p, nil
+}
+
+// Read reports whether the object is still there.
+func (l PluginLifecycle) Read(ctx context.Context, p PluginArchive) (bool, error) {
+	_, err := l.Store.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(p.Bucket), Key: aws.String(p.Key)})
+	if err == nil {
+		return true, nil
+	}
+	var api smithy.APIError
+	if errors.As(err, &api) && (api.ErrorCode() == "NotFound" || api.ErrorCode() == "NoSuchKey") {
+		return false, nil
+	}
+	return false, fmt.Errorf("looking up %s: %w", p.id(), err)
+}
+
+// Delete removes the object (MSK Connect copied it when the plugin was made).
+func (l PluginLifecycle) Delete(ctx context.Context, p PluginArchive) error {
+	if _, err := l.Store.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(p.Bucket), Key: aws.String(p.Key)}); err != nil {
+		return fmt.Errorf("deleting %s: %w", p.id(), err)
+	}
+	return nil
+}
+
+// The gRPC methods for plugin archives; the Server routes them here by type.
+
+func (s *Server) pluginLife() (*PluginLifecycle, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.plugins == nil {
+		return nil, status.Error(codes.FailedPrecondition, "haina provider is not configured for "+PluginArchiveType)
+	}
+	return s.plugins, nil
+}
+
+func pluginFrom(props *structpb.Struct) (PluginArchive, []string, error) {
+	pm, err := unmarshal(props)
+	if err != nil {
+		return PluginArchive{}, nil, err
+	}
+	return decodePlugin(pm)
+}
+
+func (s *Server) pluginCheck(req *pulumirpc.CheckRequest) (*pulumirpc.CheckResponse, error) {
+	p, unknown, err := pluginFrom(req.GetNews())
+	if err != nil {
+		return &pulumirpc.CheckResponse{Inputs: req.GetNews(), Failures: []*pulumirpc.CheckFailure{{Reason: err.Error()}}}, nil
+	}
+	var failures []*pulumirpc.CheckFailure
+	for _, f := range p.check(unknown) {
+		failures = append(failures, &pulumirpc.CheckFailure{Property: strings.Fields(f)[0], Reason: f})
+	}
+	return &pulumirpc.CheckResponse{Inputs: req.GetNews(), Failures: failures}, nil
+}
+
+func (s *Server) pluginDiff(req *pulumirpc.DiffRequest) (*pulumirpc.DiffResponse, error) {
+	olds, _, err := pluginFrom(req.GetOlds())
+	if err != nil {
+		return nil, err
+	}
+	news, unknown, err := pluginFrom(req.GetNews())
+	if err != nil {
+		return nil, err
+	}
+	changed, replace := pluginDiff(olds, news, unknown)
+	if len(changed) == 0 {
+		return &pulumirpc.DiffResponse{Changes: pulumirpc.DiffResponse_DIFF_NONE}, nil
+	}
+	// A replacement has a new key: create the new object, then delete the old.
+	return &pulumirpc.DiffResponse{Changes: pulumirpc.DiffResponse_DIFF_SOME, Diffs: changed, Replaces: replace}, nil
+}
+
+func (s *Server) pluginCreate(ctx context.Context, req *pulumirpc.CreateRequest) (*pulumirpc.CreateResponse, error) {
+	p, unknown, err := pluginFrom(req.GetProperties())
+	if err != nil {
+		return nil, err
+	}
+	if req.GetPreview() {
+		return &pulumirpc.CreateResponse{Properties: req.GetProperties()}, nil
+	}
+	if len(unknown) > 0 {
+		return nil, fmt.Errorf("creating the plugin archive: inputs still unknown: %s", strings.Join(unknown, ", "))
+	}
+	l, err := s.pluginLife()
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := s.opContext(ctx)
+	defer cancel()
+	if p, err = l.Create(ctx, p); err != nil {
+		return nil, err
+	}
+	props, err := plugin.MarshalProperties(p.encode(), marshal)
+	if err != nil {
+		return nil, err
+	}
+	return &pulumirpc.CreateResponse{Id: p.id(), Properties: props}, nil
+}
+
+func (s *Server) pluginRead(ctx context.Context, req *pulumirpc.ReadRequest) (*pulumirpc.ReadResponse, error) {
+	p, _, err := pluginFrom(req.GetProperties())
+	if err != nil {
+		return nil, err
+	}
+	l, err := s.pluginLife()
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := s.opContext(ctx)
+	defer cancel()
+	exists, err := l.Read(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	if !exists {
+		return &pulumirpc.ReadResponse{}, nil // deleted behind Pulumi's back: the next up uploads it again
+	}
+	inputs := req.GetInputs()
+	if inputs == nil {
+		pm := resource.PropertyMap{}
+		for _, k := range pluginInputKeys {
+			if v, ok := p.encode()[resource.PropertyKey(k)]; ok {
+				pm[resource.PropertyKey(k)] = v
+			}
+		}
+		if inputs, err = plugin.MarshalProperties(pm, marshal); err != nil {
+			return nil, err
+		}
+	}
+	return &pulumirpc.ReadResponse{Id: req.GetId(), Properties: req.GetProperties(), Inputs: inputs}, nil
+}
+
+// pluginUpdate records new URLs (a mirror); the object is unchanged.
+func (s *Server) pluginUpdate(req *pulumirpc.UpdateRequest) (*pulumirpc.UpdateResponse, error) {
+	olds, _, err := pluginFrom(req.GetOlds())
+	if err != nil {
+		return nil, err
+	}
+	news, unknown, err := pluginFrom(req.GetNews())
+	if err != nil {
+		return nil, err
+	}
+	if _, replace := pluginDiff(olds, news, unknown); len(replace) > 0 {
+		return nil, fmt.Errorf("updating %s: %s cannot change in place", olds.id(), strings.Join(replace, ", "))
+	}
+	news.Sha256, news.ArchiveSha256, news.Size = olds.Sha256, olds.ArchiveSha256, olds.Size
+	props, err := plugin.MarshalProperties(news.encode(), marshal)
+	if err != nil {
+		return nil, err
+	}
+	return &pulumirpc.UpdateResponse{Properties: props}, nil
+}
+
+func (s *Server) pluginDelete(ctx context.Context, req *pulumirpc.DeleteRequest) (*emptypb.Empty, error) {
+	p, _, err := pluginFrom(req.GetProperties())
+	if err != nil {
+		return nil, err
+	}
+	l, err := s.pluginLife()
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := s.opContext(ctx)
+	defer cancel()
+	if err := l.Delete(ctx, p); err != nil {
+		return nil, err
+	}
+	return &emptypb.Empty{}, nil
+}

@@ -1,0 +1,298 @@
+package tests
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/rdsdata"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/haina-data/haina/pluginarchive"
+	"github.com/haina-data/haina/provider"
+	"github.com/haina-data/haina/tests/fakerdsdata"
+	"github.com/haina-data/haina/tests/fakes3"
+	"github.com/haina-data/haina/tests/fakesecrets"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
+	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"google.golang.org/protobuf/types/known/structpb"
+)
+
+const pluginURN = "urn:pulumi:staging::haina::haina:pipeline:Pipeline$haina:msk:PluginArchive::haina-cdc-plugin"
+
+var testCreds = credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", "")
+
+type cdcFakes struct {
+	s3      *fakes3.Server
+	secrets *fakesecrets.Server
+	rds     *fakerdsdata.Server
+}
+
+// startCDCProvider is haina's provider with every AWS API it uses for CDC faked on 127.0.0.1.
+func startCDCProvider(t *testing.T) (*provider.Server, cdcFakes) {
+	t.Helper()
+	f := cdcFakes{s3: fakes3.Start(), secrets: fakesecrets.Start(), rds: fakerdsdata.Start()}
+	t.Cleanup(f.s3.Close)
+	t.Cleanup(f.secrets.Close)
+	t.Cleanup(f.rds.Close)
+	s := provider.NewServer()
+	s.NewObjectStore = func(_ context.Context, c provider.Config) (provider.ObjectStore, error) {
+		return s3.New(s3.Options{Region: c.Region, BaseEndpoint: aws.String(f.s3.URL), UsePathStyle: true, Credentials: testCreds}), nil
+	}
+	s.NewSecrets = func(_ context.Context, c provider.Config) (provider.SecretsAPI, error) {
+		return secretsmanager.New(secretsmanager.Options{Region: c.Region, BaseEndpoint: aws.String(f.secrets.URL), Credentials: testCreds}), nil
+	}
+	s.NewRDSDataAPI = func(_ context.Context, c provider.Config) (provider.RDSDataAPI, error) {
+		return rdsdata.New(rdsdata.Options{Region: c.Region, BaseEndpoint: aws.String(f.rds.URL), Credentials: testCreds}), nil
+	}
+	_, err := s.Configure(context.Background(), &pulumirpc.ConfigureRequest{Args: props(t, map[string]any{"region": "us-east-1"})})
+	require.NoError(t, err)
+	return s, f
+}
+
+func pluginInputs(sources []pluginarchive.Source) map[string]any {
+	var list []any
+	b, _ := json.Marshal(sources)
+	_ = json.Unmarshal(b, &list)
+	return map[string]any{"bucket": "haina-staging-artifacts", "key": pluginarchive.Key("msk-connect/plugins/", sources), "sources": list}
+}
+
+func fromStruct(t *testing.T, s *structpb.Struct) map[string]any {
+	t.Helper()
+	pm, err := plugin.UnmarshalProperties(s, plugin.MarshalOptions{KeepSecrets: true})
+	require.NoError(t, err)
+	return pm.Mappable()
+}
+
+func TestPluginArchiveResourceLifecycle(t *testing.T) {
+	s, f := startCDCProvider(t)
+	r := startReleases(t)
+	sources := pluginRelease(t, r, nil)
+	in := pluginInputs(sources)
+	ctx := context.Background()
+
+	chk, err := s.Check(ctx, &pulumirpc.CheckRequest{Urn: pluginURN, News: props(t, in)})
+	require.NoError(t, err)
+	assert.Empty(t, chk.GetFailures())
+
+	// Preview touches nothing.
+	_, err = s.Create(ctx, &pulumirpc.CreateRequest{Urn: pluginURN, Properties: props(t, in), Preview: true})
+	require.NoError(t, err)
+	assert.Empty(t, r.hits)
+	assert.Zero(t, f.s3.Puts)
+
+	res, err := s.Create(ctx, &pulumirpc.CreateRequest{Urn: pluginURN, Properties: props(t, in)})
+	require.NoError(t, err)
+	key := in["key"].(string)
+	assert.Equal(t, "s3://haina-staging-artifacts/"+key, res.GetId())
+	obj, ok := f.s3.Object("haina-staging-artifacts", key)
+	require.True(t, ok, "uploaded")
+	require.NoError(t, pluginarchive.Check(obj))
+	state := fromStruct(t, res.GetProperties())
+	assert.Equal(t, sha256Hex(obj), state["archiveSha256"])
+	assert.Equal(t, float64(len(obj)), state["size"])
+	assert.Equal(t, map[string]any{
+		"debezium-connector-mysql": sha256Hex(r.files["/maven2/debezium-connector-mysql-9.9.9.Final-plugin.tar.gz"]),
+		"aws-msk-iam-auth":         sha256Hex([]byte("iam auth classes")),
+		"msk-config-providers":     sha256Hex([]byte("config provider classes")),
+	}, state["sha256"])
+
+	// A second build of the same inputs is byte-identical.
+	f.s3.Remove("haina-staging-artifacts", key)
+	res2, err := s.Create(ctx, &pulumirpc.CreateRequest{Urn: pluginURN, Properties: props(t, in)})
+	require.NoError(t, err)
+	assert.Equal(t, state["archiveSha256"], fromStruct(t, res2.GetProperties())["archiveSha256"])
+
+	// Read: present, then gone when deleted behind Pulumi's back.
+	rd, err := s.Read(ctx, &pulumirpc.ReadRequest{Urn: pluginURN, Id: res.GetId(), Properties: res.GetProperties()})
+	require.NoError(t, err)
+	assert.Equal(t, res.GetId(), rd.GetId())
+	f.s3.Remove("haina-staging-artifacts", key)
+	rd, err = s.Read(ctx, &pulumirpc.ReadRequest{Urn: pluginURN, Id: res.GetId(), Properties: res.GetProperties()})
+	require.NoError(t, err)
+	assert.Empty(t, rd.GetId(), "a deleted object reads as gone")
+
+	// A mirror changes URLs only: an update that touches nothing; a pin replaces.
+	mirrored := map[string]any{}
+	for k, v := range in {
+		mirrored[k] = v
+	}
+	var ms []any
+	for _, src := range in["sources"].([]any) {
+		m := map[string]any{}
+		for k, v := range src.(map[string]any) {
+			m[k] = v
+		}
+		m["url"] = strings.Replace(m["url"].(string), r.URL, "https://mirror.example.com", 1)
+		ms = append(ms, m)
+	}
+	mirrored["sources"] = ms
+	d, err := s.Diff(ctx, &pulumirpc.DiffRequest{Urn: pluginURN, Olds: res.GetProperties(), News: props(t, mirrored)})
+	require.NoError(t, err)
+	assert.Equal(t, pulumirpc.DiffResponse_DIFF_SOME, d.GetChanges())
+	assert.Equal(t, []string{"sources"}, d.GetDiffs())
+	assert.Empty(t, d.GetReplaces())
+	up, err := s.Update(ctx, &pulumirpc.UpdateRequest{Urn: pluginURN, Olds: res.GetProperties(), News: props(t, mirrored)})
+	require.NoError(t, err)
+	assert.Equal(t, state["archiveSha256"], fromStruct(t, up.GetProperties())["archiveSha256"], "outputs carried over")
+
+	sources[2].Sha256 = sha256Hex([]byte("config provider classes"))
+	pinned := pluginInputs(sources)
+	d, err = s.Diff(ctx, &pulumirpc.DiffRequest{Urn: pluginURN, Olds: res.GetProperties(), News: props(t, pinned)})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"key", "sources"}, d.GetReplaces())
+	assert.False(t, d.GetDeleteBeforeReplace(), "the new object has its own key: create first")
+
+	same, err := s.Diff(ctx, &pulumirpc.DiffRequest{Urn: pluginURN, Olds: res.GetProperties(), News: props(t, in)})
+	require.NoError(t, err)
+	assert.Equal(t, pulumirpc.DiffResponse_DIFF_NONE, same.GetChanges())
+
+	// Delete removes the object.
+	_, err = s.Create(ctx, &pulumirpc.CreateRequest{Urn: pluginURN, Properties: props(t, in)})
+	require.NoError(t, err)
+	_, err = s.Delete(ctx, &pulumirpc.DeleteRequest{Urn: pluginURN, Id: res.GetId(), Properties: res.GetProperties()})
+	require.NoError(t, err)
+	_, ok = f.s3.Object("haina-staging-artifacts", key)
+	assert.False(t, ok)
+}
+
+func TestPluginArchiveMismatchUploadsNothing(t *testing.T) {
+	s, f := startCDCProvider(t)
+	r := startReleases(t)
+	in := pluginInputs(pluginRelease(t, r, nil))
+	r.put("/maven2/debezium-connector-mysql-9.9.9.Final-plugin.tar.gz", tarGz(t, map[string]string{"debezium-connector-mysql/evil.jar": "x"}))
+	_, err := s.Create(context.Background(), &pulumirpc.CreateRequest{Urn: pluginURN, Properties: props(t, in)})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "checksum mismatch: debezium-connector-mysql 9.9.9.Final")
+	assert.Zero(t, f.s3.Puts)
+	assert.Empty(t, f.s3.Keys())
+}
+
+func TestPluginArchiveCheckFailures(t *testing.T) {
+	s, _ := startCDCProvider(t)
+	chk, err := s.Check(context.Background(), &pulumirpc.CheckRequest{Urn: pluginURN, News: props(t, map[string]any{
+		"bucket": "b", "key": "plugin.tar", "sources": []any{map[string]any{"name": "x", "url": "https://x/y.jar", "sha256": "zz"}},
+	})})
+	require.NoError(t, err)
+	var reasons []string
+	for _, f := range chk.GetFailures() {
+		reasons = append(reasons, f.GetReason())
+	}
+	assert.Equal(t, []string{"key must end in .zip", `sources[0] (x): sha256 "zz" is not 64 hex digits`}, reasons)
+}
+
+const userURN = "urn:pulumi:staging::haina::haina:pipeline:Pipeline$haina:mysql:SqlObject::haina-mysql-debezium-user"
+
+func debeziumUser() map[string]any {
+	return map[string]any{
+		"resourceArn": "arn:aws:rds:us-east-1:123456789012:cluster:haina-staging-cdc-mysql",
+		"secretArn":   "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!cluster-x",
+		"database":    "mysql", "kind": "user", "objectName": "'debezium'@'%'",
+		"create": []any{
+			"CREATE USER IF NOT EXISTS 'debezium'@'%' IDENTIFIED BY " + provider.PasswordPlaceholder,
+			"ALTER USER 'debezium'@'%' IDENTIFIED BY " + provider.PasswordPlaceholder,
+			"GRANT SELECT, RELOAD, SHOW DATABASES, REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO 'debezium'@'%'",
+		},
+		"drop":              []any{"DROP USER IF EXISTS 'debezium'@'%'"},
+		"exists":            "SELECT 1 FROM mysql.user WHERE user = 'debezium' AND host = '%'",
+		"passwordSecretArn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:haina-staging-debezium-AbCdEf",
+		"passwordUsername":  "debezium",
+	}
+}
+
+func TestDatabaseUserPasswordGoesOnlyToTheSecretAndTheDatabase(t *testing.T) {
+	s, f := startCDCProvider(t)
+	in := debeziumUser()
+	res, err := s.Create(context.Background(), &pulumirpc.CreateRequest{Urn: userURN, Properties: props(t, in)})
+	require.NoError(t, err)
+
+	raw, ok := f.secrets.Value(in["passwordSecretArn"].(string))
+	require.True(t, ok, "the secret has a value")
+	var cred map[string]string
+	require.NoError(t, json.Unmarshal([]byte(raw), &cred))
+	assert.Equal(t, "debezium", cred["username"])
+	pw := cred["password"]
+	assert.Regexp(t, `^[A-Z2-7]{26}$`, pw)
+
+	st := f.rds.Statements()
+	require.Len(t, st, 3)
+	assert.Equal(t, "CREATE USER IF NOT EXISTS 'debezium'@'%' IDENTIFIED BY '"+pw+"'", st[0].SQL)
+	assert.Equal(t, "ALTER USER 'debezium'@'%' IDENTIFIED BY '"+pw+"'", st[1].SQL)
+	assert.Equal(t, "GRANT SELECT, RELOAD, SHOW DATABASES, REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO 'debezium'@'%'", st[2].SQL)
+	assert.Equal(t, st[0].Transaction, st[2].Transaction)
+
+	state, err := json.Marshal(fromStruct(t, res.GetProperties()))
+	require.NoError(t, err)
+	assert.NotContains(t, string(state), pw, "the state never holds the password")
+	assert.NotContains(t, res.GetId(), pw)
+
+	// A fresh create (a replacement) generates another password.
+	_, err = s.Create(context.Background(), &pulumirpc.CreateRequest{Urn: userURN, Properties: props(t, in)})
+	require.NoError(t, err)
+	raw2, _ := f.secrets.Value(in["passwordSecretArn"].(string))
+	assert.NotEqual(t, raw, raw2)
+}
+
+func TestDatabaseUserFailureNeverShowsThePassword(t *testing.T) {
+	s, f := startCDCProvider(t)
+	// MySQL echoes the statement near the error, as it does for syntax errors.
+	f.rds.Fail = func(sql string) string {
+		if strings.HasPrefix(sql, "ALTER USER") {
+			return "You have an error in your SQL syntax near '" + sql + "' at line 1"
+		}
+		return ""
+	}
+	_, err := s.Create(context.Background(), &pulumirpc.CreateRequest{Urn: userURN, Properties: props(t, debeziumUser())})
+	require.Error(t, err)
+	raw, _ := f.secrets.Value(debeziumUser()["passwordSecretArn"].(string))
+	var cred map[string]string
+	require.NoError(t, json.Unmarshal([]byte(raw), &cred))
+	require.NotEmpty(t, cred["password"])
+	assert.NotContains(t, err.Error(), cred["password"])
+	assert.Contains(t, err.Error(), "statement 2 of 3 failed: ")
+	assert.Contains(t, err.Error(), "ALTER USER 'debezium'@'%' IDENTIFIED BY '********'")
+	assert.Equal(t, []string{"tx-1"}, f.rds.RolledBack)
+
+	// Secrets Manager refusing the write stops before any SQL runs.
+	s2, f2 := startCDCProvider(t)
+	f2.secrets.Fail = "User is not authorized to perform: secretsmanager:PutSecretValue"
+	_, err = s2.Create(context.Background(), &pulumirpc.CreateRequest{Urn: userURN, Properties: props(t, debeziumUser())})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "storing the generated password in arn:aws:secretsmanager:us-east-1:123456789012:secret:haina-staging-debezium-AbCdEf")
+	assert.Contains(t, err.Error(), "secretsmanager:PutSecretValue")
+	assert.Empty(t, f2.rds.Statements())
+}
+
+func TestDatabaseUserChecks(t *testing.T) {
+	s, _ := startCDCProvider(t)
+	in := debeziumUser()
+	in["drop"] = []any{"ALTER USER 'debezium'@'%' IDENTIFIED BY " + provider.PasswordPlaceholder}
+	delete(in, "passwordUsername")
+	chk, err := s.Check(context.Background(), &pulumirpc.CheckRequest{Urn: userURN, News: props(t, in)})
+	require.NoError(t, err)
+	var reasons []string
+	for _, f := range chk.GetFailures() {
+		reasons = append(reasons, f.GetReason())
+	}
+	assert.ElementsMatch(t, []string{"only create statements may use :generated_password", "passwordUsername is required"}, reasons)
+
+	plain := mysqlObject()
+	plain["create"] = []any{"CREATE USER 'x'@'%' IDENTIFIED BY " + provider.PasswordPlaceholder}
+	chk, err = s.Check(context.Background(), &pulumirpc.CheckRequest{Urn: mysqlURN, News: props(t, plain)})
+	require.NoError(t, err)
+	require.Len(t, chk.GetFailures(), 1)
+	assert.Equal(t, "create uses :generated_password but passwordSecretArn is not set", chk.GetFailures()[0].GetReason())
+
+	// A new secret replaces the user (and so its password).
+	olds := props(t, debeziumUser())
+	news := debeziumUser()
+	news["passwordSecretArn"] = "arn:aws:secretsmanager:us-east-1:123456789012:secret:other-XyZ"
+	d, err := s.Diff(context.Background(), &pulumirpc.DiffRequest{Urn: userURN, Olds: olds, News: props(t, news)})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"passwordSecretArn"}, d.GetReplaces())
+}
