@@ -151,6 +151,8 @@ func defaultsFor(env Environment, prefix string) PipelineArgs {
 			},
 			Database: SourceDatabaseConfig{Mode: "create", EngineVersion: "8.0.mysql_aurora.3.08.0", MinACU: 0.5, MaxACU: 4,
 				BackupRetentionDays: 1, BinlogRetentionHours: 168, Port: 3306},
+			Connector: ConnectorConfig{CapacityMode: "provisioned", McuCount: 1, WorkerCount: 1, TasksMax: 1,
+				KafkaConnectVersion: "3.7.x", TopicPartitions: 3, LogRetentionDays: 14},
 		},
 	}
 	switch env {
@@ -167,6 +169,8 @@ func defaultsFor(env Environment, prefix string) PipelineArgs {
 		a.FlowLogs.LogRetentionDays = 90
 		a.CDC.Kafka.InstanceType, a.CDC.Kafka.VolumeGB, a.CDC.Kafka.LogRetentionDays = "kafka.m7g.large", 500, 90
 		a.CDC.Database.MinACU, a.CDC.Database.MaxACU, a.CDC.Database.BackupRetentionDays = 2, 16, 7
+		// Production names its own topic prefix and tables (validation asks for them).
+		a.CDC.Connector.McuCount, a.CDC.Connector.LogRetentionDays = 2, 90
 	default:
 		a.Stream.RetentionHours = 24
 		a.Warehouse.BaseCapacity = 8
@@ -176,6 +180,8 @@ func defaultsFor(env Environment, prefix string) PipelineArgs {
 		a.Producer.ScheduleEnabled = true
 		a.Producer.LogRetentionDays = 14
 		a.CDC.Database.DemoSchema = true
+		// Seed 003's demo: topic salesdb.salesdb.CUSTOMER.
+		a.CDC.Connector.TopicPrefix, a.CDC.Connector.Tables = "salesdb", []string{"salesdb.CUSTOMER"}
 		// Short buffers for quick feedback; 64 MiB is the least Parquet conversion accepts.
 		a.Lake.BufferSeconds, a.Lake.BufferMB = 60, 64
 		a.Lake.ErrorRetentionDays, a.Lake.AthenaScanLimitMB, a.Lake.LogRetentionDays = 14, 1024, 14

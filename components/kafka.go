@@ -26,9 +26,11 @@ type KafkaConfig struct {
 
 // CDCConfig (haina:cdc) is change data capture from MySQL through Debezium and MSK.
 type CDCConfig struct {
-	Enabled  bool                 `json:"enabled"`
-	Kafka    KafkaConfig          `json:"kafka"`
-	Database SourceDatabaseConfig `json:"database"`
+	Enabled   bool                 `json:"enabled"`
+	Kafka     KafkaConfig          `json:"kafka"`
+	Database  SourceDatabaseConfig `json:"database"`
+	Connector ConnectorConfig      `json:"connector"`
+	Plugin    PluginConfig         `json:"plugin"`
 }
 
 // KafkaIAMPort is MSK's port for SASL/IAM clients inside the VPC.
@@ -40,7 +42,9 @@ type KafkaArgs struct {
 	Name      string // physical name
 	VpcID     pulumi.StringInput
 	SubnetIDs pulumi.StringArrayInput
-	// ClientSecurityGroups may reach the brokers on the IAM port (the connector's, the warehouse's).
+	// ClientSecurityGroups may reach the brokers on the IAM port (the warehouse's):
+	// the brokers admit them and they get a matching egress rule. The connector
+	// adds its own rules where it is declared.
 	ClientSecurityGroups map[string]pulumi.StringInput
 	Protect              bool
 	Tags                 pulumi.StringMap
@@ -59,6 +63,10 @@ type Kafka struct {
 	Serverless    *msk.ServerlessCluster // serverless
 
 	ClusterArn pulumi.StringOutput
+	// BootstrapBrokers are the SASL/IAM (port 9098) bootstrap servers.
+	BootstrapBrokers pulumi.StringOutput
+	// Replication is the replication factor topics get.
+	Replication int
 	// ClusterName is the physical name, known before deploy (IAM ARNs use it).
 	ClusterName string
 }
@@ -110,6 +118,13 @@ func NewKafka(ctx *pulumi.Context, name string, args *KafkaArgs, opts ...pulumi.
 		}, parent); err != nil {
 			return nil, err
 		}
+		if _, err := vpc.NewSecurityGroupEgressRule(ctx, name+"-to-"+client, &vpc.SecurityGroupEgressRuleArgs{
+			SecurityGroupId: args.ClientSecurityGroups[client], Description: pulumi.String("Kafka over SASL/IAM to the CDC cluster"),
+			IpProtocol: pulumi.String("tcp"), FromPort: pulumi.Int(KafkaIAMPort), ToPort: pulumi.Int(KafkaIAMPort),
+			ReferencedSecurityGroupId: k.SecurityGroup.ID(),
+		}, parent); err != nil {
+			return nil, err
+		}
 	}
 
 	if cfg.Mode == "serverless" {
@@ -127,7 +142,7 @@ func NewKafka(ctx *pulumi.Context, name string, args *KafkaArgs, opts ...pulumi.
 		if err != nil {
 			return nil, err
 		}
-		k.ClusterArn = k.Serverless.Arn
+		k.ClusterArn, k.BootstrapBrokers, k.Replication = k.Serverless.Arn, k.Serverless.BootstrapBrokersSaslIam, 3
 	} else {
 		if k.Key, err = newCustomerKey(ctx, name+"-key", "haina: MSK cluster "+args.Name, args.Protect, args.Tags, stateful...); err != nil {
 			return nil, err
@@ -177,7 +192,7 @@ func NewKafka(ctx *pulumi.Context, name string, args *KafkaArgs, opts ...pulumi.
 		if err != nil {
 			return nil, err
 		}
-		k.ClusterArn = k.Cluster.Arn
+		k.ClusterArn, k.BootstrapBrokers, k.Replication = k.Cluster.Arn, k.Cluster.BootstrapBrokersSaslIam, min(3, cfg.BrokerCount)
 	}
 	if err := ctx.RegisterResourceOutputs(k, pulumi.Map{"clusterArn": k.ClusterArn}); err != nil {
 		return nil, err

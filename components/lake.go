@@ -79,51 +79,14 @@ func NewLake(ctx *pulumi.Context, name string, args *LakeArgs, opts ...pulumi.Re
 	if l.Key, err = newCustomerKey(ctx, name+"-key", "haina: data lake objects and query results", args.Protect, args.Tags, stateful...); err != nil {
 		return nil, err
 	}
-	l.Bucket, err = s3.NewBucketV2(ctx, name, &s3.BucketV2Args{
-		Bucket: args.BucketName,
-		// Staging is freely destroyable, objects included; production is not.
-		ForceDestroy: pulumi.Bool(!args.Protect),
-		Tags:         args.Tags,
-	}, stateful...)
+	// Staging is freely destroyable, objects included; production is not.
+	l.Bucket, l.Policy, err = newPrivateBucket(ctx, name, privateBucketArgs{
+		Name: args.BucketName, KeyArn: l.Key.Arn, ForceDestroy: !args.Protect, Statements: args.BucketStatements, Tags: args.Tags,
+	}, parent, pulumi.Protect(args.Protect))
 	if err != nil {
 		return nil, err
 	}
 	l.BucketName, l.BucketArn, l.KeyArn = l.Bucket.Bucket, l.Bucket.Arn, l.Key.Arn
-
-	if _, err := s3.NewBucketPublicAccessBlock(ctx, name, &s3.BucketPublicAccessBlockArgs{
-		Bucket: l.Bucket.ID(), BlockPublicAcls: pulumi.Bool(true), BlockPublicPolicy: pulumi.Bool(true),
-		IgnorePublicAcls: pulumi.Bool(true), RestrictPublicBuckets: pulumi.Bool(true),
-	}, parent); err != nil {
-		return nil, err
-	}
-	if _, err := s3.NewBucketOwnershipControls(ctx, name, &s3.BucketOwnershipControlsArgs{
-		Bucket: l.Bucket.ID(), Rule: s3.BucketOwnershipControlsRuleArgs{ObjectOwnership: pulumi.String("BucketOwnerEnforced")},
-	}, parent); err != nil {
-		return nil, err
-	}
-	if _, err := s3.NewBucketServerSideEncryptionConfigurationV2(ctx, name, &s3.BucketServerSideEncryptionConfigurationV2Args{
-		Bucket: l.Bucket.ID(),
-		Rules: s3.BucketServerSideEncryptionConfigurationV2RuleArray{s3.BucketServerSideEncryptionConfigurationV2RuleArgs{
-			ApplyServerSideEncryptionByDefault: s3.BucketServerSideEncryptionConfigurationV2RuleApplyServerSideEncryptionByDefaultArgs{
-				SseAlgorithm: pulumi.String("aws:kms"), KmsMasterKeyId: l.Key.Arn,
-			},
-			// One data key per bucket instead of per object: far fewer KMS calls.
-			BucketKeyEnabled: pulumi.Bool(true),
-		}},
-	}, parent); err != nil {
-		return nil, err
-	}
-	l.Policy, err = s3.NewBucketPolicy(ctx, name, &s3.BucketPolicyArgs{
-		Bucket: l.Bucket.ID(),
-		Policy: PolicyDocument(append([]Statement{{
-			Sid: "DenyInsecureTransport", Deny: true, Principals: map[string][]string{"AWS": {"*"}}, Actions: []string{"s3:*"},
-			Resources:  pulumi.StringArray{l.Bucket.Arn, pulumi.Sprintf("%s/*", l.Bucket.Arn)},
-			Conditions: map[string]map[string][]string{"Bool": {"aws:SecureTransport": {"false"}}},
-		}}, args.BucketStatements...)...),
-	}, parent)
-	if err != nil {
-		return nil, err
-	}
 	if args.Protect {
 		if _, err := s3.NewBucketVersioningV2(ctx, name, &s3.BucketVersioningV2Args{
 			Bucket: l.Bucket.ID(), VersioningConfiguration: s3.BucketVersioningV2VersioningConfigurationArgs{Status: pulumi.String("Enabled")},

@@ -28,8 +28,9 @@ type Pipeline struct {
 	LogShipper *LogShipper
 	// Kafka is the MSK cluster of CDC and SourceDB the database it captures
 	// (nil unless haina:cdc.enabled; SourceDB nil for an existing database).
-	Kafka    *Kafka
-	SourceDB *SourceDatabase
+	Kafka     *Kafka
+	SourceDB  *SourceDatabase
+	Connector *Connector
 	// Lake, Events (the app events' delivery) and FlowLogs are nil when turned off.
 	Lake     *Lake
 	Events   *Delivery
@@ -57,7 +58,11 @@ func NewPipeline(ctx *pulumi.Context, name string, args *PipelineArgs, opts ...p
 	tags := args.AllTags()
 
 	var err error
-	p.Network, err = NewNetwork(ctx, name, &NetworkArgs{Config: args.Network, Region: args.Region, Tags: tags}, parent)
+	services := []string{"kinesis-streams"}
+	if args.CDC.Enabled {
+		services = append(services, "secretsmanager") // the connector's config provider resolves the database secret
+	}
+	p.Network, err = NewNetwork(ctx, name, &NetworkArgs{Config: args.Network, Region: args.Region, InterfaceServices: services, Tags: tags}, parent)
 	if err != nil {
 		return nil, err
 	}
@@ -164,6 +169,17 @@ func NewPipeline(ctx *pulumi.Context, name string, args *PipelineArgs, opts ...p
 	}
 	if p.Kafka != nil {
 		p.Outputs["kafkaClusterArn"] = p.Kafka.ClusterArn
+		p.Outputs["kafkaBootstrapBrokers"] = p.Kafka.BootstrapBrokers
+	}
+	if p.Connector != nil {
+		p.Outputs["cdcConnectorArn"] = p.Connector.ConnectorArn
+		p.Outputs["cdcTopics"] = pulumi.ToStringArray(p.Connector.Topics)
+		if p.Connector.PluginArchive != nil {
+			p.Outputs["cdcPluginSha256"] = p.Connector.PluginSha256
+		}
+		if p.Connector.Secret != nil {
+			p.Outputs["cdcDebeziumSecretArn"] = p.Connector.Secret.Arn
+		}
 	}
 	if p.SourceDB != nil {
 		p.Outputs["sourceDbEndpoint"] = p.SourceDB.Endpoint
@@ -376,45 +392,41 @@ func (p *Pipeline) cdc(ctx *pulumi.Context, name string, args *PipelineArgs, tag
 	if err != nil {
 		return err
 	}
-	if _, err = vpc.NewSecurityGroupEgressRule(ctx, name+"-warehouse-to-kafka", &vpc.SecurityGroupEgressRuleArgs{
-		SecurityGroupId: p.Warehouse.SecurityGroup.ID(), Description: pulumi.String("Kafka over SASL/IAM to the CDC cluster"),
-		IpProtocol: pulumi.String("tcp"), FromPort: pulumi.Int(KafkaIAMPort), ToPort: pulumi.Int(KafkaIAMPort),
-		ReferencedSecurityGroupId: p.Kafka.SecurityGroup.ID(),
-	}, parent); err != nil {
+	db := args.CDC.Database
+	connArgs := &ConnectorArgs{
+		Config: args.CDC.Connector, Plugin: args.CDC.Plugin, Name: args.Name("cdc"), Region: args.Region,
+		Account: aws.GetCallerIdentityOutput(ctx, aws.GetCallerIdentityOutputArgs{}, pulumi.Parent(p)).AccountId(),
+		VpcID:   p.Network.VpcID, SubnetIDs: subnets, VpcCidr: p.Network.CidrBlock,
+		ClusterArn: p.Kafka.ClusterArn, BootstrapServers: p.Kafka.BootstrapBrokers, KafkaSecurityGroupID: p.Kafka.SecurityGroup.ID(),
+		Replication: p.Kafka.Replication, Provider: p.Ingestion.Provider, TimeoutSeconds: args.Ingestion.TimeoutSeconds,
+		SecretRecoveryDays: 7, Tags: tags,
+	}
+	if args.Protect {
+		connArgs.SecretRecoveryDays = 30
+	}
+	if db.Mode != "create" {
+		connArgs.DatabaseHost, connArgs.DatabasePort = pulumi.String(db.Endpoint), db.Port
+		connArgs.DatabaseSecurityGroupID, connArgs.ExistingSecret = pulumi.String(db.SecurityGroupID), db.SecretArn
+		if db.SecretKmsKeyArn != "" {
+			connArgs.DatabaseKeyArn = pulumi.String(db.SecretKmsKeyArn)
+		}
+		p.Connector, err = NewConnector(ctx, name+"-connector", connArgs, parent)
 		return err
 	}
-	if args.CDC.Database.Mode != "create" {
-		return nil
-	}
-	db := args.CDC.Database
 	p.SourceDB, err = NewSourceDatabase(ctx, name+"-sourcedb", &SourceDatabaseArgs{
 		Config: db, Name: args.Name("cdc-mysql"), VpcID: p.Network.VpcID, SubnetIDs: p.Network.SubnetIDs,
-		Protect: args.Protect, Tags: tags,
+		SetupProvider: p.Ingestion.Provider, AllowDataLoss: args.Ingestion.AllowDataLoss, GuardDelete: args.Environment == Production,
+		TimeoutSeconds: args.Ingestion.TimeoutSeconds, Protect: args.Protect, Tags: tags,
 	}, parent)
 	if err != nil {
 		return err
 	}
-	// Setup SQL runs through the RDS Data API as the master user, once the writer is up.
-	mysqlObject := func(suffix, file string, data map[string]string, holdsData bool) error {
-		obj, err := sql.Render(file, data)
-		if err != nil {
-			return err
-		}
-		_, err = NewSqlObject(ctx, name+"-mysql-"+suffix, &SqlObjectArgs{
-			ResourceArn: p.SourceDB.ClusterArn, SecretArn: p.SourceDB.MasterSecretArn, Database: pulumi.String("mysql"),
-			Object: obj, HoldsData: holdsData, AllowDataLoss: args.Ingestion.AllowDataLoss, GuardDelete: args.Environment == Production,
-			TimeoutSeconds: args.Ingestion.TimeoutSeconds,
-		}, parent, pulumi.Provider(p.Ingestion.Provider), pulumi.DependsOn([]pulumi.Resource{p.SourceDB.Writer}))
-		return err
-	}
-	hours := fmt.Sprint(db.BinlogRetentionHours)
-	if err := mysqlObject("binlog-retention", sql.MySQLBinlogRetention, map[string]string{"Hours": hours, "HoursText": hours}, false); err != nil {
-		return err
-	}
-	if db.DemoSchema {
-		return mysqlObject("demo-schema", sql.MySQLDemoSchema, map[string]string{"Database": "salesdb", "Table": "CUSTOMER"}, true)
-	}
-	return nil
+	// Debezium's user is made on the writer, as the master user; Aurora listens on 3306.
+	connArgs.CreateUser, connArgs.DatabaseArn, connArgs.MasterSecretArn = true, p.SourceDB.ClusterArn, p.SourceDB.MasterSecretArn
+	connArgs.DatabaseKeyArn, connArgs.DatabaseHost, connArgs.DatabasePort = p.SourceDB.Key.Arn, p.SourceDB.Endpoint, 3306
+	connArgs.DatabaseSecurityGroupID, connArgs.UserDependsOn = p.SourceDB.SecurityGroup.ID(), []pulumi.Resource{p.SourceDB.Writer}
+	p.Connector, err = NewConnector(ctx, name+"-connector", connArgs, parent)
+	return err
 }
 
 // Program is haina's Pulumi program: main.go runs it, and so do the deploy

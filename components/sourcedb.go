@@ -3,6 +3,7 @@ package components
 import (
 	"fmt"
 
+	"github.com/haina-data/haina/sql"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/rds"
@@ -27,6 +28,8 @@ type SourceDatabaseConfig struct {
 	Port            int    `json:"port"`
 	SecretArn       string `json:"secretArn"`
 	SecurityGroupID string `json:"securityGroupId"`
+	// SecretKmsKeyArn is the customer key encrypting that secret, if any.
+	SecretKmsKeyArn string `json:"secretKmsKeyArn"`
 }
 
 // SourceDatabaseArgs configures the SourceDatabase component (mode create).
@@ -35,8 +38,13 @@ type SourceDatabaseArgs struct {
 	Name      string // physical cluster identifier
 	VpcID     pulumi.StringInput
 	SubnetIDs pulumi.StringArrayInput
-	Protect   bool
-	Tags      pulumi.StringMap
+	// SetupProvider runs the setup SQL (haina's provider, RDS Data API engine).
+	SetupProvider  pulumi.ProviderResource
+	AllowDataLoss  bool
+	GuardDelete    bool
+	TimeoutSeconds int
+	Protect        bool
+	Tags           pulumi.StringMap
 }
 
 // SourceDatabase is an Aurora MySQL 3 cluster ready for change data capture:
@@ -141,8 +149,39 @@ func NewSourceDatabase(ctx *pulumi.Context, name string, args *SourceDatabaseArg
 	}
 	d.ClusterArn, d.Endpoint = d.Cluster.Arn, d.Cluster.Endpoint
 	d.MasterSecretArn = d.Cluster.MasterUserSecrets.Index(pulumi.Int(0)).SecretArn().Elem()
+	if args.SetupProvider != nil {
+		if err := d.setup(ctx, name, args, parent); err != nil {
+			return nil, err
+		}
+	}
 	if err := ctx.RegisterResourceOutputs(d, pulumi.Map{"clusterArn": d.ClusterArn, "endpoint": d.Endpoint}); err != nil {
 		return nil, err
 	}
 	return d, nil
+}
+
+// setup runs the database-side CDC setup as SQL resources through the RDS
+// Data API, as the master user, once the writer is up: binlog retention and,
+// in staging, seed 003's demo schema.
+func (d *SourceDatabase) setup(ctx *pulumi.Context, name string, args *SourceDatabaseArgs, parent pulumi.ResourceOption) error {
+	object := func(suffix, file string, data map[string]string, holdsData bool) error {
+		obj, err := sql.Render(file, data)
+		if err != nil {
+			return err
+		}
+		_, err = NewSqlObject(ctx, name+"-"+suffix, &SqlObjectArgs{
+			ResourceArn: d.ClusterArn, SecretArn: d.MasterSecretArn, Database: pulumi.String("mysql"),
+			Object: obj, HoldsData: holdsData, AllowDataLoss: args.AllowDataLoss, GuardDelete: args.GuardDelete,
+			TimeoutSeconds: args.TimeoutSeconds,
+		}, parent, pulumi.Provider(args.SetupProvider), pulumi.DependsOn([]pulumi.Resource{d.Writer}))
+		return err
+	}
+	hours := fmt.Sprint(args.Config.BinlogRetentionHours)
+	if err := object("binlog-retention", sql.MySQLBinlogRetention, map[string]string{"Hours": hours, "HoursText": hours}, false); err != nil {
+		return err
+	}
+	if args.Config.DemoSchema {
+		return object("demo-schema", sql.MySQLDemoSchema, map[string]string{"Database": "salesdb", "Table": "CUSTOMER"}, true)
+	}
+	return nil
 }

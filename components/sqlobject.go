@@ -39,6 +39,10 @@ type SqlObjectArgs struct {
 	AllowDataLoss  bool
 	GuardDelete    bool
 	TimeoutSeconds int
+	// PasswordSecretArn: the provider generates a password into this secret
+	// (with PasswordUsername) and uses it where the create statements say so.
+	PasswordSecretArn pulumi.StringInput
+	PasswordUsername  string
 }
 
 // SqlObject is a haina:redshift:SqlObject resource.
@@ -86,6 +90,9 @@ func NewSqlObject(ctx *pulumi.Context, name string, args *SqlObjectArgs, opts ..
 	}
 	if args.TimeoutSeconds > 0 {
 		inputs["timeoutSeconds"] = pulumi.Int(args.TimeoutSeconds)
+	}
+	if args.PasswordSecretArn != nil {
+		inputs["passwordSecretArn"], inputs["passwordUsername"] = args.PasswordSecretArn, pulumi.String(args.PasswordUsername)
 	}
 	var res SqlObject
 	if err := ctx.RegisterResource(token, name, inputs, &res, opts...); err != nil {

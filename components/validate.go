@@ -4,10 +4,14 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"net/url"
+	"os"
 	"regexp"
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/haina-data/haina/pluginarchive"
 )
 
 // Validation is the single place where stack config is checked. Every error
@@ -433,6 +437,8 @@ func (a *PipelineArgs) validateCDC(bad badFunc) {
 		return
 	}
 	a.validateSourceDatabase(bad)
+	a.validateConnector(bad)
+	a.validatePlugin(bad)
 	k := c.Kafka
 	switch k.Mode {
 	case "serverless":
@@ -473,9 +479,10 @@ func atLeast(parts []string, min []int) bool {
 
 var (
 	reAuroraMySQL3 = regexp.MustCompile(`^8\.0\.mysql_aurora\.3\.[0-9]+\.[0-9]+$`)
-	reSecretArn    = regexp.MustCompile(`^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:.+$`)
-	reHostname     = regexp.MustCompile(`^[a-zA-Z0-9]([a-zA-Z0-9.-]{0,251}[a-zA-Z0-9])?$`)
-	reSecurityGrp  = regexp.MustCompile(`^sg-[0-9a-f]{8,17}$`)
+	// The full ARN (name, "-" and 6 characters): the config provider resolves the secret by name.
+	reSecretArn   = regexp.MustCompile(`^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]+-[A-Za-z0-9]{6}$`)
+	reHostname    = regexp.MustCompile(`^[a-zA-Z0-9]([a-zA-Z0-9.-]{0,251}[a-zA-Z0-9])?$`)
+	reSecurityGrp = regexp.MustCompile(`^sg-[0-9a-f]{8,17}$`)
 )
 
 func (a *PipelineArgs) validateSourceDatabase(bad badFunc) {
@@ -506,12 +513,109 @@ func (a *PipelineArgs) validateSourceDatabase(bad badFunc) {
 			bad("haina:cdc.database.port", d.Port, "allowed: 1 to 65535")
 		}
 		if !reSecretArn.MatchString(d.SecretArn) {
-			bad("haina:cdc.database.secretArn", d.SecretArn, "an existing database needs the ARN of the Secrets Manager secret holding Debezium's user and password")
+			bad("haina:cdc.database.secretArn", d.SecretArn, "an existing database needs the full ARN (ending in - and 6 characters) of the Secrets Manager secret holding Debezium's username and password")
+		}
+		if d.SecretKmsKeyArn != "" && !reKmsKeyArn.MatchString(d.SecretKmsKeyArn) {
+			bad("haina:cdc.database.secretKmsKeyArn", d.SecretKmsKeyArn, "allowed: empty (the secret uses aws/secretsmanager) or the ARN of the KMS key encrypting it")
 		}
 		if !reSecurityGrp.MatchString(d.SecurityGroupID) {
 			bad("haina:cdc.database.securityGroupId", d.SecurityGroupID, "an existing database needs its security group id (the connector is admitted to it), such as sg-0123456789abcdef0")
 		}
 	default:
 		bad("haina:cdc.database.mode", d.Mode, "allowed: create, existing")
+	}
+}
+
+var (
+	reTopicPrefix = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+	reCDCTable    = regexp.MustCompile(`^[A-Za-z0-9_$]{1,64}\.[A-Za-z0-9_$]{1,64}$`)
+	reS3PluginURI = regexp.MustCompile(`^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/[^\s]+\.zip$`)
+	reSha256      = regexp.MustCompile(`^[0-9a-fA-F]{64}$`)
+)
+
+// debeziumOneTask is why the connector's capacity is fixed.
+const debeziumOneTask = "AWS documents that the Debezium MySQL connector supports only one task and does not work with autoscaled capacity; " +
+	"haina runs it on provisioned capacity with workerCount 1 and tasksMax 1"
+
+func (a *PipelineArgs) validateConnector(bad badFunc) {
+	c := a.CDC.Connector
+	if !reTopicPrefix.MatchString(c.TopicPrefix) {
+		bad("haina:cdc.connector.topicPrefix", c.TopicPrefix, "allowed: 1-64 letters, digits, _ or - (topics are <topicPrefix>.<database>.<table>)")
+	}
+	if len(c.Tables) == 0 {
+		bad("haina:cdc.connector.tables", c.Tables, "list at least one table to capture, as database.table (for example salesdb.CUSTOMER)")
+	}
+	seen := map[string]bool{}
+	for i, t := range c.Tables {
+		key := fmt.Sprintf("haina:cdc.connector.tables[%d]", i)
+		switch {
+		case !reCDCTable.MatchString(t):
+			bad(key, t, "allowed: database.table, each 1-64 letters, digits, _ or $")
+		case seen[strings.ToLower(t)]:
+			bad(key, t, "each table once")
+		}
+		seen[strings.ToLower(t)] = true
+	}
+	if c.CapacityMode != "provisioned" {
+		bad("haina:cdc.connector.capacityMode", c.CapacityMode, "allowed: provisioned; "+debeziumOneTask)
+	}
+	if c.WorkerCount != 1 {
+		bad("haina:cdc.connector.workerCount", c.WorkerCount, "allowed: 1; "+debeziumOneTask)
+	}
+	if c.TasksMax != 1 {
+		bad("haina:cdc.connector.tasksMax", c.TasksMax, "allowed: 1; "+debeziumOneTask)
+	}
+	if !slices.Contains([]int{1, 2, 4, 8}, c.McuCount) {
+		bad("haina:cdc.connector.mcuCount", c.McuCount, "allowed: 1, 2, 4 or 8 MCUs per worker")
+	}
+	if c.KafkaConnectVersion != "3.7.x" && c.KafkaConnectVersion != "2.7.1" {
+		bad("haina:cdc.connector.kafkaConnectVersion", c.KafkaConnectVersion, "allowed: 3.7.x, 2.7.1 (the versions MSK Connect runs)")
+	}
+	if c.ServerID < 0 || c.ServerID > 4294967295 {
+		bad("haina:cdc.connector.serverId", c.ServerID, "allowed: 0 (derived from prefix and environment) or a MySQL server id from 1 to 4294967295 unused by any replica")
+	}
+	if c.TopicPartitions < 1 || c.TopicPartitions > 100 {
+		bad("haina:cdc.connector.topicPartitions", c.TopicPartitions, "allowed: 1 to 100 partitions per change topic")
+	}
+	if !slices.Contains(logRetentionDays, c.LogRetentionDays) {
+		bad("haina:cdc.connector.logRetentionDays", c.LogRetentionDays, fmt.Sprintf("allowed: one of %v", logRetentionDays))
+	}
+}
+
+func (a *PipelineArgs) validatePlugin(bad badFunc) {
+	p := a.CDC.Plugin
+	if p.Archive != "" && p.S3URI != "" {
+		bad("haina:cdc.plugin.s3Uri", p.S3URI, "set either haina:cdc.plugin.archive or haina:cdc.plugin.s3Uri, not both")
+	}
+	if p.S3URI != "" && !reS3PluginURI.MatchString(p.S3URI) {
+		bad("haina:cdc.plugin.s3Uri", p.S3URI, "allowed: s3://<bucket>/<key>.zip, a ZIP already in S3 in this region")
+	}
+	if p.Archive != "" {
+		if b, err := os.ReadFile(p.Archive); err != nil {
+			bad("haina:cdc.plugin.archive", p.Archive, fmt.Sprintf("the file cannot be read (%v); give the path of a ZIP, relative to the project directory", errors.Unwrap(err)))
+		} else if err := pluginarchive.Check(b); err != nil {
+			bad("haina:cdc.plugin.archive", p.Archive, err.Error()+"; build one ZIP holding the Debezium MySQL connector's jars, aws-msk-iam-auth-<version>-all.jar and "+
+				"msk-config-providers-<version>-all.jar (README: CDC, air-gapped), or remove the key to let haina download the pinned release")
+		}
+	}
+	if p.BaseURL != "" {
+		u, err := url.Parse(p.BaseURL)
+		if err != nil || u.Host == "" || (u.Scheme != "https" && !(u.Scheme == "http" && (u.Hostname() == "127.0.0.1" || u.Hostname() == "localhost"))) {
+			bad("haina:cdc.plugin.baseUrl", p.BaseURL, "allowed: an https URL of a mirror serving the official download paths")
+		}
+	}
+	names := map[string]bool{}
+	for _, s := range pluginarchive.DebeziumMySQL {
+		names[s.Name] = true
+	}
+	for _, k := range sortedKeys(p.Sha256) {
+		switch {
+		case p.Archive != "" || p.S3URI != "":
+			bad("haina:cdc.plugin.sha256."+k, p.Sha256[k], "pins apply to downloaded files only; remove them when naming an archive or s3Uri")
+		case !names[k]:
+			bad("haina:cdc.plugin.sha256."+k, p.Sha256[k], fmt.Sprintf("allowed: pins for %v", sortedKeys(names)))
+		case !reSha256.MatchString(p.Sha256[k]):
+			bad("haina:cdc.plugin.sha256."+k, p.Sha256[k], "allowed: a sha256 of 64 hex digits (see the cdcPluginSha256 stack output)")
+		}
 	}
 }

@@ -56,6 +56,7 @@ const (
 	// MySQL (RDS Data API) objects.
 	MySQLBinlogRetention = "mysql_binlog_retention.sql.tmpl"
 	MySQLDemoSchema      = "mysql_demo_schema.sql.tmpl"
+	MySQLDebeziumUser    = "mysql_debezium_user.sql.tmpl"
 )
 
 // IdentError is an identifier that cannot enter SQL.

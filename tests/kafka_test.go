@@ -15,7 +15,7 @@ func TestKafkaIsIAMOnlyTLSOnlyAndEncrypted(t *testing.T) {
 		"staging": {"kafka.t3.small", "DEFAULT"}, "production": {"kafka.m7g.large", "PER_TOPIC_PER_BROKER"},
 	} {
 		t.Run(stack, func(t *testing.T) {
-			g := evaluate(t, stack, map[string]string{"haina:cdc": `{"enabled":true}`})
+			g := evaluate(t, stack, nil) // both stack files turn CDC on
 			cluster := one(t, g, tMSK, "haina-kafka")
 			c := in(cluster)
 			assert.Equal(t, "haina-"+stack+"-cdc", c["clusterName"])
@@ -38,18 +38,19 @@ func TestKafkaIsIAMOnlyTLSOnlyAndEncrypted(t *testing.T) {
 				assert.Contains(t, strings.Split(props, "\n"), p)
 			}
 
-			sgRules := 0
+			// The brokers admit the warehouse and the connector on the IAM port, nothing else.
+			kafkaSG := one(t, g, tSG, "haina-kafka").ID
+			admitted := map[any]bool{}
 			for _, r := range g.OfType(tIngress) {
-				if strings.HasPrefix(r.Name, "haina-kafka-") {
-					sgRules++
-					i := in(r)
-					assert.Equal(t, 9098.0, i["fromPort"])
-					assert.Equal(t, one(t, g, tSG, "haina").ID, i["referencedSecurityGroupId"], "from the warehouse's group only")
-					assert.NotContains(t, i, "cidrIpv4")
+				if i := in(r); i["securityGroupId"] == kafkaSG {
+					assert.Equal(t, 9098.0, i["fromPort"], r.Name)
+					assert.Equal(t, 9098.0, i["toPort"], r.Name)
+					assert.NotContains(t, i, "cidrIpv4", r.Name)
+					admitted[i["referencedSecurityGroupId"]] = true
 				}
 			}
-			assert.Equal(t, 1, sgRules)
-			egress := in(one(t, g, tEgress, "haina-warehouse-to-kafka"))
+			assert.Equal(t, map[any]bool{one(t, g, tSG, "haina").ID: true, one(t, g, tSG, "haina-connector").ID: true}, admitted)
+			egress := in(one(t, g, tEgress, "haina-kafka-to-warehouse"))
 			assert.Equal(t, 9098.0, egress["toPort"])
 			assert.Equal(t, one(t, g, tSG, "haina-kafka").ID, egress["referencedSecurityGroupId"])
 			assert.Regexp(t, `^arn:aws:kafka:us-east-1:\d{12}:cluster/haina-`+stack+`-cdc/`, g.Outputs["kafkaClusterArn"])
@@ -63,8 +64,10 @@ func TestKafkaServerlessAndOff(t *testing.T) {
 	s := in(one(t, g, "aws:msk/serverlessCluster:ServerlessCluster", "haina-kafka"))
 	assert.Equal(t, map[string]any{"sasl": map[string]any{"iam": map[string]any{"enabled": true}}}, s["clientAuthentication"])
 
-	g = evaluate(t, "staging", nil)
-	assert.Empty(t, g.OfType(tMSK), "CDC is off until its connector lands")
+	g = evaluate(t, "staging", map[string]string{"haina:cdc": `{"enabled":false}`})
+	assert.Empty(t, g.OfType(tMSK), "CDC off: no cluster")
+	assert.Empty(t, g.OfType("aws:mskconnect/connector:Connector"))
+	assert.Empty(t, g.OfType("haina:mysql:SqlObject"))
 }
 
 func TestKafkaValidation(t *testing.T) {

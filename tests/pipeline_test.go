@@ -188,7 +188,7 @@ func TestNoWildcardActionAnywhere(t *testing.T) {
 
 func TestProtectionOnlyOnStatefulResourcesInProduction(t *testing.T) {
 	stateful := map[string]bool{tStream: true, tKey: true, tNamespace: true, tWorkgroup: true, "haina:redshift:SqlObject::haina-landing": true,
-		"aws:s3/bucketV2:BucketV2": true}
+		"aws:s3/bucketV2:BucketV2::haina-lake": true, tMSK: true, "aws:rds/cluster:Cluster": true, "aws:rds/clusterInstance:ClusterInstance": true}
 	for _, stack := range stacks {
 		t.Run(stack, func(t *testing.T) {
 			g := evaluate(t, stack, nil)
@@ -201,7 +201,8 @@ func TestProtectionOnlyOnStatefulResourcesInProduction(t *testing.T) {
 				}
 			}
 			if stack == "production" {
-				assert.Equal(t, 9, protected, "stream, namespace, workgroup, landing MV, lake bucket, and the keys of stream, namespace, lake and flow logs")
+				assert.Equal(t, 14, protected, "stream, namespace, workgroup, landing MV, lake bucket, MSK cluster, Aurora cluster and writer, "+
+					"and the keys of stream, namespace, lake, flow logs, MSK and Aurora (not the rebuildable plugin artifacts or Debezium's secret)")
 			}
 		})
 	}
@@ -247,17 +248,25 @@ func TestWarehousePortOnlyFromInsideTheVpc(t *testing.T) {
 	for _, stack := range stacks {
 		g := evaluate(t, stack, nil)
 		cidr := in(one(t, g, tVpc, "haina-vpc"))["cidrBlock"]
+		// Address ranges: only the VPC's, for the endpoints (443) and the warehouse (5439);
+		// the other rules name a security group (MSK and MySQL, tested with them).
 		var ports []any
 		for _, r := range g.OfType(tIngress) {
 			i := in(r)
 			assert.NotEqual(t, "0.0.0.0/0", i["cidrIpv4"], "%s admits the internet", r.Name)
+			if _, bySG := i["referencedSecurityGroupId"]; bySG {
+				assert.NotContains(t, i, "cidrIpv4", r.Name)
+				continue
+			}
 			assert.Equal(t, cidr, i["cidrIpv4"], r.Name)
 			ports = append(ports, i["fromPort"])
 		}
 		assert.ElementsMatch(t, []any{443.0, 5439.0}, ports, "endpoints on 443, warehouse on 5439")
 		for _, r := range g.OfType(tEgress) {
-			assert.Equal(t, 443.0, in(r)["fromPort"])
-			assert.Equal(t, 443.0, in(r)["toPort"])
+			if i := in(r); i["referencedSecurityGroupId"] == nil {
+				assert.Equal(t, 443.0, i["fromPort"], r.Name)
+				assert.Equal(t, 443.0, i["toPort"], r.Name)
+			}
 		}
 	}
 }
@@ -279,7 +288,7 @@ func TestExistingVpc(t *testing.T) {
 	g = evaluate(t, "staging", map[string]string{
 		"haina:network": `{"vpcId":"vpc-0123456789abcdef0","subnetIds":["subnet-0000000000000000a","subnet-0000000000000000b","subnet-0000000000000000c"],"createEndpoints":true,"clientCidrs":["10.1.0.0/16","fd00::/8"]}`,
 	})
-	assert.Len(t, g.OfType(tEndpoint), 1, "the Kinesis interface endpoint")
+	assert.Len(t, g.OfType(tEndpoint), 2, "the Kinesis and Secrets Manager interface endpoints")
 	assert.Equal(t, "10.1.0.0/16", in(one(t, g, tIngress, "haina-clients-0"))["cidrIpv4"])
 	assert.Equal(t, "fd00::/8", in(one(t, g, tIngress, "haina-clients-1"))["cidrIpv6"])
 }
@@ -292,7 +301,7 @@ func TestEveryResourceIsParentedUnderThePipeline(t *testing.T) {
 		}
 		assert.Contains(t, r.Parent, "haina:pipeline:Pipeline", "%s %s is not under the pipeline", r.Type, r.Name)
 		if r.Custom {
-			assert.Regexp(t, `haina:(network|stream|warehouse|ingestion|producer|lake|delivery|flowlogs):[A-Za-z]+::`, r.Parent, "%s %s belongs to a building block", r.Type, r.Name)
+			assert.Regexp(t, `haina:(network|stream|warehouse|ingestion|producer|lake|delivery|flowlogs|kafka|sourcedb|cdc):[A-Za-z]+::`, r.Parent, "%s %s belongs to a building block", r.Type, r.Name)
 		}
 	}
 }
@@ -302,26 +311,33 @@ func TestOutputsArePresentAndWellFormed(t *testing.T) {
 		t.Run(stack, func(t *testing.T) {
 			g := evaluate(t, stack, nil)
 			want := map[string]*regexp.Regexp{
-				"environment":       regexp.MustCompile("^" + stack + "$"),
-				"region":            regexp.MustCompile(`^us-east-1$`),
-				"streamName":        regexp.MustCompile(`^haina-` + stack + `-events$`),
-				"streamArn":         regexp.MustCompile(`^arn:aws:kinesis:us-east-1:\d{12}:stream/haina-` + stack + `-events$`),
-				"namespaceName":     regexp.MustCompile(`^haina-` + stack + `$`),
-				"workgroupName":     regexp.MustCompile(`^haina-` + stack + `$`),
-				"workgroupEndpoint": regexp.MustCompile(`^haina-` + stack + `\.\d{12}\.us-east-1\.redshift-serverless\.amazonaws\.com$`),
-				"workgroupPort":     regexp.MustCompile(`^5439$`),
-				"databaseName":      regexp.MustCompile(`^haina$`),
-				"adminSecretArn":    regexp.MustCompile(`^arn:aws:secretsmanager:us-east-1:\d{12}:secret:`),
-				"streamingRoleArn":  regexp.MustCompile(`^arn:aws:iam::\d{12}:role/haina-` + stack + `-redshift-streaming$`),
-				"vpcId":             regexp.MustCompile(`^vpc-[0-9a-f]+$`),
-				"landingView":       regexp.MustCompile(`^"ingest"\."events_landing"$`),
-				"eventsView":        regexp.MustCompile(`^"ingest"\."events"$`),
-				"rollupView":        regexp.MustCompile(`^"ingest"\."events_per_minute"$`),
-				"exampleQueries":    regexp.MustCompile(`latest-events:SELECT event_time`),
-				"producerFunction":  regexp.MustCompile(`^haina-` + stack + `-producer$`),
-				"lakeBucket":        regexp.MustCompile(`^haina-` + stack + `-lake-\d{12}-us-east-1$`),
-				"glueDatabase":      regexp.MustCompile(`^haina_` + stack + `$`),
-				"athenaWorkgroup":   regexp.MustCompile(`^haina-` + stack + `$`),
+				"environment":           regexp.MustCompile("^" + stack + "$"),
+				"region":                regexp.MustCompile(`^us-east-1$`),
+				"streamName":            regexp.MustCompile(`^haina-` + stack + `-events$`),
+				"streamArn":             regexp.MustCompile(`^arn:aws:kinesis:us-east-1:\d{12}:stream/haina-` + stack + `-events$`),
+				"namespaceName":         regexp.MustCompile(`^haina-` + stack + `$`),
+				"workgroupName":         regexp.MustCompile(`^haina-` + stack + `$`),
+				"workgroupEndpoint":     regexp.MustCompile(`^haina-` + stack + `\.\d{12}\.us-east-1\.redshift-serverless\.amazonaws\.com$`),
+				"workgroupPort":         regexp.MustCompile(`^5439$`),
+				"databaseName":          regexp.MustCompile(`^haina$`),
+				"adminSecretArn":        regexp.MustCompile(`^arn:aws:secretsmanager:us-east-1:\d{12}:secret:`),
+				"streamingRoleArn":      regexp.MustCompile(`^arn:aws:iam::\d{12}:role/haina-` + stack + `-redshift-streaming$`),
+				"vpcId":                 regexp.MustCompile(`^vpc-[0-9a-f]+$`),
+				"landingView":           regexp.MustCompile(`^"ingest"\."events_landing"$`),
+				"eventsView":            regexp.MustCompile(`^"ingest"\."events"$`),
+				"rollupView":            regexp.MustCompile(`^"ingest"\."events_per_minute"$`),
+				"exampleQueries":        regexp.MustCompile(`latest-events:SELECT event_time`),
+				"producerFunction":      regexp.MustCompile(`^haina-` + stack + `-producer$`),
+				"lakeBucket":            regexp.MustCompile(`^haina-` + stack + `-lake-\d{12}-us-east-1$`),
+				"glueDatabase":          regexp.MustCompile(`^haina_` + stack + `$`),
+				"athenaWorkgroup":       regexp.MustCompile(`^haina-` + stack + `$`),
+				"kafkaClusterArn":       regexp.MustCompile(`^arn:aws:kafka:us-east-1:\d{12}:cluster/haina-` + stack + `-cdc/`),
+				"kafkaBootstrapBrokers": regexp.MustCompile(`^b-1\.[^,]+:9098,b-2\.[^,]+:9098,b-3\.[^,]+:9098$`),
+				"sourceDbEndpoint":      regexp.MustCompile(`^haina-` + stack + `-cdc-mysql\.cluster-`),
+				"cdcConnectorArn":       regexp.MustCompile(`^arn:aws:kafkaconnect:us-east-1:\d{12}:connector/haina-` + stack + `-cdc/`),
+				"cdcTopics":             regexp.MustCompile(map[string]string{"staging": `^\[salesdb\.salesdb\.CUSTOMER\]$`, "production": `^\[shop\.shop\.customers shop\.shop\.orders\]$`}[stack]),
+				"cdcPluginSha256":       regexp.MustCompile(`^map\[aws-msk-iam-auth:[0-9a-f]{64} debezium-connector-mysql:[0-9a-f]{64} msk-config-providers:[0-9a-f]{64}\]$`),
+				"cdcDebeziumSecretArn":  regexp.MustCompile(`^arn:aws:secretsmanager:us-east-1:\d{12}:secret:haina-` + stack + `-cdc-debezium-`),
 			}
 			assert.Len(t, g.Outputs, len(want))
 			for k, re := range want {

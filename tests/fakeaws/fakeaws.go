@@ -224,6 +224,43 @@ func (c Cloud) Create(token, name string, inputs resource.PropertyMap) (string, 
 	case "aws:scheduler/schedule:Schedule":
 		id = "default/" + str(inputs, "name")
 		set("arn", c.arn("scheduler", "schedule/"+id))
+	case "aws:secretsmanager/secret:Secret":
+		secretName := str(inputs, "name")
+		if secretName == "" {
+			secretName = str(inputs, "namePrefix") + hexID(token, name, 26)
+			set("name", secretName)
+		}
+		id = c.arn("secretsmanager", "secret:"+secretName+"-"+hexID(token+"/suffix", name, 6))
+		set("arn", id)
+	case "aws:mskconnect/customPlugin:CustomPlugin", "aws:mskconnect/workerConfiguration:WorkerConfiguration", "aws:mskconnect/connector:Connector":
+		kind := map[string]string{
+			"aws:mskconnect/customPlugin:CustomPlugin": "custom-plugin", "aws:mskconnect/workerConfiguration:WorkerConfiguration": "worker-configuration",
+			"aws:mskconnect/connector:Connector": "connector",
+		}[token]
+		id = c.arn("kafkaconnect", kind+"/"+str(inputs, "name")+"/"+uuid(token, name)+"-2")
+		set("arn", id)
+		if kind == "connector" {
+			set("version", "KX1JKQ8YNWZVZ")
+		} else {
+			set("latestRevision", 1.0)
+		}
+	case "aws:s3/bucketObjectv2:BucketObjectv2":
+		id = str(inputs, "key")
+		set("etag", hexID(token, name, 32))
+		set("versionId", "")
+	case "haina:msk:PluginArchive":
+		// What haina's provider records: the observed digests (the mock has no downloads).
+		id = "s3://" + str(inputs, "bucket") + "/" + str(inputs, "key")
+		sums := map[string]any{}
+		if v, ok := inputs["sources"]; ok && v.IsArray() {
+			for _, src := range v.ArrayValue() {
+				n := str(src.ObjectValue(), "name")
+				sums[n] = hexID(token+"/"+n, name, 64)
+			}
+		}
+		set("sha256", sums)
+		set("archiveSha256", hexID(token, name, 64))
+		set("size", 1.0)
 	case "aws:redshiftserverless/usageLimit:UsageLimit":
 		id = uuid(token, name)
 		set("arn", c.arn("redshift-serverless", "usagelimit/"+id))

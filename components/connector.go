@@ -1,0 +1,555 @@
+package components
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"hash/fnv"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/haina-data/haina/pluginarchive"
+	"github.com/haina-data/haina/provider"
+	"github.com/haina-data/haina/sql"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/mskconnect"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/s3"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/secretsmanager"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/vpc"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// ConnectorConfig (haina:cdc.connector) is the Debezium MySQL connector on MSK Connect.
+type ConnectorConfig struct {
+	// TopicPrefix names the change topics: <topicPrefix>.<database>.<table>.
+	TopicPrefix string `json:"topicPrefix"`
+	// Tables to capture, as database.table.
+	Tables []string `json:"tables"`
+	// CapacityMode must be provisioned; McuCount is 1, 2, 4 or 8 per worker.
+	CapacityMode string `json:"capacityMode"`
+	McuCount     int    `json:"mcuCount"`
+	// WorkerCount and TasksMax must be 1: Debezium MySQL runs one task.
+	WorkerCount int `json:"workerCount"`
+	TasksMax    int `json:"tasksMax"`
+	// KafkaConnectVersion is MSK Connect's: 3.7.x or 2.7.1.
+	KafkaConnectVersion string `json:"kafkaConnectVersion"`
+	// ServerID is the MySQL replica id Debezium uses; 0: derived from prefix and environment.
+	ServerID int64 `json:"serverId"`
+	// TopicPartitions of each change topic Debezium creates.
+	TopicPartitions  int `json:"topicPartitions"`
+	LogRetentionDays int `json:"logRetentionDays"`
+}
+
+// PluginConfig (haina:cdc.plugin) says where the connector plugin comes from:
+// by default haina's provider downloads the pinned files at deploy time;
+// Archive (a local ZIP) or S3URI serve air-gapped deploys.
+type PluginConfig struct {
+	Archive string `json:"archive"`
+	S3URI   string `json:"s3Uri"`
+	// BaseURL replaces the scheme and host of the official download URLs (a mirror).
+	BaseURL string `json:"baseUrl"`
+	// Sha256 pins downloaded files by source name (see the cdcPluginSha256 output).
+	Sha256 map[string]string `json:"sha256"`
+}
+
+// DebeziumUser is Debezium's MySQL user on a database haina creates.
+const DebeziumUser = "debezium"
+
+func renderDebeziumUser() (sql.Object, error) {
+	return sql.Render(sql.MySQLDebeziumUser, map[string]string{"User": DebeziumUser, "Host": "%"})
+}
+
+// DebeziumSettings are the values the connector configuration is rendered from.
+type DebeziumSettings struct {
+	Hostname         string
+	Port             int
+	SecretName       string // resolved by the Secrets Manager config provider
+	BootstrapServers string
+	TopicPrefix      string
+	Tables           []string
+	ServerID         int64
+	Partitions       int
+	Replication      int
+}
+
+// HistoryTopic is where Debezium keeps the captured tables' schema history.
+func HistoryTopic(prefix string) string { return "schemahistory." + prefix }
+
+// HistoryGroup is the consumer group Debezium reads its history with.
+func HistoryGroup(prefix string) string { return prefix + "-schemahistory" }
+
+// DebeziumConfig renders the connector configuration. The password is a
+// ${secretsmanager:…} reference that the workers resolve: never a value.
+func DebeziumConfig(s DebeziumSettings) map[string]string {
+	iam := func(prefix string) map[string]string {
+		return map[string]string{
+			prefix + "security.protocol":                  "SASL_SSL",
+			prefix + "sasl.mechanism":                     "AWS_MSK_IAM",
+			prefix + "sasl.jaas.config":                   "software.amazon.msk.auth.iam.IAMLoginModule required;",
+			prefix + "sasl.client.callback.handler.class": "software.amazon.msk.auth.iam.IAMClientCallbackHandler",
+		}
+	}
+	dbs := map[string]bool{}
+	for _, t := range s.Tables {
+		dbs[strings.SplitN(t, ".", 2)[0]] = true
+	}
+	tables := append([]string(nil), s.Tables...)
+	sort.Strings(tables)
+	c := map[string]string{
+		"connector.class": "io.debezium.connector.mysql.MySqlConnector",
+		// Debezium MySQL reads one binlog: one task (AWS and Debezium document it).
+		"tasks.max": "1",
+		// Only a changed configuration restarts the connector, not a rotated secret.
+		"config.action.reload":  "none",
+		"database.hostname":     s.Hostname,
+		"database.port":         fmt.Sprint(s.Port),
+		"database.user":         "${secretsmanager:" + s.SecretName + ":username}",
+		"database.password":     "${secretsmanager:" + s.SecretName + ":password}",
+		"database.ssl.mode":     "required",
+		"database.server.id":    fmt.Sprint(s.ServerID),
+		"topic.prefix":          s.TopicPrefix,
+		"database.include.list": strings.Join(sortedKeys(dbs), ","),
+		"table.include.list":    strings.Join(tables, ","),
+		// DDL events would need a topic of their own; the schema history keeps DDL.
+		"include.schema.changes": "false",
+		// Aurora refuses the global read lock, and the user has no LOCK TABLES:
+		// the snapshot takes no locks (consistent while no DDL runs during it).
+		"snapshot.locking.mode": "none",
+		// Exact decimals as strings: readable without a schema, exact in Redshift.
+		"decimal.handling.mode": "string",
+		// Auto-create is off on the brokers: the connector creates its topics.
+		"topic.creation.default.partitions":               fmt.Sprint(s.Partitions),
+		"topic.creation.default.replication.factor":       fmt.Sprint(s.Replication),
+		"schema.history.internal.kafka.bootstrap.servers": s.BootstrapServers,
+		"schema.history.internal.kafka.topic":             HistoryTopic(s.TopicPrefix),
+		"schema.history.internal.consumer.group.id":       HistoryGroup(s.TopicPrefix),
+	}
+	// The history's own producer and consumer do not inherit MSK Connect's IAM settings.
+	for _, side := range []string{"producer", "consumer"} {
+		for k, v := range iam("schema.history.internal." + side + ".") {
+			c[k] = v
+		}
+	}
+	return c
+}
+
+// WorkerProperties is the worker configuration: schemaless JSON, and the
+// Secrets Manager config provider that resolves ${secretsmanager:…}.
+func WorkerProperties(region string) string {
+	return strings.Join([]string{
+		"key.converter=org.apache.kafka.connect.json.JsonConverter",
+		"key.converter.schemas.enable=false",
+		"value.converter=org.apache.kafka.connect.json.JsonConverter",
+		"value.converter.schemas.enable=false",
+		"config.providers=secretsmanager",
+		"config.providers.secretsmanager.class=com.amazonaws.kafka.config.providers.SecretsManagerConfigProvider",
+		"config.providers.secretsmanager.param.region=" + region,
+	}, "\n") + "\n"
+}
+
+// DefaultServerID derives a stable MySQL server id (100000–999999) from a name.
+func DefaultServerID(name string) int64 {
+	h := fnv.New32a()
+	h.Write([]byte(name))
+	return 100000 + int64(h.Sum32()%900000)
+}
+
+// SecretName is a secret's name from its ARN (Secrets Manager appends "-" and 6 characters).
+func SecretName(arn string) string {
+	i := strings.Index(arn, ":secret:")
+	if i < 0 {
+		return arn
+	}
+	name := arn[i+len(":secret:"):]
+	if j := strings.LastIndex(name, "-"); j > 0 && len(name)-j == 7 {
+		name = name[:j]
+	}
+	return name
+}
+
+// FileSha256 hashes a local file (a user's plugin archive).
+func FileSha256(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:]), nil
+}
+
+// ConnectorArgs configures the Connector component.
+type ConnectorArgs struct {
+	Config  ConnectorConfig
+	Plugin  PluginConfig
+	Name    string // physical name of the connector and its resources
+	Region  string
+	Account pulumi.StringInput
+	VpcID   pulumi.StringInput
+	// SubnetIDs the workers run in; VpcCidr reaches the interface endpoints.
+	SubnetIDs pulumi.StringArrayInput
+	VpcCidr   pulumi.StringInput
+	// The MSK cluster: its ARN, name, IAM bootstrap servers and security group.
+	ClusterArn           pulumi.StringInput
+	BootstrapServers     pulumi.StringInput
+	KafkaSecurityGroupID pulumi.StringInput
+	Replication          int
+	// The database: where it is and its security group.
+	DatabaseHost            pulumi.StringInput
+	DatabasePort            int
+	DatabaseSecurityGroupID pulumi.StringInput
+	// Credentials: a database haina creates gets a Debezium user (through
+	// Provider, as the master secret's user on ClusterArn); an existing one names its secret.
+	CreateUser         bool
+	DatabaseArn        pulumi.StringInput
+	MasterSecretArn    pulumi.StringInput
+	DatabaseKeyArn     pulumi.StringInput // encrypts the Debezium secret (create) or the existing secret (optional)
+	ExistingSecret     string             // ARN, existing database
+	Provider           pulumi.ProviderResource
+	UserDependsOn      []pulumi.Resource
+	TimeoutSeconds     int
+	Protect            bool
+	SecretRecoveryDays int
+	Tags               pulumi.StringMap
+}
+
+// Connector is Debezium MySQL on MSK Connect: the plugin, a worker
+// configuration, the execution role, the workers' security group and the
+// connector (provisioned, one worker, one task, IAM and TLS to MSK).
+type Connector struct {
+	pulumi.ResourceState
+
+	ArtifactsBucket *s3.BucketV2
+	PluginArchive   pulumi.CustomResource // the provider's haina:msk:PluginArchive (download mode)
+	PluginObject    *s3.BucketObjectv2    // a local archive uploaded (archive mode)
+	CustomPlugin    *mskconnect.CustomPlugin
+	Worker          *mskconnect.WorkerConfiguration
+	Secret          *secretsmanager.Secret // Debezium's credentials (a database haina creates)
+	User            *SqlObject
+	Role            *iam.Role
+	RolePolicy      *iam.RolePolicy
+	SecurityGroup   *ec2.SecurityGroup
+	LogGroup        *cloudwatch.LogGroup
+	Connector       *mskconnect.Connector
+
+	ConnectorArn pulumi.StringOutput
+	// PluginSha256 is the observed sha256 of each downloaded file (download mode).
+	PluginSha256 pulumi.StringMapOutput
+	// Topics are the change topics, <prefix>.<database>.<table>.
+	Topics []string
+}
+
+// pluginArchiveState is the provider resource's state.
+type pluginArchiveState struct {
+	pulumi.CustomResourceState
+	Sha256        pulumi.StringMapOutput `pulumi:"sha256"`
+	ArchiveSha256 pulumi.StringOutput    `pulumi:"archiveSha256"`
+	Key           pulumi.StringOutput    `pulumi:"key"`
+	Bucket        pulumi.StringOutput    `pulumi:"bucket"`
+}
+
+// Sources are the plugin files with config's mirror and pins applied.
+func (p PluginConfig) Sources() ([]pluginarchive.Source, error) {
+	out := make([]pluginarchive.Source, 0, len(pluginarchive.DebeziumMySQL))
+	for _, s := range pluginarchive.DebeziumMySQL {
+		s, err := pluginarchive.WithBaseURL(s, p.BaseURL)
+		if err != nil {
+			return nil, err
+		}
+		s.Sha256 = strings.ToLower(p.Sha256[s.Name])
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+// NewConnector declares the connector and what it needs.
+func NewConnector(ctx *pulumi.Context, name string, args *ConnectorArgs, opts ...pulumi.ResourceOption) (*Connector, error) {
+	if args == nil || args.Name == "" || args.ClusterArn == nil || args.BootstrapServers == nil || args.VpcID == nil || args.SubnetIDs == nil {
+		return nil, fmt.Errorf("connector %s: Name, ClusterArn, BootstrapServers, VpcID and SubnetIDs are required", name)
+	}
+	c := &Connector{}
+	if err := ctx.RegisterComponentResource("haina:cdc:Connector", name, c, opts...); err != nil {
+		return nil, err
+	}
+	parent := pulumi.Parent(c)
+	cfg := args.Config
+	for _, t := range cfg.Tables {
+		c.Topics = append(c.Topics, cfg.TopicPrefix+"."+t)
+	}
+	sort.Strings(c.Topics)
+
+	if err := c.plugin(ctx, name, args, parent); err != nil {
+		return nil, err
+	}
+	var err error
+	c.Worker, err = mskconnect.NewWorkerConfiguration(ctx, name, &mskconnect.WorkerConfigurationArgs{
+		Name: pulumi.String(args.Name), Description: pulumi.String("haina: schemaless JSON, Secrets Manager config provider"),
+		PropertiesFileContent: pulumi.String(WorkerProperties(args.Region)),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+
+	secretArn, secretName, keyArn, err := c.credentials(ctx, name, args, parent)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.network(ctx, name, args, parent); err != nil {
+		return nil, err
+	}
+	if err := c.role(ctx, name, args, secretArn, keyArn, parent); err != nil {
+		return nil, err
+	}
+
+	c.LogGroup, err = cloudwatch.NewLogGroup(ctx, name, &cloudwatch.LogGroupArgs{
+		Name: pulumi.String("/haina/" + args.Name + "/connector"), RetentionInDays: pulumi.Int(cfg.LogRetentionDays), Tags: args.Tags,
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	serverID := cfg.ServerID
+	if serverID == 0 {
+		serverID = DefaultServerID(args.Name)
+	}
+	connConfig := pulumi.All(args.DatabaseHost, secretName, args.BootstrapServers).ApplyT(func(v []any) map[string]string {
+		return DebeziumConfig(DebeziumSettings{
+			Hostname: v[0].(string), Port: args.DatabasePort, SecretName: v[1].(string), BootstrapServers: v[2].(string),
+			TopicPrefix: cfg.TopicPrefix, Tables: cfg.Tables, ServerID: serverID, Partitions: cfg.TopicPartitions, Replication: args.Replication,
+		})
+	}).(pulumi.StringMapOutput)
+
+	deps := []pulumi.Resource{c.RolePolicy}
+	if c.User != nil {
+		deps = append(deps, c.User) // the user exists before Debezium logs in
+	}
+	c.Connector, err = mskconnect.NewConnector(ctx, name, &mskconnect.ConnectorArgs{
+		Name: pulumi.String(args.Name), Description: pulumi.String("haina: Debezium MySQL change data capture"),
+		KafkaconnectVersion: pulumi.String(cfg.KafkaConnectVersion),
+		// AWS: Debezium MySQL does not work with autoscaled capacity; one worker.
+		Capacity: mskconnect.ConnectorCapacityArgs{ProvisionedCapacity: mskconnect.ConnectorCapacityProvisionedCapacityArgs{
+			McuCount: pulumi.Int(cfg.McuCount), WorkerCount: pulumi.Int(1),
+		}},
+		ConnectorConfiguration: connConfig,
+		KafkaCluster: mskconnect.ConnectorKafkaClusterArgs{ApacheKafkaCluster: mskconnect.ConnectorKafkaClusterApacheKafkaClusterArgs{
+			BootstrapServers: args.BootstrapServers,
+			Vpc: mskconnect.ConnectorKafkaClusterApacheKafkaClusterVpcArgs{
+				SecurityGroups: pulumi.StringArray{c.SecurityGroup.ID()}, Subnets: args.SubnetIDs,
+			},
+		}},
+		KafkaClusterClientAuthentication: mskconnect.ConnectorKafkaClusterClientAuthenticationArgs{AuthenticationType: pulumi.String("IAM")},
+		KafkaClusterEncryptionInTransit:  mskconnect.ConnectorKafkaClusterEncryptionInTransitArgs{EncryptionType: pulumi.String("TLS")},
+		LogDelivery: mskconnect.ConnectorLogDeliveryArgs{WorkerLogDelivery: mskconnect.ConnectorLogDeliveryWorkerLogDeliveryArgs{
+			CloudwatchLogs: mskconnect.ConnectorLogDeliveryWorkerLogDeliveryCloudwatchLogsArgs{Enabled: pulumi.Bool(true), LogGroup: c.LogGroup.Name},
+		}},
+		Plugins: mskconnect.ConnectorPluginArray{mskconnect.ConnectorPluginArgs{CustomPlugin: mskconnect.ConnectorPluginCustomPluginArgs{
+			Arn: c.CustomPlugin.Arn, Revision: c.CustomPlugin.LatestRevision,
+		}}},
+		ServiceExecutionRoleArn: c.Role.Arn,
+		WorkerConfiguration:     mskconnect.ConnectorWorkerConfigurationArgs{Arn: c.Worker.Arn, Revision: c.Worker.LatestRevision},
+		Tags:                    args.Tags,
+	}, parent, pulumi.DependsOn(deps))
+	if err != nil {
+		return nil, err
+	}
+	c.ConnectorArn = c.Connector.Arn
+	if err := ctx.RegisterResourceOutputs(c, pulumi.Map{
+		"connectorArn": c.ConnectorArn, "topics": pulumi.ToStringArray(c.Topics),
+	}); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// plugin puts the plugin ZIP in S3 (built by haina's provider, or the user's
+// local archive) or points at the user's S3 object, and registers it.
+func (c *Connector) plugin(ctx *pulumi.Context, name string, args *ConnectorArgs, parent pulumi.ResourceOption) error {
+	var bucketArn, key pulumi.StringInput
+	var version string // names the custom plugin: a new archive is a new plugin
+	p := args.Plugin
+	if p.S3URI != "" {
+		bucket, k, _ := strings.Cut(strings.TrimPrefix(p.S3URI, "s3://"), "/")
+		bucketArn, key = pulumi.String("arn:aws:s3:::"+bucket), pulumi.String(k)
+		sum := sha256.Sum256([]byte(p.S3URI))
+		version = hex.EncodeToString(sum[:])[:12]
+	} else {
+		var err error
+		c.ArtifactsBucket, _, err = newPrivateBucket(ctx, name+"-artifacts", privateBucketArgs{
+			Name: pulumi.Sprintf("%s-artifacts-%s-%s", args.Name, args.Account, args.Region), ForceDestroy: true, Tags: args.Tags,
+		}, parent)
+		if err != nil {
+			return err
+		}
+		bucketArn = c.ArtifactsBucket.Arn
+		if p.Archive != "" {
+			sum, err := FileSha256(p.Archive)
+			if err != nil {
+				return fmt.Errorf("haina:cdc.plugin.archive: %w", err)
+			}
+			version = sum[:12]
+			c.PluginObject, err = s3.NewBucketObjectv2(ctx, name+"-plugin", &s3.BucketObjectv2Args{
+				Bucket: c.ArtifactsBucket.ID(), Key: pulumi.String("msk-connect/plugins/local-" + sum[:16] + ".zip"),
+				Source: pulumi.NewFileAsset(p.Archive), ContentType: pulumi.String("application/zip"), Tags: args.Tags,
+			}, parent)
+			if err != nil {
+				return err
+			}
+			key = c.PluginObject.Key
+		} else {
+			sources, err := p.Sources()
+			if err != nil {
+				return fmt.Errorf("haina:cdc.plugin.baseUrl: %w", err)
+			}
+			k := pluginarchive.Key("msk-connect/plugins/", sources)
+			version = strings.TrimSuffix(k[strings.LastIndex(k, "-")+1:], ".zip")
+			list := pulumi.Array{}
+			for _, s := range sources {
+				m := pulumi.Map{"name": pulumi.String(s.Name), "version": pulumi.String(s.Version), "format": pulumi.String(string(s.Format)), "url": pulumi.String(s.URL)}
+				for f, v := range map[string]string{"checksumUrl": s.ChecksumURL, "sha256": s.Sha256, "dir": s.Dir} {
+					if v != "" {
+						m[f] = pulumi.String(v)
+					}
+				}
+				list = append(list, m)
+			}
+			var archive pluginArchiveState
+			if err := ctx.RegisterResource(provider.PluginArchiveType, name+"-plugin", pulumi.Map{
+				"bucket": c.ArtifactsBucket.Bucket, "key": pulumi.String(k), "sources": list,
+			}, &archive, parent, pulumi.Provider(args.Provider), pulumi.DependsOn([]pulumi.Resource{c.ArtifactsBucket})); err != nil {
+				return err
+			}
+			c.PluginArchive, c.PluginSha256 = &archive, archive.Sha256
+			key = archive.Key
+		}
+	}
+	var err error
+	c.CustomPlugin, err = mskconnect.NewCustomPlugin(ctx, name, &mskconnect.CustomPluginArgs{
+		Name: pulumi.String(args.Name + "-debezium-" + version), ContentType: pulumi.String("ZIP"),
+		Description: pulumi.String("haina: Debezium MySQL, MSK IAM auth, MSK config providers"),
+		Location:    mskconnect.CustomPluginLocationArgs{S3: mskconnect.CustomPluginLocationS3Args{BucketArn: bucketArn, FileKey: key}},
+		Tags:        args.Tags,
+	}, parent)
+	return err
+}
+
+// credentials returns the secret Debezium logs in with: for a database haina
+// creates, a new secret whose password haina's provider generates with the user.
+func (c *Connector) credentials(ctx *pulumi.Context, name string, args *ConnectorArgs, parent pulumi.ResourceOption) (arn, secretName pulumi.StringOutput, keyArn pulumi.StringInput, err error) {
+	if !args.CreateUser {
+		return pulumi.String(args.ExistingSecret).ToStringOutput(), pulumi.String(SecretName(args.ExistingSecret)).ToStringOutput(), args.DatabaseKeyArn, nil
+	}
+	c.Secret, err = secretsmanager.NewSecret(ctx, name+"-debezium", &secretsmanager.SecretArgs{
+		NamePrefix:  pulumi.String(args.Name + "-debezium-"),
+		Description: pulumi.String("haina: Debezium's MySQL user; the password is generated at deploy time by haina's provider"),
+		KmsKeyId:    args.DatabaseKeyArn, RecoveryWindowInDays: pulumi.Int(args.SecretRecoveryDays), Tags: args.Tags,
+	}, parent) // not protected: a new secret gets a new password with the user it replaces
+	if err != nil {
+		return
+	}
+	obj, rerr := renderDebeziumUser()
+	if rerr != nil {
+		err = rerr
+		return
+	}
+	c.User, err = NewSqlObject(ctx, name+"-debezium-user", &SqlObjectArgs{
+		ResourceArn: args.DatabaseArn, SecretArn: args.MasterSecretArn, Database: pulumi.String("mysql"), Object: obj,
+		PasswordSecretArn: c.Secret.Arn, PasswordUsername: DebeziumUser, TimeoutSeconds: args.TimeoutSeconds,
+	}, parent, pulumi.Provider(args.Provider), pulumi.DependsOn(args.UserDependsOn))
+	return c.Secret.Arn, c.Secret.Name, args.DatabaseKeyArn, err
+}
+
+// network: the workers' security group reaches MySQL, the brokers' IAM port
+// and HTTPS endpoints inside the VPC; MySQL and the brokers admit it.
+func (c *Connector) network(ctx *pulumi.Context, name string, args *ConnectorArgs, parent pulumi.ResourceOption) error {
+	var err error
+	c.SecurityGroup, err = ec2.NewSecurityGroup(ctx, name, &ec2.SecurityGroupArgs{
+		VpcId: args.VpcID, Description: pulumi.String("haina: MSK Connect workers (Debezium)"), Tags: withName(args.Tags, args.Name),
+	}, parent)
+	if err != nil {
+		return err
+	}
+	tcp := func(port int) (pulumi.StringInput, pulumi.IntInput, pulumi.IntInput) {
+		return pulumi.String("tcp"), pulumi.Int(port), pulumi.Int(port)
+	}
+	egress := []struct {
+		suffix, desc string
+		port         int
+		group, cidr  pulumi.StringInput
+	}{
+		{"to-mysql", "MySQL binlog and snapshot reads", args.DatabasePort, args.DatabaseSecurityGroupID, nil},
+		{"to-kafka", "Kafka over SASL/IAM", KafkaIAMPort, args.KafkaSecurityGroupID, nil},
+		{"to-endpoints", "HTTPS to interface endpoints (Secrets Manager)", 443, nil, args.VpcCidr},
+	}
+	for _, e := range egress {
+		proto, from, to := tcp(e.port)
+		if _, err := vpc.NewSecurityGroupEgressRule(ctx, name+"-"+e.suffix, &vpc.SecurityGroupEgressRuleArgs{
+			SecurityGroupId: c.SecurityGroup.ID(), Description: pulumi.String(e.desc), IpProtocol: proto, FromPort: from, ToPort: to,
+			ReferencedSecurityGroupId: e.group, CidrIpv4: e.cidr,
+		}, parent); err != nil {
+			return err
+		}
+	}
+	ingress := []struct {
+		suffix, desc string
+		port         int
+		group        pulumi.StringInput
+	}{
+		{"mysql-from-connector", "MySQL from the Debezium connector", args.DatabasePort, args.DatabaseSecurityGroupID},
+		{"kafka-from-connector", "Kafka over SASL/IAM from the Debezium connector", KafkaIAMPort, args.KafkaSecurityGroupID},
+	}
+	for _, in := range ingress {
+		proto, from, to := tcp(in.port)
+		if _, err := vpc.NewSecurityGroupIngressRule(ctx, name+"-"+in.suffix, &vpc.SecurityGroupIngressRuleArgs{
+			SecurityGroupId: in.group, Description: pulumi.String(in.desc), IpProtocol: proto, FromPort: from, ToPort: to,
+			ReferencedSecurityGroupId: c.SecurityGroup.ID(),
+		}, parent); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// role is the service execution role: Kafka actions on this cluster's own
+// topics and groups, the one secret (and its key, through Secrets Manager).
+// Worker logs are delivered by the service (log delivery), not by the role.
+func (c *Connector) role(ctx *pulumi.Context, name string, args *ConnectorArgs, secretArn pulumi.StringOutput, keyArn pulumi.StringInput, parent pulumi.ResourceOption) error {
+	prefix := args.Config.TopicPrefix
+	cluster := args.ClusterArn.ToStringOutput()
+	// arn:aws:kafka:r:a:cluster/<name>/<uuid> → topic/<name>/<uuid>/… and group/<name>/<uuid>/…
+	under := func(kind string, names ...string) pulumi.StringArray {
+		out := pulumi.StringArray{}
+		for _, n := range names {
+			out = append(out, cluster.ApplyT(func(arn string) string {
+				return strings.Replace(arn, ":cluster/", ":"+kind+"/", 1) + "/" + n
+			}).(pulumi.StringOutput))
+		}
+		return out
+	}
+	stmts := []Statement{
+		// Debezium's admin client reads the brokers' default replication factor before creating its history topic.
+		{Sid: "Cluster", Actions: []string{"kafka-cluster:Connect", "kafka-cluster:DescribeCluster", "kafka-cluster:DescribeClusterDynamicConfiguration"},
+			Resources: pulumi.StringArray{cluster}},
+		// Change topics are written, never read, by a source connector.
+		{Sid: "ChangeTopics", Actions: []string{"kafka-cluster:CreateTopic", "kafka-cluster:DescribeTopic", "kafka-cluster:WriteData"},
+			Resources: under("topic", prefix+".*")},
+		{Sid: "SchemaHistoryAndConnectTopics", Actions: []string{"kafka-cluster:CreateTopic", "kafka-cluster:DescribeTopic", "kafka-cluster:ReadData", "kafka-cluster:WriteData"},
+			Resources: under("topic", HistoryTopic(prefix), "__amazon_msk_connect_*")},
+		{Sid: "Groups", Actions: []string{"kafka-cluster:AlterGroup", "kafka-cluster:DescribeGroup"},
+			Resources: under("group", HistoryGroup(prefix), "__amazon_msk_connect_*")},
+		{Sid: "DatabaseSecret", Actions: []string{"secretsmanager:GetSecretValue"}, Resources: pulumi.StringArray{secretArn}},
+	}
+	if keyArn != nil {
+		stmts = append(stmts, Statement{Sid: "DatabaseSecretKey", Actions: []string{"kms:Decrypt"}, Resources: pulumi.StringArray{keyArn},
+			Conditions: map[string]map[string][]string{"StringEquals": {"kms:ViaService": {"secretsmanager." + args.Region + ".amazonaws.com"}}}})
+	}
+	var err error
+	c.Role, c.RolePolicy, err = newServiceRole(ctx, name, serviceRole{
+		Name: args.Name + "-connector", Description: "haina: MSK Connect runs Debezium", PolicyName: "debezium",
+		Trust: accountTrust(args.Account, []string{"kafkaconnect.amazonaws.com"}, map[string]map[string][]string{
+			"ArnLike": {"aws:SourceArn": {"arn:aws:kafkaconnect:" + args.Region + ":{account}:connector/" + args.Name + "/*"}},
+		}),
+		Statements: stmts, Tags: args.Tags,
+	}, parent)
+	return err
+}
