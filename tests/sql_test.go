@@ -56,11 +56,15 @@ func TestGoldenSQL(t *testing.T) {
 		"copy_job.sql":               {sql.CopyJob, ""},
 		"mysql_binlog_retention.sql": {sql.MySQLBinlogRetention, ""},
 		"mysql_demo_schema.sql":      {sql.MySQLDemoSchema, ""},
+		"mysql_debezium_user.sql":    {sql.MySQLDebeziumUser, ""},
 	} {
 		t.Run(golden, func(t *testing.T) {
 			data := sqlData(c.name)
 			if c.file == sql.MySQLDemoSchema {
 				data["Table"] = "CUSTOMER" // seed 003's table
+			}
+			if c.file == sql.MySQLDebeziumUser {
+				data["User"], data["Host"] = "debezium", "%"
 			}
 			o, err := sql.Render(c.file, data)
 			require.NoError(t, err)

@@ -33,6 +33,8 @@ type Resource struct {
 	Parent       string
 	Dependencies []string
 	Protect      bool
+	// Provider is the explicit provider reference ("urn::id"), if any.
+	Provider string
 }
 
 // Graph is everything one evaluation registered, in registration order.
@@ -57,6 +59,7 @@ func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		r.Dependencies = append([]string(nil), rpc.GetDependencies()...)
 		sort.Strings(r.Dependencies)
 		r.Protect = rpc.GetProtect()
+		r.Provider = rpc.GetProvider()
 	}
 	var state resource.PropertyMap
 	if args.Custom {
