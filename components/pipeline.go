@@ -416,7 +416,7 @@ func (p *Pipeline) cdc(ctx *pulumi.Context, name string, args *PipelineArgs, tag
 	p.SourceDB, err = NewSourceDatabase(ctx, name+"-sourcedb", &SourceDatabaseArgs{
 		Config: db, Name: args.Name("cdc-mysql"), VpcID: p.Network.VpcID, SubnetIDs: p.Network.SubnetIDs,
 		SetupProvider: p.Ingestion.Provider, AllowDataLoss: args.Ingestion.AllowDataLoss, GuardDelete: args.Environment == Production,
-		TimeoutSeconds: args.Ingestion.TimeoutSeconds, Protect: args.Protect, Tags: tags,
+		TimeoutSeconds: args.Ingestion.TimeoutSeconds, Protect: args.Protect, FinalSnapshot: args.Environment == Production, Tags: tags,
 	}, parent)
 	if err != nil {
 		return err

@@ -44,7 +44,10 @@ type SourceDatabaseArgs struct {
 	GuardDelete    bool
 	TimeoutSeconds int
 	Protect        bool
-	Tags           pulumi.StringMap
+	// FinalSnapshot keeps a snapshot when the cluster is deleted (production,
+	// even after haina:protect is lifted for a teardown).
+	FinalSnapshot bool
+	Tags          pulumi.StringMap
 }
 
 // SourceDatabase is an Aurora MySQL 3 cluster ready for change data capture:
@@ -129,10 +132,10 @@ func NewSourceDatabase(ctx *pulumi.Context, name string, args *SourceDatabaseArg
 		EnableHttpEndpoint:           pulumi.Bool(true),
 		EnabledCloudwatchLogsExports: pulumi.ToStringArray([]string{"audit", "error"}),
 		DeletionProtection:           pulumi.Bool(args.Protect),
-		SkipFinalSnapshot:            pulumi.Bool(!args.Protect),
+		SkipFinalSnapshot:            pulumi.Bool(!args.FinalSnapshot),
 		Tags:                         args.Tags,
 	}
-	if args.Protect {
+	if args.FinalSnapshot {
 		clusterArgs.FinalSnapshotIdentifier = pulumi.String(args.Name + "-final")
 	}
 	d.Cluster, err = rds.NewCluster(ctx, name, clusterArgs, stateful...)

@@ -165,6 +165,15 @@ func (s *Stack) SetConfig(ctx context.Context, key, value string) error {
 	return nil
 }
 
+// Export returns the stack's state (the deployment JSON, as `pulumi stack export` prints it).
+func (s *Stack) Export(ctx context.Context) ([]byte, error) {
+	dep, err := s.stack.Export(ctx)
+	if err != nil {
+		return nil, &Error{s.opts.Stack, "export", err}
+	}
+	return dep.Deployment, nil
+}
+
 // Resources counts the stack's resources by type token from its state.
 func (s *Stack) Resources(ctx context.Context) (map[string]int, error) {
 	dep, err := s.stack.Export(ctx)

@@ -50,6 +50,14 @@ func TestSourceDatabaseIsReadyForCDC(t *testing.T) {
 	}
 }
 
+func TestProductionTeardownStillKeepsAFinalSnapshot(t *testing.T) {
+	g := evaluate(t, "production", map[string]string{"haina:protect": "false"})
+	c := in(one(t, g, "aws:rds/cluster:Cluster", "haina-sourcedb"))
+	assert.Equal(t, false, c["deletionProtection"], "lifting protection allows the delete")
+	assert.Equal(t, false, c["skipFinalSnapshot"], "but production still keeps a final snapshot")
+	assert.Equal(t, "haina-production-cdc-mysql-final", c["finalSnapshotIdentifier"])
+}
+
 func TestSourceDatabaseValidation(t *testing.T) {
 	for cfg, want := range map[string]string{
 		`{"enabled":true,"database":{"mode":"existing","endpoint":"db.example.internal","securityGroupId":"sg-0123456789abcdef0"}}`:                                     `haina:cdc.database.secretArn: "" is not allowed; an existing database needs the full ARN (ending in - and 6 characters) of the Secrets Manager secret`,

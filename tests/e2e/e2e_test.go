@@ -1,7 +1,8 @@
 // Package e2e proves the program through the real Pulumi engine, offline: the
 // Pulumi CLI built from the Go module proxy, the real Pulumi.yaml and stack
-// files, haina's own provider running for real against a fake Redshift Data
-// API, and fake aws/random providers in a temporary PULUMI_HOME.
+// files, haina's own provider running for real against fake Redshift Data,
+// RDS Data, Secrets Manager and S3 APIs and a fake release server, and fake
+// aws/random providers in a temporary PULUMI_HOME.
 package e2e
 
 import (
@@ -15,7 +16,11 @@ import (
 
 	"github.com/haina-data/haina/deploy"
 	"github.com/haina-data/haina/tests/fakeprovider"
+	"github.com/haina-data/haina/tests/fakerdsdata"
 	"github.com/haina-data/haina/tests/fakeredshift"
+	"github.com/haina-data/haina/tests/fakereleases"
+	"github.com/haina-data/haina/tests/fakes3"
+	"github.com/haina-data/haina/tests/fakesecrets"
 	"github.com/haina-data/haina/tests/harness"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 	"github.com/stretchr/testify/assert"
@@ -32,6 +37,10 @@ type engine struct {
 	project string
 	backend string
 	fake    *fakeredshift.Server
+	mysql   *fakerdsdata.Server
+	secrets *fakesecrets.Server
+	s3      *fakes3.Server
+	files   *fakereleases.Server
 }
 
 func setup(t *testing.T) *engine {
@@ -70,6 +79,11 @@ func setup(t *testing.T) *engine {
 	e.fake = fakeredshift.Start()
 	t.Cleanup(e.fake.Close)
 	e.fake.Rows = func(string) int64 { return 1 } // every object exists once created
+	e.mysql, e.secrets, e.s3, e.files = fakerdsdata.Start(), fakesecrets.Start(), fakes3.Start(), fakereleases.Start()
+	e.mysql.Rows = func(string) int { return 1 }
+	for _, c := range []func(){e.mysql.Close, e.secrets.Close, e.s3.Close, e.files.Close} {
+		t.Cleanup(c)
+	}
 	return e
 }
 
@@ -92,6 +106,9 @@ func (e *engine) open(t *testing.T, ctx context.Context, stack string, progress 
 			"PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
 			"PULUMI_IGNORE_AMBIENT_PLUGINS":               "true",
 			"AWS_ENDPOINT_URL_REDSHIFT_DATA":              e.fake.URL,
+			"AWS_ENDPOINT_URL_RDS_DATA":                   e.mysql.URL,
+			"AWS_ENDPOINT_URL_SECRETS_MANAGER":            e.secrets.URL,
+			"AWS_ENDPOINT_URL_S3":                         e.s3.URL,
 			"AWS_ACCESS_KEY_ID":                           "AKIDE2E",
 			"AWS_SECRET_ACCESS_KEY":                       "e2e",
 			"AWS_EC2_METADATA_DISABLED":                   "true",
@@ -136,7 +153,9 @@ func TestEngineUpNoOpAndDestroy(t *testing.T) {
 				}
 			}()
 			s := e.open(t, ctx, stack, &progress)
-			before := len(e.fake.Calls())
+			before, mysqlBefore := len(e.fake.Calls()), len(e.mysql.Statements())
+			// The plugin's files come from the fake release server (an air-gapped mirror's way).
+			require.NoError(t, s.SetConfig(ctx, "haina:cdc.plugin.baseUrl", e.files.URL))
 
 			outputs, err := s.Up(ctx)
 			require.NoError(t, err)
@@ -166,6 +185,41 @@ func TestEngineUpNoOpAndDestroy(t *testing.T) {
 			}
 			assert.True(t, schemaAt >= 0 && landingAt > schemaAt, "the external schema comes before the landing MV: %q", creates)
 
+			// CDC: the MySQL setup ran through the RDS Data API, Debezium's user got a
+			// generated password that only the secret and the database saw, and the
+			// plugin was downloaded, verified and uploaded.
+			var mysql []string
+			for _, st := range e.mysql.Statements()[mysqlBefore:] {
+				if st.Transaction != "" {
+					mysql = append(mysql, st.SQL)
+				}
+			}
+			require.NotEmpty(t, mysql)
+			assert.Equal(t, "CALL mysql.rds_set_configuration('binlog retention hours', 168)", mysql[0])
+			var password string
+			for _, q := range mysql {
+				if strings.HasPrefix(q, "ALTER USER 'debezium'@'%' IDENTIFIED BY '") {
+					password = strings.TrimSuffix(strings.TrimPrefix(q, "ALTER USER 'debezium'@'%' IDENTIFIED BY '"), "' REQUIRE SSL")
+				}
+			}
+			require.Len(t, password, 26, "the user was created with a generated password: %q", mysql)
+			secretArn, _ := outputs["cdcDebeziumSecretArn"].(string)
+			stored, ok := e.secrets.Value(secretArn)
+			require.True(t, ok, "the Debezium secret %s has a value", secretArn)
+			assert.Contains(t, stored, `"password":"`+password+`"`)
+			state, err := s.Export(ctx)
+			require.NoError(t, err)
+			assert.NotContains(t, string(state), password, "the password is not in the state")
+			assert.NotContains(t, progress.String(), password, "nor in the engine's output")
+			if stack == "staging" {
+				assert.Contains(t, strings.Join(mysql, "\n"), "CREATE TABLE IF NOT EXISTS `salesdb`.`CUSTOMER`")
+			}
+			sums := outputs["cdcPluginSha256"].(map[string]any)
+			for name, sum := range e.files.Sha256 {
+				assert.Equal(t, sum, sums[name], "%s's observed sha256", name)
+			}
+			assert.Len(t, e.s3.Keys(), 1, "one plugin archive uploaded")
+
 			changes, err := s.Preview(ctx)
 			require.NoError(t, err)
 			for op, n := range changes {
@@ -191,8 +245,9 @@ func TestEngineUpNoOpAndDestroy(t *testing.T) {
 			// every stateful resource survives.
 			kept := engineCounts(t, ctx, s)
 			for typ, n := range map[string]int{
-				"aws:kinesis/stream:Stream": 1, "aws:kms/key:Key": 4, "aws:redshiftserverless/namespace:Namespace": 1, "aws:s3/bucketV2:BucketV2": 1,
-				"aws:redshiftserverless/workgroup:Workgroup": 1,
+				"aws:kinesis/stream:Stream": 1, "aws:kms/key:Key": 6, "aws:redshiftserverless/namespace:Namespace": 1, "aws:s3/bucketV2:BucketV2": 1,
+				"aws:redshiftserverless/workgroup:Workgroup": 1, "aws:msk/cluster:Cluster": 1, "aws:rds/cluster:Cluster": 1,
+				"aws:rds/clusterInstance:ClusterInstance": 1,
 			} {
 				assert.Equal(t, n, kept[typ], "%s survives a refused destroy", typ)
 			}
