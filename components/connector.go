@@ -202,15 +202,16 @@ type ConnectorArgs struct {
 	DatabaseSecurityGroupID pulumi.StringInput
 	// Credentials: a database haina creates gets a Debezium user (through
 	// Provider, as the master secret's user on ClusterArn); an existing one names its secret.
-	CreateUser         bool
-	DatabaseArn        pulumi.StringInput
-	MasterSecretArn    pulumi.StringInput
-	DatabaseKeyArn     pulumi.StringInput // encrypts the Debezium secret (create) or the existing secret (optional)
-	ExistingSecret     string             // ARN, existing database
-	Provider           pulumi.ProviderResource
-	UserDependsOn      []pulumi.Resource
-	TimeoutSeconds     int
-	Protect            bool
+	CreateUser      bool
+	DatabaseArn     pulumi.StringInput
+	MasterSecretArn pulumi.StringInput
+	DatabaseKeyArn  pulumi.StringInput // encrypts the Debezium secret (create) or the existing secret (optional)
+	ExistingSecret  string             // ARN, existing database
+	Provider        pulumi.ProviderResource
+	UserDependsOn   []pulumi.Resource
+	TimeoutSeconds  int
+	// DependsOn: what the workers need before they start (the Secrets Manager endpoint).
+	DependsOn          []pulumi.Resource
 	SecretRecoveryDays int
 	Tags               pulumi.StringMap
 }
@@ -284,9 +285,12 @@ func NewConnector(ctx *pulumi.Context, name string, args *ConnectorArgs, opts ..
 		return nil, err
 	}
 	var err error
+	// Worker configurations cannot change: new properties are a new one, named by their content.
+	props := WorkerProperties(args.Region)
+	sum := sha256.Sum256([]byte(props))
 	c.Worker, err = mskconnect.NewWorkerConfiguration(ctx, name, &mskconnect.WorkerConfigurationArgs{
-		Name: pulumi.String(args.Name), Description: pulumi.String("haina: schemaless JSON, Secrets Manager config provider"),
-		PropertiesFileContent: pulumi.String(WorkerProperties(args.Region)),
+		Name: pulumi.String(args.Name + "-" + hex.EncodeToString(sum[:])[:8]), Description: pulumi.String("haina: schemaless JSON, Secrets Manager config provider"),
+		PropertiesFileContent: pulumi.String(props),
 	}, parent)
 	if err != nil {
 		return nil, err
@@ -320,7 +324,7 @@ func NewConnector(ctx *pulumi.Context, name string, args *ConnectorArgs, opts ..
 		})
 	}).(pulumi.StringMapOutput)
 
-	deps := []pulumi.Resource{c.RolePolicy}
+	deps := append([]pulumi.Resource{c.RolePolicy}, args.DependsOn...)
 	if c.User != nil {
 		deps = append(deps, c.User) // the user exists before Debezium logs in
 	}
@@ -349,7 +353,8 @@ func NewConnector(ctx *pulumi.Context, name string, args *ConnectorArgs, opts ..
 		ServiceExecutionRoleArn: c.Role.Arn,
 		WorkerConfiguration:     mskconnect.ConnectorWorkerConfigurationArgs{Arn: c.Worker.Arn, Revision: c.Worker.LatestRevision},
 		Tags:                    args.Tags,
-	}, parent, pulumi.DependsOn(deps))
+		// Its name is fixed and a new plugin or worker configuration replaces it: delete first.
+	}, parent, pulumi.DependsOn(deps), pulumi.DeleteBeforeReplace(true))
 	if err != nil {
 		return nil, err
 	}

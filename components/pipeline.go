@@ -401,6 +401,9 @@ func (p *Pipeline) cdc(ctx *pulumi.Context, name string, args *PipelineArgs, tag
 		Replication: p.Kafka.Replication, Provider: p.Ingestion.Provider, TimeoutSeconds: args.Ingestion.TimeoutSeconds,
 		SecretRecoveryDays: 7, Tags: tags,
 	}
+	if ep, ok := p.Network.InterfaceEndpoints["secretsmanager"]; ok {
+		connArgs.DependsOn = []pulumi.Resource{ep} // the config provider resolves the secret when a worker starts
+	}
 	if args.Protect {
 		connArgs.SecretRecoveryDays = 30
 	}

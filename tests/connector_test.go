@@ -84,8 +84,11 @@ func TestConnectorIsProvisionedOneWorkerOneTaskIAMAndTLS(t *testing.T) {
 			worker := out(one(t, g, tWorker, "haina-connector"))
 			assert.Equal(t, map[string]any{"arn": worker["arn"], "revision": 1.0}, c["workerConfiguration"])
 			assert.Equal(t, out(one(t, g, tRole, "haina-connector"))["arn"], c["serviceExecutionRoleArn"])
-			assert.True(t, dependsOn(one(t, g, tConnector, "haina-connector"), "haina:mysql:SqlObject", "haina-connector-debezium-user"),
-				"Debezium logs in only once its user exists")
+			conn := one(t, g, tConnector, "haina-connector")
+			assert.True(t, dependsOn(conn, "haina:mysql:SqlObject", "haina-connector-debezium-user"), "Debezium logs in only once its user exists")
+			assert.True(t, dependsOn(conn, tEndpoint, "haina-secretsmanager"), "workers resolve the secret through the endpoint")
+			assert.True(t, conn.DeleteBeforeReplace, "a fixed name: the old connector goes first")
+			assert.Regexp(t, `^haina-`+stack+`-cdc-[0-9a-f]{8}$`, in(one(t, g, tWorker, "haina-connector"))["name"], "named by content: a change is a new one")
 
 			// The configuration in the graph is the golden renderer's output with this stack's values.
 			cfg := c["connectorConfiguration"].(map[string]any)

@@ -34,7 +34,8 @@ type Resource struct {
 	Dependencies []string
 	Protect      bool
 	// Provider is the explicit provider reference ("urn::id"), if any.
-	Provider string
+	Provider            string
+	DeleteBeforeReplace bool
 }
 
 // Graph is everything one evaluation registered, in registration order.
@@ -60,6 +61,7 @@ func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		sort.Strings(r.Dependencies)
 		r.Protect = rpc.GetProtect()
 		r.Provider = rpc.GetProvider()
+		r.DeleteBeforeReplace = rpc.GetDeleteBeforeReplace()
 	}
 	var state resource.PropertyMap
 	if args.Custom {
