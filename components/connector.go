@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"os"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -92,11 +93,14 @@ func DebeziumConfig(s DebeziumSettings) map[string]string {
 			prefix + "sasl.client.callback.handler.class": "software.amazon.msk.auth.iam.IAMClientCallbackHandler",
 		}
 	}
+	// Include lists are anchored regular expressions: names are escaped to match exactly.
 	dbs := map[string]bool{}
+	var tables []string
 	for _, t := range s.Tables {
-		dbs[strings.SplitN(t, ".", 2)[0]] = true
+		db, table, _ := strings.Cut(t, ".")
+		dbs[regexp.QuoteMeta(db)] = true
+		tables = append(tables, regexp.QuoteMeta(db)+`\.`+regexp.QuoteMeta(table))
 	}
-	tables := append([]string(nil), s.Tables...)
 	sort.Strings(tables)
 	c := map[string]string{
 		"connector.class": "io.debezium.connector.mysql.MySqlConnector",
@@ -136,10 +140,16 @@ func DebeziumConfig(s DebeziumSettings) map[string]string {
 	return c
 }
 
-// WorkerProperties is the worker configuration: schemaless JSON, and the
-// Secrets Manager config provider that resolves ${secretsmanager:…}.
-func WorkerProperties(region string) string {
+// OffsetTopic is where the connector's source offsets (its binlog position)
+// live: named for the connector, not for one instance of it, so a replaced
+// connector resumes where the old one stopped instead of snapshotting again.
+func OffsetTopic(connector string) string { return "__amazon_msk_connect_offsets_" + connector }
+
+// WorkerProperties is the worker configuration: schemaless JSON, the fixed
+// offsets topic, and the Secrets Manager config provider that resolves ${secretsmanager:…}.
+func WorkerProperties(region, connector string) string {
 	return strings.Join([]string{
+		"offset.storage.topic=" + OffsetTopic(connector),
 		"key.converter=org.apache.kafka.connect.json.JsonConverter",
 		"key.converter.schemas.enable=false",
 		"value.converter=org.apache.kafka.connect.json.JsonConverter",
@@ -232,6 +242,7 @@ type Connector struct {
 	Role            *iam.Role
 	RolePolicy      *iam.RolePolicy
 	SecurityGroup   *ec2.SecurityGroup
+	Rules           []pulumi.Resource // the workers' security-group rules
 	LogGroup        *cloudwatch.LogGroup
 	Connector       *mskconnect.Connector
 
@@ -286,7 +297,7 @@ func NewConnector(ctx *pulumi.Context, name string, args *ConnectorArgs, opts ..
 	}
 	var err error
 	// Worker configurations cannot change: new properties are a new one, named by their content.
-	props := WorkerProperties(args.Region)
+	props := WorkerProperties(args.Region, args.Name)
 	sum := sha256.Sum256([]byte(props))
 	c.Worker, err = mskconnect.NewWorkerConfiguration(ctx, name, &mskconnect.WorkerConfigurationArgs{
 		Name: pulumi.String(args.Name + "-" + hex.EncodeToString(sum[:])[:8]), Description: pulumi.String("haina: schemaless JSON, Secrets Manager config provider"),
@@ -324,7 +335,8 @@ func NewConnector(ctx *pulumi.Context, name string, args *ConnectorArgs, opts ..
 		})
 	}).(pulumi.StringMapOutput)
 
-	deps := append([]pulumi.Resource{c.RolePolicy}, args.DependsOn...)
+	// Workers start only once they can reach MySQL, the brokers and the endpoint.
+	deps := append(append([]pulumi.Resource{c.RolePolicy}, args.DependsOn...), c.Rules...)
 	if c.User != nil {
 		deps = append(deps, c.User) // the user exists before Debezium logs in
 	}
@@ -381,7 +393,11 @@ func (c *Connector) plugin(ctx *pulumi.Context, name string, args *ConnectorArgs
 	} else {
 		var err error
 		c.ArtifactsBucket, _, err = newPrivateBucket(ctx, name+"-artifacts", privateBucketArgs{
-			Name: pulumi.Sprintf("%s-artifacts-%s-%s", args.Name, args.Account, args.Region), ForceDestroy: true, Tags: args.Tags,
+			// Global names: account and region make it unique, hashed to stay within 63 characters.
+			Name: args.Account.ToStringOutput().ApplyT(func(acct string) string {
+				h := sha256.Sum256([]byte(acct + "/" + args.Region))
+				return args.Name + "-artifacts-" + hex.EncodeToString(h[:])[:12]
+			}).(pulumi.StringOutput), ForceDestroy: true, Tags: args.Tags,
 		}, parent)
 		if err != nil {
 			return err
@@ -488,12 +504,14 @@ func (c *Connector) network(ctx *pulumi.Context, name string, args *ConnectorArg
 	}
 	for _, e := range egress {
 		proto, from, to := tcp(e.port)
-		if _, err := vpc.NewSecurityGroupEgressRule(ctx, name+"-"+e.suffix, &vpc.SecurityGroupEgressRuleArgs{
+		rule, err := vpc.NewSecurityGroupEgressRule(ctx, name+"-"+e.suffix, &vpc.SecurityGroupEgressRuleArgs{
 			SecurityGroupId: c.SecurityGroup.ID(), Description: pulumi.String(e.desc), IpProtocol: proto, FromPort: from, ToPort: to,
 			ReferencedSecurityGroupId: e.group, CidrIpv4: e.cidr,
-		}, parent); err != nil {
+		}, parent)
+		if err != nil {
 			return err
 		}
+		c.Rules = append(c.Rules, rule)
 	}
 	ingress := []struct {
 		suffix, desc string
@@ -505,12 +523,14 @@ func (c *Connector) network(ctx *pulumi.Context, name string, args *ConnectorArg
 	}
 	for _, in := range ingress {
 		proto, from, to := tcp(in.port)
-		if _, err := vpc.NewSecurityGroupIngressRule(ctx, name+"-"+in.suffix, &vpc.SecurityGroupIngressRuleArgs{
+		rule, err := vpc.NewSecurityGroupIngressRule(ctx, name+"-"+in.suffix, &vpc.SecurityGroupIngressRuleArgs{
 			SecurityGroupId: in.group, Description: pulumi.String(in.desc), IpProtocol: proto, FromPort: from, ToPort: to,
 			ReferencedSecurityGroupId: c.SecurityGroup.ID(),
-		}, parent); err != nil {
+		}, parent)
+		if err != nil {
 			return err
 		}
+		c.Rules = append(c.Rules, rule)
 	}
 	return nil
 }

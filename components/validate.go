@@ -603,6 +603,13 @@ func (a *PipelineArgs) validatePlugin(bad badFunc) {
 		if err != nil || u.Host == "" || (u.Scheme != "https" && !(u.Scheme == "http" && (u.Hostname() == "127.0.0.1" || u.Hostname() == "localhost"))) {
 			bad("haina:cdc.plugin.baseUrl", p.BaseURL, "allowed: an https URL of a mirror serving the official download paths")
 		}
+		// A mirror serves the checksums too: only pins tie its files to the releases.
+		for _, s := range pluginarchive.DebeziumMySQL {
+			if p.Sha256[s.Name] == "" {
+				bad("haina:cdc.plugin.baseUrl", p.BaseURL, "a mirror's files are trusted only when pinned: set haina:cdc.plugin.sha256."+s.Name+
+					" (the cdcPluginSha256 output of a deploy from the official locations, or the digest you verified)")
+			}
+		}
 	}
 	names := map[string]bool{}
 	for _, s := range pluginarchive.DebeziumMySQL {

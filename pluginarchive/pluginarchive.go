@@ -79,7 +79,7 @@ func (f Fetcher) Fetch(ctx context.Context, s Source) (Fetched, error) {
 	sum := sha256.Sum256(data)
 	got := hex.EncodeToString(sum[:])
 	if s.ChecksumURL != "" {
-		published, err := f.get(ctx, s.ChecksumURL)
+		published, err := f.getLimited(ctx, s.ChecksumURL, 4096)
 		if err != nil {
 			return Fetched{}, fmt.Errorf("downloading the published checksum of %s %s: %w", s.Name, s.Version, err)
 		}
@@ -128,22 +128,43 @@ func abbreviate(s string) string {
 	return s
 }
 
+// allowed: https, or plain http to loopback (tests).
+func allowed(u *url.URL) bool {
+	return u.Scheme == "https" || (u.Scheme == "http" && loopback(u.Hostname()))
+}
+
 func (f Fetcher) get(ctx context.Context, raw string) ([]byte, error) {
+	limit := f.MaxBytes
+	if limit <= 0 {
+		limit = 512 << 20
+	}
+	return f.getLimited(ctx, raw, limit)
+}
+
+func (f Fetcher) getLimited(ctx context.Context, raw string, limit int64) ([]byte, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return nil, err
 	}
-	if u.Scheme != "https" && !(u.Scheme == "http" && loopback(u.Hostname())) {
+	if !allowed(u) {
 		return nil, fmt.Errorf("%s: only https URLs are fetched (plain http to loopback only)", raw)
 	}
 	client := f.Client
 	if client == nil {
 		client = &http.Client{Timeout: 10 * time.Minute}
 	}
-	limit := f.MaxBytes
-	if limit <= 0 {
-		limit = 512 << 20
+	// A redirect (GitHub releases redirect to their CDN) must stay on https.
+	c := *client
+	c.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if !allowed(req.URL) {
+			return fmt.Errorf("redirected to %s: only https is followed", req.URL)
+		}
+		if len(via) >= 10 {
+			return errors.New("stopped after 10 redirects")
+		}
+		return nil
 	}
+	client = &c
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, raw, nil)
 	if err != nil {
 		return nil, err
@@ -177,15 +198,22 @@ func loopback(host string) bool {
 // epoch is every entry's timestamp: the ZIP depends on content only.
 var epoch = time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)
 
-// maxEntry bounds one extracted file (a hostile archive cannot fill memory).
-const maxEntry = 256 << 20
+// maxEntry bounds one extracted file and maxTotal all of them (a hostile archive cannot fill memory).
+const (
+	maxEntry = 256 << 20
+	maxTotal = 1 << 30
+)
 
 // Assemble builds one ZIP of the files: entries sorted by path, stored (jars
 // are compressed already), fixed timestamps and modes. It then checks the
 // result holds the required jars.
 func Assemble(files []Fetched) ([]byte, error) {
 	entries := map[string][]byte{}
+	var total int
 	add := func(from, name string, data []byte) error {
+		if total += len(data); total > maxTotal {
+			return fmt.Errorf("%s: the plugin's files exceed %d bytes", from, maxTotal)
+		}
 		clean := path.Clean(strings.TrimPrefix(name, "./"))
 		if clean == "." || strings.HasPrefix(clean, "/") || clean == ".." || strings.HasPrefix(clean, "../") {
 			return fmt.Errorf("%s: unsafe path %q in the archive", from, name)
@@ -336,13 +364,14 @@ func Check(data []byte) error {
 }
 
 // Key is the object key of the assembled plugin: it changes exactly when what
-// goes into the archive changes (names, versions, formats, folders, pins), so
-// an unchanged pin is no change and a new one never overwrites an old object.
+// goes into the archive changes (names, versions, formats, folders, file
+// names), so a new version never overwrites an old object. Pins only verify:
+// adding one changes neither the key nor the plugin.
 func Key(prefix string, sources []Source) string {
 	h := sha256.New()
 	var label []string
 	for _, s := range sources {
-		fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00%s\x00%s\n", s.Name, s.Version, s.Format, s.Dir, strings.ToLower(s.Sha256), path.Base(s.URL))
+		fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00%s\n", s.Name, s.Version, s.Format, s.Dir, path.Base(s.URL))
 		label = append(label, s.Name+"-"+s.Version)
 	}
 	return fmt.Sprintf("%s%s-%s.zip", prefix, strings.Join(label, "_"), hex.EncodeToString(h.Sum(nil))[:12])

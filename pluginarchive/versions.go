@@ -33,4 +33,5 @@ const PluginDir = "debezium-connector-mysql"
 var Required = []Requirement{
 	{Prefix: "debezium-connector-mysql-", What: "the Debezium MySQL connector jar (debezium-connector-mysql-<version>.jar)"},
 	{Prefix: "aws-msk-iam-auth-", What: "the MSK IAM auth jar (aws-msk-iam-auth-<version>-all.jar)"},
+	{Prefix: "msk-config-providers-", What: "the MSK config providers jar (msk-config-providers-<version>-all.jar) that resolves ${secretsmanager:…}"},
 }

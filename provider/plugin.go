@@ -112,7 +112,7 @@ func (p PluginArchive) check(unknown []string) []string {
 
 // pluginDiff: a new bucket, key or content replaces the object (the key
 // changes with the content, so the new object never overwrites the old); a
-// URL alone (a mirror) changes nothing that was uploaded.
+// URL (a mirror) or a pin changes nothing that was uploaded: an update.
 func pluginDiff(olds, news PluginArchive, unknown []string) (changed, replace []string) {
 	if olds.Bucket != news.Bucket || contains(unknown, "bucket") {
 		changed = append(changed, "bucket")
@@ -134,13 +134,23 @@ func sameContent(a, b []pluginarchive.Source) bool {
 	strip := func(in []pluginarchive.Source) []pluginarchive.Source {
 		out := make([]pluginarchive.Source, len(in))
 		for i, s := range in {
-			s.URL, s.ChecksumURL = "", ""
-			s.Sha256 = strings.ToLower(s.Sha256)
+			s.URL, s.ChecksumURL, s.Sha256 = "", "", ""
 			out[i] = s
 		}
 		return out
 	}
 	return reflect.DeepEqual(strip(a), strip(b))
+}
+
+func samePins(a, b []pluginarchive.Source) bool {
+	pins := func(in []pluginarchive.Source) map[string]string {
+		m := map[string]string{}
+		for _, s := range in {
+			m[s.Name] = strings.ToLower(s.Sha256)
+		}
+		return m
+	}
+	return reflect.DeepEqual(pins(a), pins(b))
 }
 
 // PluginLifecycle builds, finds and removes plugin archives.
@@ -174,6 +184,20 @@ func (l PluginLifecycle) Create(ctx context.Context, p PluginArchive) (PluginArc
 	}
 	p.Sha256, p.ArchiveSha256, p.Size = sums, hex.EncodeToString(sum[:]), int64(len(zipped))
 	return p, nil
+}
+
+// Verify downloads the sources again and checks them against their published
+// checksums and pins (a new pin), uploading nothing; it returns the digests.
+func (l PluginLifecycle) Verify(ctx context.Context, p PluginArchive) (map[string]string, error) {
+	sums := map[string]string{}
+	for _, s := range p.Sources {
+		f, err := l.Fetcher.Fetch(ctx, s)
+		if err != nil {
+			return nil, err
+		}
+		sums[s.Name] = f.Sha256
+	}
+	return sums, nil
 }
 
 // Read reports whether the object is still there.
@@ -305,8 +329,8 @@ func (s *Server) pluginRead(ctx context.Context, req *pulumirpc.ReadRequest) (*p
 	return &pulumirpc.ReadResponse{Id: req.GetId(), Properties: req.GetProperties(), Inputs: inputs}, nil
 }
 
-// pluginUpdate records new URLs (a mirror); the object is unchanged.
-func (s *Server) pluginUpdate(req *pulumirpc.UpdateRequest) (*pulumirpc.UpdateResponse, error) {
+// pluginUpdate records new URLs (a mirror) and verifies new pins; the object is unchanged.
+func (s *Server) pluginUpdate(ctx context.Context, req *pulumirpc.UpdateRequest) (*pulumirpc.UpdateResponse, error) {
 	olds, _, err := pluginFrom(req.GetOlds())
 	if err != nil {
 		return nil, err
@@ -319,6 +343,17 @@ func (s *Server) pluginUpdate(req *pulumirpc.UpdateRequest) (*pulumirpc.UpdateRe
 		return nil, fmt.Errorf("updating %s: %s cannot change in place", olds.id(), strings.Join(replace, ", "))
 	}
 	news.Sha256, news.ArchiveSha256, news.Size = olds.Sha256, olds.ArchiveSha256, olds.Size
+	if !req.GetPreview() && !samePins(olds.Sources, news.Sources) {
+		l, err := s.pluginLife()
+		if err != nil {
+			return nil, err
+		}
+		ctx, cancel := s.opContext(ctx)
+		defer cancel()
+		if news.Sha256, err = l.Verify(ctx, news); err != nil {
+			return nil, err
+		}
+	}
 	props, err := plugin.MarshalProperties(news.encode(), marshal)
 	if err != nil {
 		return nil, err

@@ -52,19 +52,21 @@ func withPassword(sqls []string, password string) []string {
 	return out
 }
 
-// redactedError hides a secret that an error's text (a failing statement, an
-// echo from the service) might hold.
-type redactedError struct {
-	msg   string
-	cause error
-}
-
-func (e redactedError) Error() string { return e.msg }
-func (e redactedError) Unwrap() error { return e.cause }
-
+// redact hides a secret that an error's text (a failing statement, a
+// database echoing part of it "near '…'") might hold: the whole secret and
+// any piece of it of 6 or more characters. The original error is dropped.
 func redact(err error, secret string) error {
-	if err == nil || secret == "" || !strings.Contains(err.Error(), secret) {
+	if err == nil || secret == "" {
 		return err
 	}
-	return redactedError{msg: strings.ReplaceAll(err.Error(), secret, "********"), cause: errors.Unwrap(err)}
+	msg := err.Error()
+	for n := len(secret); n >= 6; n-- {
+		for i := 0; i+n <= len(secret); i++ {
+			msg = strings.ReplaceAll(msg, secret[i:i+n], "********")
+		}
+	}
+	if msg == err.Error() {
+		return err
+	}
+	return errors.New(msg)
 }

@@ -386,7 +386,7 @@ func (s *Server) Update(ctx context.Context, req *pulumirpc.UpdateRequest) (*pul
 		return nil, err
 	}
 	if isPlugin(req.GetUrn()) {
-		return s.pluginUpdate(req)
+		return s.pluginUpdate(ctx, req)
 	}
 	olds, _, err := object(req.GetOlds())
 	if err != nil {

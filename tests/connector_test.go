@@ -108,7 +108,8 @@ func TestConnectorIsProvisionedOneWorkerOneTaskIAMAndTLS(t *testing.T) {
 			assert.Equal(t, "none", cfg["config.action.reload"])
 
 			worker = in(one(t, g, tWorker, "haina-connector"))
-			assert.Equal(t, "key.converter=org.apache.kafka.connect.json.JsonConverter\nkey.converter.schemas.enable=false\n"+
+			assert.Equal(t, "offset.storage.topic=__amazon_msk_connect_offsets_haina-"+stack+"-cdc\n"+
+				"key.converter=org.apache.kafka.connect.json.JsonConverter\nkey.converter.schemas.enable=false\n"+
 				"value.converter=org.apache.kafka.connect.json.JsonConverter\nvalue.converter.schemas.enable=false\n"+
 				"config.providers=secretsmanager\nconfig.providers.secretsmanager.class=com.amazonaws.kafka.config.providers.SecretsManagerConfigProvider\n"+
 				"config.providers.secretsmanager.param.region=us-east-1\n", worker["propertiesFileContent"])
@@ -174,9 +175,12 @@ func TestConnectorRoleIsExact(t *testing.T) {
 			"ArnLike":      {"aws:SourceArn": {"arn:aws:kafkaconnect:us-east-1:123456789012:connector/haina-" + stack + "-cdc/*"}},
 		}, trust.Statement[0].Condition)
 
-		cluster := out(one(t, g, tMSK, "haina-kafka"))["arn"].(string)
-		topic := strings.Replace(cluster, ":cluster/", ":topic/", 1) + "/"
-		group := strings.Replace(cluster, ":cluster/", ":group/", 1) + "/"
+		// MSK's ARN formats, spelled out: cluster/<name>/<uuid>, topic/<name>/<uuid>/<topic>, group/<name>/<uuid>/<group>.
+		ms := out(one(t, g, tMSK, "haina-kafka"))
+		cluster := ms["arn"].(string)
+		require.Equal(t, "arn:aws:kafka:us-east-1:123456789012:cluster/haina-"+stack+"-cdc/"+ms["clusterUuid"].(string), cluster)
+		topic := "arn:aws:kafka:us-east-1:123456789012:topic/haina-" + stack + "-cdc/" + ms["clusterUuid"].(string) + "/"
+		group := "arn:aws:kafka:us-east-1:123456789012:group/haina-" + stack + "-cdc/" + ms["clusterUuid"].(string) + "/"
 		prefix := map[string]string{"staging": "salesdb", "production": "shop"}[stack]
 		p := parsePolicy(t, in(one(t, g, "aws:iam/rolePolicy:RolePolicy", "haina-connector"))["policy"])
 		require.Len(t, p.Statement, 6)
@@ -235,7 +239,7 @@ func TestPluginIsBuiltByHainasProviderFromPinnedReleases(t *testing.T) {
 	ai := in(a)
 	bucket := out(one(t, g, "aws:s3/bucketV2:BucketV2", "haina-connector-artifacts"))
 	assert.Equal(t, bucket["bucket"], ai["bucket"])
-	assert.Equal(t, "haina-staging-cdc-artifacts-123456789012-us-east-1", bucket["bucket"])
+	assert.Regexp(t, `^haina-staging-cdc-artifacts-[0-9a-f]{12}$`, bucket["bucket"], "unique per account and region, within 63 characters")
 	assert.Equal(t, pluginarchive.Key("msk-connect/plugins/", pluginarchive.DebeziumMySQL), ai["key"])
 	srcs := ai["sources"].([]any)
 	require.Len(t, srcs, 3)
@@ -258,14 +262,16 @@ func TestPluginIsBuiltByHainasProviderFromPinnedReleases(t *testing.T) {
 	assert.Equal(t, "Deny", pol.Statement[0].Effect)
 	assert.Equal(t, map[string]map[string][]string{"Bool": {"aws:SecureTransport": {"false"}}}, pol.Statement[0].Condition)
 
-	// A mirror moves the downloads, not the object; a pin is a new object.
+	// A mirror (trusted only with pins) moves the downloads, not the object: the same plugin, the same connector.
 	pin := strings.Repeat("ab", 32)
-	g2 := evaluate(t, "staging", map[string]string{"haina:cdc": `{"enabled":true,"plugin":{"baseUrl":"https://artifacts.example.com/remote","sha256":{"msk-config-providers":"` + pin + `"}}}`})
+	g2 := evaluate(t, "staging", map[string]string{"haina:cdc": `{"enabled":true,"plugin":{"baseUrl":"https://artifacts.example.com/remote","sha256":{` +
+		`"debezium-connector-mysql":"` + pin + `","aws-msk-iam-auth":"` + pin + `","msk-config-providers":"` + pin + `"}}}`})
 	ai2 := in(one(t, g2, tArchive, "haina-connector-plugin"))
 	srcs2 := ai2["sources"].([]any)
 	assert.Equal(t, "https://artifacts.example.com/remote/aws/aws-msk-iam-auth/releases/download/v2.3.5/aws-msk-iam-auth-2.3.5-all.jar", srcs2[1].(map[string]any)["url"])
 	assert.Equal(t, pin, srcs2[2].(map[string]any)["sha256"])
-	assert.NotEqual(t, ai["key"], ai2["key"])
+	assert.Equal(t, ai["key"], ai2["key"])
+	assert.Equal(t, loc["name"], in(one(t, g2, tPlugin, "haina-connector"))["name"])
 }
 
 func writeZip(t *testing.T, files ...string) string {
@@ -285,7 +291,8 @@ func writeZip(t *testing.T, files ...string) string {
 }
 
 func TestPluginFromALocalArchiveOrS3(t *testing.T) {
-	good := writeZip(t, "debezium-connector-mysql/debezium-connector-mysql-2.7.3.Final.jar", "debezium-connector-mysql/aws-msk-iam-auth-2.3.5-all.jar")
+	good := writeZip(t, "debezium-connector-mysql/debezium-connector-mysql-2.7.3.Final.jar", "debezium-connector-mysql/aws-msk-iam-auth-2.3.5-all.jar",
+		"debezium-connector-mysql/msk-config-providers-0.4.0-all.jar")
 	g := evaluate(t, "staging", map[string]string{"haina:cdc": `{"enabled":true,"plugin":{"archive":"` + good + `"}}`})
 	assert.Empty(t, g.OfType(tArchive), "nothing is downloaded")
 	obj := in(one(t, g, "aws:s3/bucketObjectv2:BucketObjectv2", "haina-connector-plugin"))
@@ -305,7 +312,8 @@ func TestPluginFromALocalArchiveOrS3(t *testing.T) {
 }
 
 func TestConnectorValidation(t *testing.T) {
-	noIAM := writeZip(t, "debezium-connector-mysql/debezium-connector-mysql-2.7.3.Final.jar")
+	noIAM := writeZip(t, "debezium-connector-mysql/debezium-connector-mysql-2.7.3.Final.jar", "debezium-connector-mysql/msk-config-providers-0.4.0-all.jar")
+	noProviders := writeZip(t, "debezium-connector-mysql/debezium-connector-mysql-2.7.3.Final.jar", "debezium-connector-mysql/aws-msk-iam-auth-2.3.5-all.jar")
 	notZip := filepath.Join(t.TempDir(), "plugin.zip")
 	require.NoError(t, os.WriteFile(notZip, []byte("not a zip"), 0o644))
 	oneTask := "AWS documents that the Debezium MySQL connector supports only one task and does not work with autoscaled capacity"
@@ -330,8 +338,10 @@ func TestConnectorValidation(t *testing.T) {
 		assert.Contains(t, err.Error(), want, cfg)
 	}
 	for cfg, want := range map[string]string{
-		`{"archive":"` + noIAM + `"}`:                        `haina:cdc.plugin.archive: "` + noIAM + `" is not allowed; the archive lacks the MSK IAM auth jar (aws-msk-iam-auth-<version>-all.jar); build one ZIP holding`,
-		`{"archive":"` + notZip + `"}`:                       `haina:cdc.plugin.archive: "` + notZip + `" is not allowed; not a ZIP archive`,
+		`{"archive":"` + noIAM + `"}`:       `haina:cdc.plugin.archive: "` + noIAM + `" is not allowed; the archive lacks the MSK IAM auth jar (aws-msk-iam-auth-<version>-all.jar); build one ZIP holding`,
+		`{"archive":"` + notZip + `"}`:      `haina:cdc.plugin.archive: "` + notZip + `" is not allowed; not a ZIP archive`,
+		`{"archive":"` + noProviders + `"}`: `the archive lacks the MSK config providers jar (msk-config-providers-<version>-all.jar) that resolves ${secretsmanager:…}`,
+		`{"baseUrl":"https://mirror.example.com","sha256":{"aws-msk-iam-auth":"` + strings.Repeat("0", 64) + `"}}`: `haina:cdc.plugin.baseUrl: "https://mirror.example.com" is not allowed; a mirror's files are trusted only when pinned: set haina:cdc.plugin.sha256.debezium-connector-mysql`,
 		`{"archive":"/nonexistent/plugin.zip"}`:              `haina:cdc.plugin.archive: "/nonexistent/plugin.zip" is not allowed; the file cannot be read (no such file or directory)`,
 		`{"archive":"` + noIAM + `","s3Uri":"s3://b/k.zip"}`: `haina:cdc.plugin.s3Uri: "s3://b/k.zip" is not allowed; set either haina:cdc.plugin.archive or haina:cdc.plugin.s3Uri, not both`,
 		`{"s3Uri":"https://b/k.zip"}`:                        `haina:cdc.plugin.s3Uri: "https://b/k.zip" is not allowed; allowed: s3://<bucket>/<key>.zip`,

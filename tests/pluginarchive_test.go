@@ -208,7 +208,8 @@ func TestPluginCheckOfAUsersArchive(t *testing.T) {
 	_, err := w.Create("plugin/debezium-connector-mysql-2.7.3.Final.jar")
 	require.NoError(t, err)
 	require.NoError(t, w.Close())
-	assert.EqualError(t, pluginarchive.Check(buf.Bytes()), "the archive lacks the MSK IAM auth jar (aws-msk-iam-auth-<version>-all.jar)")
+	assert.EqualError(t, pluginarchive.Check(buf.Bytes()), "the archive lacks the MSK IAM auth jar (aws-msk-iam-auth-<version>-all.jar) and "+
+		"the MSK config providers jar (msk-config-providers-<version>-all.jar) that resolves ${secretsmanager:…}")
 }
 
 func TestPluginDownloadsOnlyOverHTTPS(t *testing.T) {
@@ -246,5 +247,24 @@ func TestPluginKeyAndMirror(t *testing.T) {
 	assert.Equal(t, k, pluginarchive.Key("msk-connect/plugins/", mirrored), "a mirror is not a new plugin")
 	pinned := append([]pluginarchive.Source(nil), pluginarchive.DebeziumMySQL...)
 	pinned[2].Sha256 = strings.Repeat("ab", 32)
-	assert.NotEqual(t, k, pluginarchive.Key("msk-connect/plugins/", pinned), "a new pin is a new object")
+	assert.Equal(t, k, pluginarchive.Key("msk-connect/plugins/", pinned), "a pin verifies; it is not a new plugin")
+	newer := append([]pluginarchive.Source(nil), pluginarchive.DebeziumMySQL...)
+	newer[0].Version, newer[0].URL = "2.7.4.Final", strings.ReplaceAll(newer[0].URL, "2.7.3", "2.7.4")
+	assert.NotEqual(t, k, pluginarchive.Key("msk-connect/plugins/", newer), "a new version is a new object")
+}
+
+func TestPluginRedirectsStayOnHTTPS(t *testing.T) {
+	r := startReleases(t)
+	redirect := httptest.NewServer(http.RedirectHandler("http://example.com/evil.jar", http.StatusFound))
+	t.Cleanup(redirect.Close)
+	_, err := pluginarchive.Fetcher{}.Fetch(context.Background(), pluginarchive.Source{Name: "x", URL: redirect.URL + "/x.jar"})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "redirected to http://example.com/evil.jar: only https is followed")
+	// A redirect within the allowed schemes is followed.
+	r.put("/final.jar", []byte("ok"))
+	hop := httptest.NewServer(http.RedirectHandler(r.URL+"/final.jar", http.StatusFound))
+	t.Cleanup(hop.Close)
+	f, err := pluginarchive.Fetcher{}.Fetch(context.Background(), pluginarchive.Source{Name: "x", URL: hop.URL + "/x.jar"})
+	require.NoError(t, err)
+	assert.Equal(t, "ok", string(f.Data))
 }

@@ -141,12 +141,31 @@ func TestPluginArchiveResourceLifecycle(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, state["archiveSha256"], fromStruct(t, up.GetProperties())["archiveSha256"], "outputs carried over")
 
+	// A pin is an update that verifies the files again and uploads nothing; a wrong pin fails it.
+	puts := f.s3.Puts
 	sources[2].Sha256 = sha256Hex([]byte("config provider classes"))
 	pinned := pluginInputs(sources)
+	assert.Equal(t, in["key"], pinned["key"])
 	d, err = s.Diff(ctx, &pulumirpc.DiffRequest{Urn: pluginURN, Olds: res.GetProperties(), News: props(t, pinned)})
 	require.NoError(t, err)
+	assert.Equal(t, []string{"sources"}, d.GetDiffs())
+	assert.Empty(t, d.GetReplaces(), "a pin does not replace the plugin (nor, through it, the connector)")
+	gets := sumHits(r)
+	_, err = s.Update(ctx, &pulumirpc.UpdateRequest{Urn: pluginURN, Olds: res.GetProperties(), News: props(t, pinned)})
+	require.NoError(t, err)
+	assert.Greater(t, sumHits(r), gets, "the files were fetched again to check the pin")
+	assert.Equal(t, puts, f.s3.Puts, "nothing uploaded")
+	sources[2].Sha256 = strings.Repeat("ab", 32)
+	_, err = s.Update(ctx, &pulumirpc.UpdateRequest{Urn: pluginURN, Olds: res.GetProperties(), News: props(t, pluginInputs(sources))})
+	require.ErrorContains(t, err, "but it is pinned to "+strings.Repeat("ab", 32))
+
+	// A new version is a new object under a new key: create first, then delete the old.
+	newer := append([]pluginarchive.Source(nil), sources...)
+	newer[1].Version = "9.9.10"
+	d, err = s.Diff(ctx, &pulumirpc.DiffRequest{Urn: pluginURN, Olds: res.GetProperties(), News: props(t, pluginInputs(newer))})
+	require.NoError(t, err)
 	assert.Equal(t, []string{"key", "sources"}, d.GetReplaces())
-	assert.False(t, d.GetDeleteBeforeReplace(), "the new object has its own key: create first")
+	assert.False(t, d.GetDeleteBeforeReplace())
 
 	same, err := s.Diff(ctx, &pulumirpc.DiffRequest{Urn: pluginURN, Olds: res.GetProperties(), News: props(t, in)})
 	require.NoError(t, err)
@@ -258,6 +277,23 @@ func TestDatabaseUserFailureNeverShowsThePassword(t *testing.T) {
 	assert.Contains(t, err.Error(), "ALTER USER 'debezium'@'%' IDENTIFIED BY '********'")
 	assert.Equal(t, []string{"tx-1"}, f.rds.RolledBack)
 
+	// A database that echoes only part of the statement (MySQL cuts "near '…'") leaks no piece of it either.
+	s3p, f3 := startCDCProvider(t)
+	f3.rds.Fail = func(sql string) string {
+		if strings.HasPrefix(sql, "ALTER USER") {
+			i := strings.Index(sql, "BY '") + 4
+			return "syntax error near '" + sql[i+3:i+13] + "'"
+		}
+		return ""
+	}
+	_, err = s3p.Create(context.Background(), &pulumirpc.CreateRequest{Urn: userURN, Properties: props(t, debeziumUser())})
+	require.Error(t, err)
+	raw3, _ := f3.secrets.Value(debeziumUser()["passwordSecretArn"].(string))
+	var cred3 map[string]string
+	require.NoError(t, json.Unmarshal([]byte(raw3), &cred3))
+	assert.NotContains(t, err.Error(), cred3["password"][3:13])
+	assert.Contains(t, err.Error(), "syntax error near '********'")
+
 	// Secrets Manager refusing the write stops before any SQL runs.
 	s2, f2 := startCDCProvider(t)
 	f2.secrets.Fail = "User is not authorized to perform: secretsmanager:PutSecretValue"
@@ -295,4 +331,14 @@ func TestDatabaseUserChecks(t *testing.T) {
 	d, err := s.Diff(context.Background(), &pulumirpc.DiffRequest{Urn: userURN, Olds: olds, News: props(t, news)})
 	require.NoError(t, err)
 	assert.Equal(t, []string{"passwordSecretArn"}, d.GetReplaces())
+}
+
+func sumHits(r *releaseServer) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := 0
+	for _, c := range r.hits {
+		n += c
+	}
+	return n
 }

@@ -156,6 +156,9 @@ func TestEngineUpNoOpAndDestroy(t *testing.T) {
 			before, mysqlBefore := len(e.fake.Calls()), len(e.mysql.Statements())
 			// The plugin's files come from the fake release server (an air-gapped mirror's way).
 			require.NoError(t, s.SetConfig(ctx, "haina:cdc.plugin.baseUrl", e.files.URL))
+			for name, sum := range e.files.Sha256 { // a mirror is trusted only with pins
+				require.NoError(t, s.SetConfig(ctx, "haina:cdc.plugin.sha256."+name, sum))
+			}
 
 			outputs, err := s.Up(ctx)
 			require.NoError(t, err)
