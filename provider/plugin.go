@@ -223,13 +223,17 @@ func (l PluginLifecycle) Delete(ctx context.Context, p PluginArchive) error {
 
 // The gRPC methods for plugin archives; the Server routes them here by type.
 
-func (s *Server) pluginLife() (*PluginLifecycle, error) {
+// withPlugins runs f with the plugin lifecycle and a context the engine can cancel.
+func (s *Server) withPlugins(ctx context.Context, f func(context.Context, *PluginLifecycle) error) error {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.plugins == nil {
-		return nil, status.Error(codes.FailedPrecondition, "haina provider is not configured for "+PluginArchiveType)
+	l := s.plugins
+	s.mu.Unlock()
+	if l == nil {
+		return status.Error(codes.FailedPrecondition, "haina provider is not configured for "+PluginArchiveType)
 	}
-	return s.plugins, nil
+	ctx, cancel := s.opContext(ctx)
+	defer cancel()
+	return f(ctx, l)
 }
 
 func pluginFrom(props *structpb.Struct) (PluginArchive, []string, error) {
@@ -280,13 +284,10 @@ func (s *Server) pluginCreate(ctx context.Context, req *pulumirpc.CreateRequest)
 	if len(unknown) > 0 {
 		return nil, fmt.Errorf("creating the plugin archive: inputs still unknown: %s", strings.Join(unknown, ", "))
 	}
-	l, err := s.pluginLife()
-	if err != nil {
-		return nil, err
-	}
-	ctx, cancel := s.opContext(ctx)
-	defer cancel()
-	if p, err = l.Create(ctx, p); err != nil {
+	if err := s.withPlugins(ctx, func(ctx context.Context, l *PluginLifecycle) (err error) {
+		p, err = l.Create(ctx, p)
+		return err
+	}); err != nil {
 		return nil, err
 	}
 	props, err := plugin.MarshalProperties(p.encode(), marshal)
@@ -301,14 +302,11 @@ func (s *Server) pluginRead(ctx context.Context, req *pulumirpc.ReadRequest) (*p
 	if err != nil {
 		return nil, err
 	}
-	l, err := s.pluginLife()
-	if err != nil {
-		return nil, err
-	}
-	ctx, cancel := s.opContext(ctx)
-	defer cancel()
-	exists, err := l.Read(ctx, p)
-	if err != nil {
+	var exists bool
+	if err := s.withPlugins(ctx, func(ctx context.Context, l *PluginLifecycle) (err error) {
+		exists, err = l.Read(ctx, p)
+		return err
+	}); err != nil {
 		return nil, err
 	}
 	if !exists {
@@ -344,13 +342,10 @@ func (s *Server) pluginUpdate(ctx context.Context, req *pulumirpc.UpdateRequest)
 	}
 	news.Sha256, news.ArchiveSha256, news.Size = olds.Sha256, olds.ArchiveSha256, olds.Size
 	if !req.GetPreview() && !samePins(olds.Sources, news.Sources) {
-		l, err := s.pluginLife()
-		if err != nil {
-			return nil, err
-		}
-		ctx, cancel := s.opContext(ctx)
-		defer cancel()
-		if news.Sha256, err = l.Verify(ctx, news); err != nil {
+		if err := s.withPlugins(ctx, func(ctx context.Context, l *PluginLifecycle) (err error) {
+			news.Sha256, err = l.Verify(ctx, news)
+			return err
+		}); err != nil {
 			return nil, err
 		}
 	}
@@ -366,13 +361,7 @@ func (s *Server) pluginDelete(ctx context.Context, req *pulumirpc.DeleteRequest)
 	if err != nil {
 		return nil, err
 	}
-	l, err := s.pluginLife()
-	if err != nil {
-		return nil, err
-	}
-	ctx, cancel := s.opContext(ctx)
-	defer cancel()
-	if err := l.Delete(ctx, p); err != nil {
+	if err := s.withPlugins(ctx, func(ctx context.Context, l *PluginLifecycle) error { return l.Delete(ctx, p) }); err != nil {
 		return nil, err
 	}
 	return &emptypb.Empty{}, nil
