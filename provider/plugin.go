@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
@@ -15,7 +14,6 @@ import (
 	"google.golang.org/protobuf/types/known/emptypb"
 	"google.golang.org/protobuf/types/known/structpb"
 	"reflect"
-	"sort"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -51,35 +49,12 @@ type PluginArchive struct {
 var pluginInputKeys = []string{"bucket", "key", "sources"}
 
 func decodePlugin(pm resource.PropertyMap) (PluginArchive, []string, error) {
-	plain := map[string]any{}
-	var unknown []string
-	for k, v := range pm {
-		if v.ContainsUnknowns() {
-			unknown = append(unknown, string(k))
-			continue
-		}
-		plain[string(k)] = v.Mappable()
-	}
-	sort.Strings(unknown)
 	var p PluginArchive
-	b, err := json.Marshal(plain)
-	if err != nil {
-		return p, unknown, err
-	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&p); err != nil {
-		return p, unknown, fmt.Errorf("%s: %w", PluginArchiveType, err)
-	}
-	return p, unknown, nil
+	unknown, err := decodeStrict(pm, &p, PluginArchiveType)
+	return p, unknown, err
 }
 
-func (p PluginArchive) encode() resource.PropertyMap {
-	b, _ := json.Marshal(p)
-	var m map[string]any
-	_ = json.Unmarshal(b, &m)
-	return resource.NewPropertyMapFromMap(m)
-}
+func (p PluginArchive) encode() resource.PropertyMap { return encodeJSON(p) }
 
 func (p PluginArchive) id() string { return "s3://" + p.Bucket + "/" + p.Key }
 

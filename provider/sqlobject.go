@@ -83,35 +83,45 @@ func (o SqlObject) ID() string {
 // decodeSqlObject reads known top-level properties into a SqlObject and lists
 // those that are still unknown (during preview).
 func decodeSqlObject(pm resource.PropertyMap) (SqlObject, []string, error) {
+	var o SqlObject
+	unknown, err := decodeStrict(pm, &o, RedshiftSqlObjectType)
+	return o, unknown, err
+}
+
+// decodeStrict decodes the known properties into v through its JSON tags,
+// rejecting unknown fields, and returns the names of those still unknown.
+func decodeStrict(pm resource.PropertyMap, v any, token string) ([]string, error) {
 	plain := map[string]any{}
 	var unknown []string
-	for k, v := range pm {
-		if v.IsSecret() {
-			v = v.SecretValue().Element
+	for k, pv := range pm {
+		if pv.IsSecret() {
+			pv = pv.SecretValue().Element
 		}
-		if v.ContainsUnknowns() {
+		if pv.ContainsUnknowns() {
 			unknown = append(unknown, string(k))
 			continue
 		}
-		plain[string(k)] = v.Mappable()
+		plain[string(k)] = pv.Mappable()
 	}
 	sort.Strings(unknown)
-	var o SqlObject
 	b, err := json.Marshal(plain)
 	if err != nil {
-		return o, unknown, err
+		return unknown, err
 	}
 	dec := json.NewDecoder(strings.NewReader(string(b)))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(&o); err != nil {
-		return o, unknown, fmt.Errorf("%s: %w", RedshiftSqlObjectType, err)
+	if err := dec.Decode(v); err != nil {
+		return unknown, fmt.Errorf("%s: %w", token, err)
 	}
-	return o, unknown, nil
+	return unknown, nil
 }
 
 // encode turns the object into its state.
-func (o SqlObject) encode() resource.PropertyMap {
-	b, _ := json.Marshal(o) // strings, bools, ints: always marshals
+func (o SqlObject) encode() resource.PropertyMap { return encodeJSON(o) }
+
+// encodeJSON turns a struct of strings, bools, numbers, lists and maps into properties.
+func encodeJSON(v any) resource.PropertyMap {
+	b, _ := json.Marshal(v) // plain data: always marshals
 	var m map[string]any
 	_ = json.Unmarshal(b, &m)
 	return resource.NewPropertyMapFromMap(m)
