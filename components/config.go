@@ -153,6 +153,8 @@ func defaultsFor(env Environment, prefix string) PipelineArgs {
 				BackupRetentionDays: 1, BinlogRetentionHours: 168, Port: 3306},
 			Connector: ConnectorConfig{CapacityMode: "provisioned", McuCount: 1, WorkerCount: 1, TasksMax: 1,
 				KafkaConnectVersion: "3.7.x", TopicPartitions: 3, LogRetentionDays: 14},
+			Redshift: CDCRedshiftConfig{ExternalSchema: "cdc_msk", Schema: "cdc", ApplyRole: prefix + "_cdc_apply", AutoRefresh: true,
+				ScheduleMinutes: 5, ScheduleEnabled: true},
 		},
 	}
 	switch env {
@@ -171,6 +173,7 @@ func defaultsFor(env Environment, prefix string) PipelineArgs {
 		a.CDC.Database.MinACU, a.CDC.Database.MaxACU, a.CDC.Database.BackupRetentionDays = 2, 16, 7
 		// Production names its own topic prefix and tables (validation asks for them).
 		a.CDC.Connector.McuCount, a.CDC.Connector.LogRetentionDays = 2, 90
+		a.CDC.Redshift.ScheduleMinutes = 1
 	default:
 		a.Stream.RetentionHours = 24
 		a.Warehouse.BaseCapacity = 8

@@ -541,16 +541,7 @@ func (c *Connector) network(ctx *pulumi.Context, name string, args *ConnectorArg
 func (c *Connector) role(ctx *pulumi.Context, name string, args *ConnectorArgs, secretArn pulumi.StringOutput, keyArn pulumi.StringInput, parent pulumi.ResourceOption) error {
 	prefix := args.Config.TopicPrefix
 	cluster := args.ClusterArn.ToStringOutput()
-	// arn:aws:kafka:r:a:cluster/<name>/<uuid> → topic/<name>/<uuid>/… and group/<name>/<uuid>/…
-	under := func(kind string, names ...string) pulumi.StringArray {
-		out := pulumi.StringArray{}
-		for _, n := range names {
-			out = append(out, cluster.ApplyT(func(arn string) string {
-				return strings.Replace(arn, ":cluster/", ":"+kind+"/", 1) + "/" + n
-			}).(pulumi.StringOutput))
-		}
-		return out
-	}
+	under := func(kind string, names ...string) pulumi.StringArray { return kafkaArns(cluster, kind, names...) }
 	stmts := []Statement{
 		// Debezium's admin client reads the brokers' default replication factor before creating its history topic.
 		{Sid: "Cluster", Actions: []string{"kafka-cluster:Connect", "kafka-cluster:DescribeCluster", "kafka-cluster:DescribeClusterDynamicConfiguration"},

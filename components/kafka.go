@@ -31,6 +31,7 @@ type CDCConfig struct {
 	Database  SourceDatabaseConfig `json:"database"`
 	Connector ConnectorConfig      `json:"connector"`
 	Plugin    PluginConfig         `json:"plugin"`
+	Redshift  CDCRedshiftConfig    `json:"redshift"`
 }
 
 // KafkaIAMPort is MSK's port for SASL/IAM clients inside the VPC.
@@ -198,4 +199,24 @@ func NewKafka(ctx *pulumi.Context, name string, args *KafkaArgs, opts ...pulumi.
 		return nil, err
 	}
 	return k, nil
+}
+
+// kafkaArns are the ARNs of topics or groups (kind) of a cluster:
+// arn:aws:kafka:r:a:cluster/<name>/<uuid> → arn:aws:kafka:r:a:<kind>/<name>/<uuid>/<n>.
+func kafkaArns(cluster pulumi.StringInput, kind string, names ...string) pulumi.StringArray {
+	out := pulumi.StringArray{}
+	for _, n := range names {
+		out = append(out, cluster.ToStringOutput().ApplyT(func(arn string) string {
+			return strings.Replace(arn, ":cluster/", ":"+kind+"/", 1) + "/" + n
+		}).(pulumi.StringOutput))
+	}
+	return out
+}
+
+// Resource is the cluster resource, provisioned or serverless.
+func (k *Kafka) Resource() pulumi.Resource {
+	if k.Cluster != nil {
+		return k.Cluster
+	}
+	return k.Serverless
 }

@@ -31,6 +31,9 @@ type Pipeline struct {
 	Kafka     *Kafka
 	SourceDB  *SourceDatabase
 	Connector *Connector
+	// Changes is the Redshift side of CDC; ApplySchedule nil without target tables.
+	Changes       *ChangeTables
+	ApplySchedule *SqlSchedule
 	// Lake, Events (the app events' delivery) and FlowLogs are nil when turned off.
 	Lake     *Lake
 	Events   *Delivery
@@ -180,6 +183,12 @@ func NewPipeline(ctx *pulumi.Context, name string, args *PipelineArgs, opts ...p
 		if p.Connector.Secret != nil {
 			p.Outputs["cdcDebeziumSecretArn"] = p.Connector.Secret.Arn
 		}
+	}
+	if p.Changes != nil {
+		p.Outputs["cdcQueries"] = p.Changes.Queries
+	}
+	if p.ApplySchedule != nil {
+		p.Outputs["cdcApplyScheduleGroup"] = p.ApplySchedule.Group.Name
 	}
 	if p.SourceDB != nil {
 		p.Outputs["sourceDbEndpoint"] = p.SourceDB.Endpoint
@@ -413,8 +422,10 @@ func (p *Pipeline) cdc(ctx *pulumi.Context, name string, args *PipelineArgs, tag
 		if db.SecretKmsKeyArn != "" {
 			connArgs.DatabaseKeyArn = pulumi.String(db.SecretKmsKeyArn)
 		}
-		p.Connector, err = NewConnector(ctx, name+"-connector", connArgs, parent)
-		return err
+		if p.Connector, err = NewConnector(ctx, name+"-connector", connArgs, parent); err != nil {
+			return err
+		}
+		return p.changes(ctx, name, args, connArgs.Account, tags, parent)
 	}
 	p.SourceDB, err = NewSourceDatabase(ctx, name+"-sourcedb", &SourceDatabaseArgs{
 		Config: db, Name: args.Name("cdc-mysql"), VpcID: p.Network.VpcID, SubnetIDs: p.Network.SubnetIDs,
@@ -428,7 +439,44 @@ func (p *Pipeline) cdc(ctx *pulumi.Context, name string, args *PipelineArgs, tag
 	connArgs.CreateUser, connArgs.DatabaseArn, connArgs.MasterSecretArn = true, p.SourceDB.ClusterArn, p.SourceDB.MasterSecretArn
 	connArgs.DatabaseKeyArn, connArgs.DatabaseHost, connArgs.DatabasePort = p.SourceDB.Key.Arn, p.SourceDB.Endpoint, 3306
 	connArgs.DatabaseSecurityGroupID, connArgs.UserDependsOn = p.SourceDB.SecurityGroup.ID(), []pulumi.Resource{p.SourceDB.Writer}
-	p.Connector, err = NewConnector(ctx, name+"-connector", connArgs, parent)
+	if p.Connector, err = NewConnector(ctx, name+"-connector", connArgs, parent); err != nil {
+		return err
+	}
+	return p.changes(ctx, name, args, connArgs.Account, tags, parent)
+}
+
+// changes declares the Redshift side of CDC (the streaming role reads the
+// change topics; landing views, target tables, apply procedures) and the
+// schedule that runs the procedures.
+func (p *Pipeline) changes(ctx *pulumi.Context, name string, args *PipelineArgs, account pulumi.StringInput, tags pulumi.StringMap, parent pulumi.ResourceOption) error {
+	cfg := args.CDC.Redshift
+	var err error
+	production := args.Environment == Production
+	p.Changes, err = NewChangeTables(ctx, name+"-changes", &ChangeTablesArgs{
+		Config: cfg, TopicPrefix: args.CDC.Connector.TopicPrefix, Captured: args.CDC.Connector.Tables,
+		ClusterArn: p.Kafka.ClusterArn, StreamingRole: p.Warehouse.StreamingRole.Name, Provider: p.Ingestion.Provider,
+		WorkgroupName: p.Warehouse.WorkgroupName, Database: p.Warehouse.DatabaseName, AdminSecretArn: p.Warehouse.AdminSecretArn,
+		AllowDataLoss: args.Ingestion.AllowDataLoss, GuardDelete: production, Protect: args.Protect,
+		TimeoutSeconds: args.Ingestion.TimeoutSeconds,
+		// The topics exist once the connector runs (Debezium creates them with its snapshot).
+		DependsOn: []pulumi.Resource{p.Warehouse.Workgroup, p.Warehouse.Namespace, p.Warehouse.StreamingRolePolicy,
+			p.Kafka.Resource(), p.Connector.Connector},
+	}, parent)
+	if err != nil || len(cfg.Tables) == 0 {
+		return err
+	}
+	var statements []ScheduledStatement
+	var procs []pulumi.Resource
+	for _, target := range sortedKeys(p.Changes.ApplyCalls) {
+		statements = append(statements, ScheduledStatement{Name: ScheduleName(target), SQL: p.Changes.ApplyCalls[target]})
+		procs = append(procs, p.Changes.Procedures[target])
+	}
+	p.ApplySchedule, err = NewSqlSchedule(ctx, name+"-apply", &SqlScheduleArgs{
+		Name: args.Name("cdc-apply"), Region: args.Region, Account: account,
+		WorkgroupName: p.Warehouse.WorkgroupName, WorkgroupArn: p.Warehouse.Workgroup.Arn, Database: p.Warehouse.DatabaseName,
+		Statements: statements, RateMinutes: cfg.ScheduleMinutes, Enabled: cfg.ScheduleEnabled,
+		DbRoles: []string{cfg.ApplyRole}, Tags: tags,
+	}, parent, pulumi.DependsOn(procs))
 	return err
 }
 

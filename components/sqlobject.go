@@ -43,6 +43,11 @@ type SqlObjectArgs struct {
 	// (with PasswordUsername) and uses it where the create statements say so.
 	PasswordSecretArn pulumi.StringInput
 	PasswordUsername  string
+	// Late: the create statements and definition depend on a value known only
+	// after deploy (a cluster ARN); LateRender renders the object with it.
+	// Object still gives the rest (kind, name, drop, exists).
+	Late       pulumi.StringInput
+	LateRender func(string) (sql.Object, error)
 }
 
 // SqlObject is a haina:redshift:SqlObject resource.
@@ -77,7 +82,14 @@ func NewSqlObject(ctx *pulumi.Context, name string, args *SqlObjectArgs, opts ..
 	if args.SecretArn != nil {
 		inputs["secretArn"] = args.SecretArn
 	}
-	if o.Definition != "" {
+	if args.Late != nil {
+		late := args.Late.ToStringOutput().ApplyT(func(v string) (any, error) { return args.LateRender(v) })
+		inputs["create"] = late.ApplyT(func(o any) []string { return o.(sql.Object).Create }).(pulumi.StringArrayOutput)
+		if o.Definition != "" {
+			inputs["definition"] = late.ApplyT(func(o any) string { return o.(sql.Object).Definition }).(pulumi.StringOutput)
+		}
+	}
+	if o.Definition != "" && args.Late == nil {
 		inputs["definition"] = pulumi.String(o.Definition)
 	}
 	if len(o.Update) > 0 {

@@ -3,6 +3,7 @@ package components
 import (
 	"errors"
 	"fmt"
+	"github.com/haina-data/haina/sql"
 	"net/netip"
 	"net/url"
 	"os"
@@ -439,6 +440,7 @@ func (a *PipelineArgs) validateCDC(bad badFunc) {
 	a.validateSourceDatabase(bad)
 	a.validateConnector(bad)
 	a.validatePlugin(bad)
+	a.validateCDCRedshift(bad)
 	k := c.Kafka
 	switch k.Mode {
 	case "serverless":
@@ -623,6 +625,102 @@ func (a *PipelineArgs) validatePlugin(bad badFunc) {
 			bad("haina:cdc.plugin.sha256."+k, p.Sha256[k], fmt.Sprintf("allowed: pins for %v", sortedKeys(names)))
 		case !reSha256.MatchString(p.Sha256[k]):
 			bad("haina:cdc.plugin.sha256."+k, p.Sha256[k], "allowed: a sha256 of 64 hex digits (see the cdcPluginSha256 stack output)")
+		}
+	}
+}
+
+// validateCDCRedshift checks the Redshift side of CDC: names, the schedule and
+// every target table (captured, typed, keyed).
+func (a *PipelineArgs) validateCDCRedshift(bad badFunc) {
+	r := a.CDC.Redshift
+	for _, n := range []struct{ key, value string }{
+		{"haina:cdc.redshift.externalSchema", r.ExternalSchema}, {"haina:cdc.redshift.schema", r.Schema}, {"haina:cdc.redshift.applyRole", r.ApplyRole},
+	} {
+		if err := sql.CheckIdent(n.value); err != nil {
+			bad(n.key, n.value, "allowed: a Redshift identifier ("+err.Error()+")")
+		}
+	}
+	if r.ExternalSchema == a.Ingestion.ExternalSchema || r.ExternalSchema == a.Ingestion.Schema {
+		bad("haina:cdc.redshift.externalSchema", r.ExternalSchema, "a name of its own: haina:ingestion uses "+a.Ingestion.ExternalSchema+" and "+a.Ingestion.Schema)
+	}
+	if r.Schema == a.Ingestion.Schema || r.Schema == a.Ingestion.ExternalSchema || r.Schema == r.ExternalSchema {
+		bad("haina:cdc.redshift.schema", r.Schema, "a schema of its own, not haina:ingestion's ("+a.Ingestion.ExternalSchema+", "+a.Ingestion.Schema+") nor the external schema")
+	}
+	if r.ScheduleMinutes < 1 || r.ScheduleMinutes > 1440 {
+		bad("haina:cdc.redshift.scheduleMinutes", r.ScheduleMinutes, "allowed: 1 to 1440 minutes between apply runs")
+	}
+	captured := map[string]bool{}
+	landing := map[string]string{}
+	for _, t := range a.CDC.Connector.Tables {
+		captured[t] = true
+		name := LandingViewName(t)
+		if other, ok := landing[name]; ok {
+			bad("haina:cdc.connector.tables", a.CDC.Connector.Tables, fmt.Sprintf("%s and %s would both land in %s.%s; rename one table's landing by capturing it under another database or name", other, t, r.Schema, name))
+		}
+		landing[name] = t
+		if len(name) > 127 {
+			bad("haina:cdc.connector.tables", t, fmt.Sprintf("its landing view %s is longer than Redshift's 127 bytes; use shorter names", name))
+		}
+	}
+	reserved := map[string]bool{cdcOffsetsTable: true, cdcRunsTable: true}
+	for name := range landing {
+		reserved[name] = true
+	}
+	targets, sources := map[string]bool{}, map[string]bool{}
+	for i, t := range r.Tables {
+		key := fmt.Sprintf("haina:cdc.redshift.tables[%d]", i)
+		switch {
+		case !captured[t.Source]:
+			bad(key+".source", t.Source, fmt.Sprintf("a table haina:cdc.connector.tables captures (%s); add it there first", strings.Join(a.CDC.Connector.Tables, ", ")))
+		case sources[t.Source]:
+			bad(key+".source", t.Source, "each captured table applied once")
+		}
+		sources[t.Source] = true
+		target := t.TargetName()
+		if err := sql.CheckIdent(target); err != nil || len(ProcedureName(target)) > 127 {
+			bad(key+".table", target, "allowed: a Redshift identifier of at most 121 bytes (its procedure is apply_<table>)")
+		} else if reserved[target] || targets[target] {
+			bad(key+".table", target, "a name no other table, landing view or haina's apply_offsets/apply_runs uses in "+r.Schema)
+		}
+		targets[target] = true
+		if len(t.Columns) == 0 {
+			bad(key+".columns", t.Columns, "list the columns to keep: [{name, type}], name as in MySQL, type a Redshift type ("+sql.SupportedTypes+")")
+		}
+		names := map[string]bool{}
+		for j, c := range t.Columns {
+			ckey := fmt.Sprintf("%s.columns[%d]", key, j)
+			if err := sql.CheckIdent(c.Name); err != nil {
+				bad(ckey+".name", c.Name, "allowed: the MySQL column's name ("+err.Error()+")")
+			} else if names[strings.ToLower(c.Name)] {
+				bad(ckey+".name", c.Name, "each column once")
+			}
+			names[strings.ToLower(c.Name)] = true
+			if _, _, err := sql.ColumnType(c.Type); err != nil {
+				bad(ckey+".type", c.Type, err.Error())
+			}
+		}
+		if len(t.PrimaryKey) == 0 {
+			bad(key+".primaryKey", t.PrimaryKey, "the primary key's columns: changes are applied by key (Debezium keys its messages by the MySQL primary key)")
+		}
+		inKey := map[string]bool{}
+		for j, k := range t.PrimaryKey {
+			var typ string
+			found := false
+			for _, c := range t.Columns {
+				if c.Name == k {
+					found, typ = true, c.Type
+				}
+			}
+			kkey := fmt.Sprintf("%s.primaryKey[%d]", key, j)
+			switch _, fam, _ := sql.ColumnType(typ); {
+			case !found:
+				bad(kkey, k, "one of the table's columns")
+			case inKey[k]:
+				bad(kkey, k, "each key column once")
+			case fam == sql.FamilySuper:
+				bad(kkey, k, "a column of a scalar type: SUPER cannot be a key")
+			}
+			inKey[k] = true
 		}
 	}
 }

@@ -33,6 +33,22 @@ var funcs = template.FuncMap{
 	"ident":      identFunc,
 	"mysqlIdent": MySQLIdent,
 	"literal":    Literal,
+	"inc":        func(i int) int { return i + 1 },
+	// dict passes several values to a nested template.
+	"dict": func(kv ...any) (map[string]any, error) {
+		if len(kv)%2 != 0 {
+			return nil, errors.New("dict: odd number of arguments")
+		}
+		m := map[string]any{}
+		for i := 0; i < len(kv); i += 2 {
+			k, ok := kv[i].(string)
+			if !ok {
+				return nil, fmt.Errorf("dict: key %v is not a string", kv[i])
+			}
+			m[k] = kv[i+1]
+		}
+		return m, nil
+	},
 	"yesno": func(b bool) string {
 		if b {
 			return "YES"
@@ -57,6 +73,15 @@ const (
 	MySQLBinlogRetention = "mysql_binlog_retention.sql.tmpl"
 	MySQLDemoSchema      = "mysql_demo_schema.sql.tmpl"
 	MySQLDebeziumUser    = "mysql_debezium_user.sql.tmpl"
+	// Change data capture on Redshift.
+	MSKSchema         = "msk_schema.sql.tmpl"
+	CDCLandingMV      = "cdc_landing_mv.sql.tmpl"
+	CDCTargetTable    = "cdc_target_table.sql.tmpl"
+	CDCOffsetsTable   = "cdc_offsets_table.sql.tmpl"
+	CDCRunsTable      = "cdc_runs_table.sql.tmpl"
+	CDCApplyRole      = "cdc_apply_role.sql.tmpl"
+	CDCApplyProcedure = "cdc_apply_procedure.sql.tmpl"
+	CDCExamples       = "cdc_examples.sql.tmpl"
 )
 
 // IdentError is an identifier that cannot enter SQL.
@@ -184,15 +209,43 @@ func tidy(s string) string {
 
 // statements splits a section on statement-ending semicolons. Literals never
 // hold a newline (identifiers reject control characters), so a ";" at the end
-// of a line always ends a statement.
+// of a line ends a statement, except inside a $$-quoted procedure body.
 func statements(s string) []string {
 	var out []string
-	for _, part := range statementEnd.Split(s, -1) {
-		if p := strings.TrimSpace(part); p != "" {
-			out = append(out, p)
+	var cur strings.Builder
+	inBody := false
+	for _, line := range strings.SplitAfter(s, "\n") {
+		inBody = inBody != (strings.Count(line, "$$")%2 == 1)
+		cur.WriteString(line)
+		if !inBody && statementEnd.MatchString(line) {
+			if p := strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(cur.String()), ";")); p != "" {
+				out = append(out, p)
+			}
+			cur.Reset()
 		}
 	}
+	if p := strings.TrimSpace(cur.String()); p != "" {
+		out = append(out, p)
+	}
 	return out
+}
+
+// Section renders one named section of a template file, such as the CALL
+// statement of an apply procedure.
+func Section(file, section string, data any) (string, error) {
+	t, ok := perFile[file]
+	if !ok || t.Lookup(section) == nil {
+		return "", fmt.Errorf("no section %s in SQL template %s", section, file)
+	}
+	var b bytes.Buffer
+	if err := t.ExecuteTemplate(&b, section, data); err != nil {
+		var ie *IdentError
+		if errors.As(err, &ie) {
+			return "", fmt.Errorf("%s: %w", file, ie)
+		}
+		return "", err
+	}
+	return tidy(b.String()), nil
 }
 
 // Queries renders every section of a template file of standalone queries,

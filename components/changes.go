@@ -1,0 +1,286 @@
+package components
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/haina-data/haina/sql"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// CDCRedshiftConfig (haina:cdc.redshift) is the Redshift side of change data
+// capture: streaming from MSK into landing views, and the target tables the
+// apply procedures keep up to date on a schedule.
+type CDCRedshiftConfig struct {
+	// ExternalSchema exposes the MSK topics (FROM MSK); Schema holds the
+	// landing views, target tables, watermarks and procedures.
+	ExternalSchema string `json:"externalSchema"`
+	Schema         string `json:"schema"`
+	// ApplyRole is the database role the schedule runs the procedures as.
+	ApplyRole   string `json:"applyRole"`
+	AutoRefresh bool   `json:"autoRefresh"`
+	// ScheduleMinutes is how often the apply procedures run (1–1440).
+	ScheduleMinutes int  `json:"scheduleMinutes"`
+	ScheduleEnabled bool `json:"scheduleEnabled"`
+	// Tables are the target tables, one per captured table that is applied.
+	Tables []CDCTableConfig `json:"tables"`
+}
+
+// CDCTableConfig declares one target table.
+type CDCTableConfig struct {
+	// Source is the captured table, database.table as in haina:cdc.connector.tables.
+	Source string `json:"source"`
+	// Table is the target's name in Schema (default: the source table's name in lower case).
+	Table      string         `json:"table"`
+	Columns    []ColumnConfig `json:"columns"`
+	PrimaryKey []string       `json:"primaryKey"`
+}
+
+// ColumnConfig is a target column: the MySQL column's name and a Redshift type.
+type ColumnConfig struct {
+	Name string `json:"name"`
+	Type string `json:"type"`
+}
+
+// Names of the objects ChangeTables declares besides the configured ones.
+const (
+	cdcOffsetsTable = "apply_offsets"
+	cdcRunsTable    = "apply_runs"
+)
+
+// LandingViewName is the landing view of a captured table (database.table).
+func LandingViewName(source string) string {
+	return strings.ToLower(strings.Replace(source, ".", "_", 1)) + "_changes"
+}
+
+// TargetName is a target table's name: configured, or the source table's name in lower case.
+func (t CDCTableConfig) TargetName() string {
+	if t.Table != "" {
+		return t.Table
+	}
+	_, table, _ := strings.Cut(t.Source, ".")
+	return strings.ToLower(table)
+}
+
+// ProcedureName is the apply procedure of a target table.
+func ProcedureName(target string) string { return "apply_" + target }
+
+// TargetColumns validates a table's columns and key and returns them typed
+// (key columns marked), the key in its configured order.
+func (t CDCTableConfig) TargetColumns() (cols, key []sql.Column, err error) {
+	isKey := map[string]bool{}
+	for _, k := range t.PrimaryKey {
+		isKey[k] = true
+	}
+	byName := map[string]sql.Column{}
+	for _, c := range t.Columns {
+		col, err := sql.NewColumn(c.Name, c.Type)
+		if err != nil {
+			return nil, nil, fmt.Errorf("column %q: %w", c.Name, err)
+		}
+		col.Key = isKey[c.Name]
+		cols = append(cols, col)
+		byName[c.Name] = col
+	}
+	for _, k := range t.PrimaryKey {
+		col, ok := byName[k]
+		if !ok {
+			return nil, nil, fmt.Errorf("primary key column %q is not among the columns", k)
+		}
+		key = append(key, col)
+	}
+	return cols, key, nil
+}
+
+// ChangeTablesArgs configures the ChangeTables component.
+type ChangeTablesArgs struct {
+	Config CDCRedshiftConfig
+	// TopicPrefix and Captured (database.table) name the change topics.
+	TopicPrefix string
+	Captured    []string
+	ClusterArn  pulumi.StringInput
+	// StreamingRole is the name of the namespace's default role: it gets a policy to read the topics.
+	StreamingRole pulumi.StringInput
+	Provider      *HainaProvider
+
+	WorkgroupName  pulumi.StringInput
+	Database       pulumi.StringInput
+	AdminSecretArn pulumi.StringInput
+	// AllowDataLoss, GuardDelete and Protect apply to the objects holding data
+	// (landing views, target tables, watermarks), as in Ingestion.
+	AllowDataLoss  bool
+	GuardDelete    bool
+	Protect        bool
+	TimeoutSeconds int
+	// DependsOn: the workgroup, its default role allowed to read the topics,
+	// the cluster and the connector that creates the topics.
+	DependsOn []pulumi.Resource
+}
+
+// ChangeTables is the Redshift side of CDC, run after deploy by haina's
+// provider: the external schema over MSK, a landing MV per change topic, and
+// per applied table its target table and apply procedure, with the watermark
+// and run tables and the database role the schedule uses.
+type ChangeTables struct {
+	pulumi.ResourceState
+
+	// ReadPolicy lets the streaming role read the change topics.
+	ReadPolicy *iam.RolePolicy
+
+	ExternalSchema *SqlObject
+	Schema         *SqlObject
+	Offsets        *SqlObject
+	Runs           *SqlObject
+	Role           *SqlObject
+	// Landing views by captured table; targets and procedures by target table name.
+	Landing    map[string]*SqlObject
+	Targets    map[string]*SqlObject
+	Procedures map[string]*SqlObject
+	// ApplyCalls are the CALL statements, by target table name.
+	ApplyCalls map[string]string
+	// Queries are ready to run in the query editor (last runs, failures, watermarks).
+	Queries pulumi.StringMap
+}
+
+// NewChangeTables declares the SQL objects in dependency order.
+func NewChangeTables(ctx *pulumi.Context, name string, args *ChangeTablesArgs, opts ...pulumi.ResourceOption) (*ChangeTables, error) {
+	if args == nil || args.ClusterArn == nil || args.StreamingRole == nil || args.WorkgroupName == nil || args.Database == nil || args.Provider == nil || len(args.Captured) == 0 {
+		return nil, fmt.Errorf("change tables %s: ClusterArn, WorkgroupName, Database, Provider and Captured are required", name)
+	}
+	ct := &ChangeTables{Landing: map[string]*SqlObject{}, Targets: map[string]*SqlObject{}, Procedures: map[string]*SqlObject{}, ApplyCalls: map[string]string{}}
+	if err := ctx.RegisterComponentResource("haina:cdc:ChangeTables", name, ct, opts...); err != nil {
+		return nil, err
+	}
+	c := args.Config
+	base := map[string]any{
+		"ExternalSchema": c.ExternalSchema, "Schema": c.Schema, "Offsets": cdcOffsetsTable, "Runs": cdcRunsTable,
+		"Role": c.ApplyRole, "AutoRefresh": c.AutoRefresh,
+	}
+	with := func(kv ...any) map[string]any {
+		d := map[string]any{}
+		for k, v := range base {
+			d[k] = v
+		}
+		for i := 0; i < len(kv); i += 2 {
+			d[kv[i].(string)] = kv[i+1]
+		}
+		return d
+	}
+	declare := func(suffix string, obj sql.Object, holdsData bool, deps ...pulumi.Resource) (*SqlObject, error) {
+		return NewSqlObject(ctx, name+"-"+suffix, &SqlObjectArgs{
+			WorkgroupName: args.WorkgroupName, Database: args.Database, SecretArn: args.AdminSecretArn,
+			Object: obj, HoldsData: holdsData, AllowDataLoss: args.AllowDataLoss, GuardDelete: args.GuardDelete,
+			TimeoutSeconds: args.TimeoutSeconds,
+		}, pulumi.Parent(ct), pulumi.Provider(args.Provider), pulumi.DependsOn(deps), pulumi.Protect(args.Protect && holdsData))
+	}
+	var err error
+	var topics []string
+	for _, t := range args.Captured {
+		topics = append(topics, args.TopicPrefix+"."+t)
+	}
+	// Redshift reads the topics as the namespace's default role, over IAM: connect to and
+	// describe the cluster, describe and read exactly the change topics (it keeps its
+	// own offsets: no consumer group), and find the brokers.
+	ct.ReadPolicy, err = iam.NewRolePolicy(ctx, name+"-read-topics", &iam.RolePolicyArgs{
+		Role: args.StreamingRole, Name: pulumi.String("read-cdc-topics"),
+		Policy: PolicyDocument(
+			Statement{Sid: "Cluster", Actions: []string{"kafka-cluster:Connect", "kafka-cluster:DescribeCluster"},
+				Resources: pulumi.StringArray{args.ClusterArn}},
+			Statement{Sid: "ChangeTopics", Actions: []string{"kafka-cluster:DescribeTopic", "kafka-cluster:ReadData"},
+				Resources: kafkaArns(args.ClusterArn, "topic", topics...)},
+			Statement{Sid: "BootstrapBrokers", Actions: []string{"kafka:GetBootstrapBrokers"},
+				Resources: pulumi.StringArray{args.ClusterArn}},
+		),
+	}, pulumi.Parent(ct))
+	if err != nil {
+		return nil, err
+	}
+	// The cluster ARN is known after deploy: the schema's statements are rendered then.
+	mskSchema, err := sql.Render(sql.MSKSchema, with("ClusterArn", ""))
+	if err != nil {
+		return nil, err
+	}
+	ct.ExternalSchema, err = NewSqlObject(ctx, name+"-msk-schema", &SqlObjectArgs{
+		WorkgroupName: args.WorkgroupName, Database: args.Database, SecretArn: args.AdminSecretArn,
+		Object: mskSchema, TimeoutSeconds: args.TimeoutSeconds,
+		Late:       args.ClusterArn,
+		LateRender: func(arn string) (sql.Object, error) { return sql.Render(sql.MSKSchema, with("ClusterArn", arn)) },
+	}, pulumi.Parent(ct), pulumi.Provider(args.Provider), pulumi.DependsOn(append(args.DependsOn, ct.ReadPolicy)))
+	if err != nil {
+		return nil, err
+	}
+	schemaObj, err := sql.Render(sql.Schema, with())
+	if err != nil {
+		return nil, err
+	}
+	if ct.Schema, err = declare("schema", schemaObj, false, args.DependsOn...); err != nil {
+		return nil, err
+	}
+	for _, f := range []struct {
+		file   string
+		suffix string
+		dst    **SqlObject
+		holds  bool
+	}{{sql.CDCOffsetsTable, "offsets", &ct.Offsets, true}, {sql.CDCRunsTable, "runs", &ct.Runs, false}, {sql.CDCApplyRole, "apply-role", &ct.Role, false}} {
+		obj, err := sql.Render(f.file, with())
+		if err != nil {
+			return nil, err
+		}
+		if *f.dst, err = declare(f.suffix, obj, f.holds, ct.Schema); err != nil {
+			return nil, err
+		}
+	}
+	for _, source := range args.Captured {
+		obj, err := sql.Render(sql.CDCLandingMV, with("Name", LandingViewName(source), "Topic", args.TopicPrefix+"."+source))
+		if err != nil {
+			return nil, err
+		}
+		if ct.Landing[source], err = declare("landing-"+source, obj, true, ct.ExternalSchema, ct.Schema); err != nil {
+			return nil, err
+		}
+	}
+	for _, t := range c.Tables {
+		cols, key, err := t.TargetColumns()
+		if err != nil {
+			return nil, fmt.Errorf("haina:cdc.redshift.tables %s: %w", t.Source, err)
+		}
+		target := t.TargetName()
+		data := with("Table", target, "Columns", cols, "Key", key, "DistKey", key[0].Name,
+			"Landing", LandingViewName(t.Source), "Name", ProcedureName(target))
+		tableObj, err := sql.Render(sql.CDCTargetTable, data)
+		if err != nil {
+			return nil, err
+		}
+		if ct.Targets[target], err = declare("table-"+target, tableObj, true, ct.Schema); err != nil {
+			return nil, err
+		}
+		procObj, err := sql.Render(sql.CDCApplyProcedure, data)
+		if err != nil {
+			return nil, err
+		}
+		ct.Procedures[target], err = declare("apply-"+target, procObj, false,
+			ct.Landing[t.Source], ct.Targets[target], ct.Offsets, ct.Runs, ct.Role)
+		if err != nil {
+			return nil, err
+		}
+		if ct.ApplyCalls[target], err = sql.Section(sql.CDCApplyProcedure, "call", data); err != nil {
+			return nil, err
+		}
+	}
+	queries, err := sql.Queries(sql.CDCExamples, with())
+	if err != nil {
+		return nil, err
+	}
+	ct.Queries = pulumi.StringMap{}
+	for _, k := range sortedKeys(queries) {
+		ct.Queries[k] = pulumi.String(queries[k])
+	}
+	for _, k := range sortedKeys(ct.ApplyCalls) {
+		ct.Queries["apply_"+k] = pulumi.String(ct.ApplyCalls[k] + ";")
+	}
+	if err := ctx.RegisterResourceOutputs(ct, pulumi.Map{"queries": ct.Queries}); err != nil {
+		return nil, err
+	}
+	return ct, nil
+}
