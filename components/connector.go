@@ -124,6 +124,9 @@ func DebeziumConfig(s DebeziumSettings) map[string]string {
 		"snapshot.locking.mode": "none",
 		// Exact decimals as strings: readable without a schema, exact in Redshift.
 		"decimal.handling.mode": "string",
+		// Dates as days, times and datetimes as milliseconds since the epoch: one
+		// encoding per type, which the apply procedures convert.
+		"time.precision.mode": "connect",
 		// Auto-create is off on the brokers: the connector creates its topics.
 		"topic.creation.default.partitions":               fmt.Sprint(s.Partitions),
 		"topic.creation.default.replication.factor":       fmt.Sprint(s.Replication),

@@ -475,8 +475,8 @@ func (p *Pipeline) changes(ctx *pulumi.Context, name string, args *PipelineArgs,
 		Name: args.Name("cdc-apply"), Region: args.Region, Account: account,
 		WorkgroupName: p.Warehouse.WorkgroupName, WorkgroupArn: p.Warehouse.Workgroup.Arn, Database: p.Warehouse.DatabaseName,
 		Statements: statements, RateMinutes: cfg.ScheduleMinutes, Enabled: cfg.ScheduleEnabled,
-		DbRoles: []string{cfg.ApplyRole}, Tags: tags,
-	}, parent, pulumi.DependsOn(procs))
+		DbRoles: []string{cfg.ApplyRole}, Tags: tags, DependsOn: procs,
+	}, parent)
 	return err
 }
 

@@ -35,6 +35,8 @@ type SqlScheduleArgs struct {
 	// DbRoles are the database roles the role's temporary user gets (tag RedshiftDbRoles).
 	DbRoles []string
 	Tags    pulumi.StringMap
+	// DependsOn: what the statements need (the schedules start after it exists).
+	DependsOn []pulumi.Resource
 }
 
 // SqlSchedule runs SQL statements on a Redshift Serverless workgroup every few
@@ -137,7 +139,7 @@ func NewSqlSchedule(ctx *pulumi.Context, name string, args *SqlScheduleArgs, opt
 					MaximumEventAgeInSeconds: pulumi.Int(max(60, 60*args.RateMinutes)), MaximumRetryAttempts: pulumi.Int(2),
 				},
 			},
-		}, parent, pulumi.DependsOn([]pulumi.Resource{s.RolePolicy}))
+		}, parent, pulumi.DependsOn(append([]pulumi.Resource{s.RolePolicy}, args.DependsOn...)))
 		if err != nil {
 			return nil, err
 		}

@@ -25,7 +25,12 @@ func TestIngestionSQLObjectsInBothStacks(t *testing.T) {
 	for _, stack := range stacks {
 		t.Run(stack, func(t *testing.T) {
 			g := evaluate(t, stack, nil)
-			objs := g.OfType(tSQL)
+			var objs []harness.Resource
+			for _, o := range g.OfType(tSQL) {
+				if strings.Contains(o.Parent, "haina:ingestion:Ingestion") {
+					objs = append(objs, o)
+				}
+			}
 			require.Len(t, objs, 5)
 
 			prov := one(t, g, "pulumi:providers:haina", "haina-sql")

@@ -8,7 +8,10 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-const tMSK = "aws:msk/cluster:Cluster"
+const (
+	tMSK        = "aws:msk/cluster:Cluster"
+	tRolePolicy = "aws:iam/rolePolicy:RolePolicy"
+)
 
 func TestKafkaIsIAMOnlyTLSOnlyAndEncrypted(t *testing.T) {
 	for stack, want := range map[string]struct{ instance, monitoring string }{

@@ -188,7 +188,11 @@ func TestNoWildcardActionAnywhere(t *testing.T) {
 
 func TestProtectionOnlyOnStatefulResourcesInProduction(t *testing.T) {
 	stateful := map[string]bool{tStream: true, tKey: true, tNamespace: true, tWorkgroup: true, "haina:redshift:SqlObject::haina-landing": true,
-		"aws:s3/bucketV2:BucketV2::haina-lake": true, tMSK: true, "aws:rds/cluster:Cluster": true, "aws:rds/clusterInstance:ClusterInstance": true}
+		// CDC's landing views, target tables and watermarks hold data.
+		"haina:redshift:SqlObject::haina-changes-landing-shop.orders": true, "haina:redshift:SqlObject::haina-changes-landing-shop.customers": true,
+		"haina:redshift:SqlObject::haina-changes-table-orders": true, "haina:redshift:SqlObject::haina-changes-table-customers": true,
+		"haina:redshift:SqlObject::haina-changes-offsets": true,
+		"aws:s3/bucketV2:BucketV2::haina-lake":            true, tMSK: true, "aws:rds/cluster:Cluster": true, "aws:rds/clusterInstance:ClusterInstance": true}
 	for _, stack := range stacks {
 		t.Run(stack, func(t *testing.T) {
 			g := evaluate(t, stack, nil)
@@ -201,8 +205,9 @@ func TestProtectionOnlyOnStatefulResourcesInProduction(t *testing.T) {
 				}
 			}
 			if stack == "production" {
-				assert.Equal(t, 14, protected, "stream, namespace, workgroup, landing MV, lake bucket, MSK cluster, Aurora cluster and writer, "+
-					"and the keys of stream, namespace, lake, flow logs, MSK and Aurora (not the rebuildable plugin artifacts or Debezium's secret)")
+				assert.Equal(t, 19, protected, "stream, namespace, workgroup, landing MV, lake bucket, MSK cluster, Aurora cluster and writer, "+
+					"the keys of stream, namespace, lake, flow logs, MSK and Aurora (not the rebuildable plugin artifacts or Debezium's secret), "+
+					"and CDC's two landing views, two target tables and watermark table")
 			}
 		})
 	}
@@ -301,7 +306,7 @@ func TestEveryResourceIsParentedUnderThePipeline(t *testing.T) {
 		}
 		assert.Contains(t, r.Parent, "haina:pipeline:Pipeline", "%s %s is not under the pipeline", r.Type, r.Name)
 		if r.Custom {
-			assert.Regexp(t, `haina:(network|stream|warehouse|ingestion|producer|lake|delivery|flowlogs|kafka|sourcedb|cdc):[A-Za-z]+::`, r.Parent, "%s %s belongs to a building block", r.Type, r.Name)
+			assert.Regexp(t, `haina:(network|stream|warehouse|ingestion|producer|lake|delivery|flowlogs|kafka|sourcedb|cdc|scheduler):[A-Za-z]+::`, r.Parent, "%s %s belongs to a building block", r.Type, r.Name)
 		}
 	}
 }
@@ -338,6 +343,8 @@ func TestOutputsArePresentAndWellFormed(t *testing.T) {
 				"cdcTopics":             regexp.MustCompile(map[string]string{"staging": `^\[salesdb\.salesdb\.CUSTOMER\]$`, "production": `^\[shop\.shop\.customers shop\.shop\.orders\]$`}[stack]),
 				"cdcPluginSha256":       regexp.MustCompile(`^map\[aws-msk-iam-auth:[0-9a-f]{64} debezium-connector-mysql:[0-9a-f]{64} msk-config-providers:[0-9a-f]{64}\]$`),
 				"cdcDebeziumSecretArn":  regexp.MustCompile(`^arn:aws:secretsmanager:us-east-1:\d{12}:secret:haina-` + stack + `-cdc-debezium-`),
+				"cdcQueries":            regexp.MustCompile(`(?s)apply_[a-z]+:CALL "cdc"\."apply_[a-z]+"\(\);.*lastRuns:SELECT target_table`),
+				"cdcApplyScheduleGroup": regexp.MustCompile(`^haina-` + stack + `-cdc-apply$`),
 			}
 			assert.Len(t, g.Outputs, len(want))
 			for k, re := range want {

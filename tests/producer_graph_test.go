@@ -72,7 +72,9 @@ func TestProducerLambdaAndScheduleInBothStacks(t *testing.T) {
 func TestProducerCanBeTurnedOff(t *testing.T) {
 	g := evaluate(t, "staging", map[string]string{"haina:producer": `{"enabled":false}`})
 	assert.Empty(t, g.OfType("aws:lambda/function:Function"))
-	assert.Empty(t, g.OfType("aws:scheduler/schedule:Schedule"))
+	for _, s := range g.OfType("aws:scheduler/schedule:Schedule") {
+		assert.NotContains(t, s.Parent, "haina:producer:", "only CDC's apply schedules remain")
+	}
 	assert.NotContains(t, g.Outputs, "producerFunction")
 }
 

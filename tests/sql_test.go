@@ -121,3 +121,33 @@ func TestIdentifiersAreQuotedAndChecked(t *testing.T) {
 	require.Error(t, err)
 	assert.Equal(t, `kinesis_landing_mv.sql.tmpl: identifier "evil\"; DROP TABLE x; --" contains a double quote`, err.Error())
 }
+
+func TestColumnTypesAreCanonical(t *testing.T) {
+	for in, want := range map[string]string{
+		"int": "INTEGER", "int8": "BIGINT", "Numeric(12, 2)": "DECIMAL(12,2)", "decimal": "DECIMAL(18,0)", "text": "VARCHAR(256)",
+		"varchar(max)": "VARCHAR(MAX)", "character varying(10)": "VARCHAR(10)", "bpchar": "CHAR(1)", "float": "DOUBLE PRECISION",
+		"timestamp with time zone": "TIMESTAMPTZ", "bool": "BOOLEAN", "super": "SUPER",
+	} {
+		got, _, err := sql.ColumnType(in)
+		require.NoError(t, err, in)
+		assert.Equal(t, want, got, in)
+	}
+	for _, bad := range []string{"STRING", "INTEGER(4)", "DECIMAL(0)", "DECIMAL(10,11)", "VARCHAR(65536)", "CHAR(MAX)", "VARBYTE", "INT; DROP TABLE x", "DATE)"} {
+		_, _, err := sql.ColumnType(bad)
+		assert.Error(t, err, bad)
+	}
+}
+
+// A procedure body is one statement: its inner semicolons do not split it.
+func TestStatementsKeepProcedureBodiesWhole(t *testing.T) {
+	o, err := sql.Render(sql.CDCApplyProcedure, map[string]any{
+		"Schema": "cdc", "Name": "apply_t", "Table": "t", "Landing": "l", "Offsets": "o", "Runs": "r", "Role": "x",
+		"Columns": []sql.Column{{Name: "id", Type: "BIGINT", Family: sql.FamilyInteger, Key: true}},
+		"Key":     []sql.Column{{Name: "id", Type: "BIGINT", Family: sql.FamilyInteger, Key: true}}, "DistKey": "id",
+	})
+	require.NoError(t, err)
+	require.Len(t, o.Create, 2)
+	assert.True(t, strings.HasPrefix(o.Create[0], "CREATE OR REPLACE PROCEDURE"))
+	assert.True(t, strings.HasSuffix(o.Create[0], "SET enable_case_sensitive_super_attribute TO true"))
+	assert.True(t, strings.HasPrefix(o.Create[1], "GRANT EXECUTE"))
+}

@@ -1,0 +1,256 @@
+package tests
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/haina-data/haina/sql"
+	"github.com/haina-data/haina/tests/harness"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// awkwardCDC captures a table with a $ in its name under a mixed-case,
+// hyphenated topic prefix, and applies it to a target with a space in its
+// name, a composite key and one column of every type family.
+const awkwardCDC = `{"enabled": true,
+ "connector": {"topicPrefix": "Sales-DB", "tables": ["salesdb.CUSTOMER", "Billing.Invoice$2026"]},
+ "redshift": {"scheduleMinutes": 15, "tables": [
+  {"source": "salesdb.CUSTOMER", "primaryKey": ["CUST_ID"], "columns": [
+    {"name": "CUST_ID", "type": "int"}, {"name": "NAME", "type": "varchar(100)"}, {"name": "UPDATED_AT", "type": "timestamptz"}]},
+  {"source": "Billing.Invoice$2026", "table": "Invoice 2026", "primaryKey": ["InvoiceNo", "Line"], "columns": [
+    {"name": "InvoiceNo", "type": "BIGINT"}, {"name": "Line", "type": "int2"}, {"name": "Line Total", "type": "numeric(12, 2)"},
+    {"name": "Paid", "type": "bool"}, {"name": "Rate", "type": "float"}, {"name": "Due", "type": "DATE"}, {"name": "At", "type": "time"},
+    {"name": "Issued", "type": "TIMESTAMP"}, {"name": "Note", "type": "text"}, {"name": "Code", "type": "char(3)"}, {"name": "Meta", "type": "SUPER"}]}]}}`
+
+func sqlObjectOf(r harness.Resource) sql.Object {
+	i := in(r)
+	strs := func(k string) []string {
+		var out []string
+		if v, ok := i[k].([]any); ok {
+			for _, s := range v {
+				out = append(out, s.(string))
+			}
+		}
+		return out
+	}
+	str := func(k string) string { s, _ := i[k].(string); return s }
+	return sql.Object{Kind: str("kind"), Name: str("objectName"), Definition: str("definition"),
+		Create: strs("create"), Update: strs("update"), Drop: strs("drop"), Exists: str("exists")}
+}
+
+// Every SQL text CDC deploys, as the engine receives it, is golden: awkward names included.
+func TestGoldenCDCSQL(t *testing.T) {
+	g := evaluate(t, "staging", map[string]string{"haina:cdc": awkwardCDC})
+	var objs []harness.Resource
+	for _, o := range g.OfType(tSQL) {
+		if strings.Contains(o.Parent, "haina:cdc:ChangeTables") {
+			objs = append(objs, o)
+		}
+	}
+	require.Len(t, objs, 11, "external schema, schema, watermarks, runs, role, 2 landing views, 2 tables, 2 procedures")
+	unsafe := regexp.MustCompile(`[^A-Za-z0-9_.-]`)
+	for _, o := range objs {
+		name := unsafe.ReplaceAllString(strings.TrimPrefix(o.Name, "haina-changes-"), "_") + ".sql"
+		got := renderGolden(sqlObjectOf(o))
+		path := filepath.Join("testdata", "sql", "cdc", name)
+		if *update {
+			require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
+			require.NoError(t, os.WriteFile(path, []byte(got), 0o644))
+		}
+		want, err := os.ReadFile(path)
+		require.NoError(t, err, "run `go test ./tests -run GoldenCDCSQL -update` once to create it")
+		assert.Equal(t, string(want), got, name)
+	}
+	assert.Contains(t, fmt.Sprint(g.Outputs["cdcQueries"]), `apply_Invoice 2026:CALL "cdc"."apply_Invoice 2026"();`)
+}
+
+// The apply procedure is one atomic CALL: no COMMIT, no NONATOMIC, nothing
+// that would let a failed run keep part of its work or move the watermark.
+func TestApplyProcedureIsAtomicAndRunsAsItsOwner(t *testing.T) {
+	for _, stack := range stacks {
+		g := evaluate(t, stack, nil)
+		for _, o := range g.OfType(tSQL) {
+			if !strings.Contains(o.Name, "-apply-") || strings.HasSuffix(o.Name, "-apply-role") {
+				continue
+			}
+			obj := sqlObjectOf(o)
+			require.Len(t, obj.Create, 2, "%s: the procedure and its grant", o.Name)
+			body := strings.ToUpper(obj.Create[0])
+			for _, banned := range []string{"COMMIT", "ROLLBACK", "NONATOMIC", "TRUNCATE"} {
+				assert.NotContains(t, body, banned, o.Name)
+			}
+			assert.Contains(t, body, "SECURITY DEFINER", o.Name)
+			assert.Regexp(t, `^GRANT EXECUTE ON PROCEDURE "cdc"\."apply_[a-z]+"\(\) TO ROLE "haina_cdc_apply"$`, obj.Create[1])
+			assert.Equal(t, obj.Create, obj.Update, "%s: a new body replaces the old one in place (CREATE OR REPLACE)", o.Name)
+			// Each rule of the model is implemented by a marked clause.
+			for _, r := range []string{"R1", "R2", "R3", "R4", "R5", "R6", "R7", "R8", "R9", "R10", "R11"} {
+				assert.Regexp(t, `-- [R0-9, ]*\b`+r+`\b`, obj.Create[0], "%s implements %s", o.Name, r)
+			}
+		}
+	}
+}
+
+func TestCDCRedshiftObjectsAndTheirDependencies(t *testing.T) {
+	for _, stack := range stacks {
+		t.Run(stack, func(t *testing.T) {
+			g := evaluate(t, stack, nil)
+			cluster := out(g.OfType(tMSK)[0])["arn"].(string)
+			schema := one(t, g, tSQL, "haina-changes-msk-schema")
+			assert.Equal(t, []any{"CREATE EXTERNAL SCHEMA IF NOT EXISTS \"cdc_msk\"\nFROM MSK\nIAM_ROLE default\nAUTHENTICATION iam\nCLUSTER_ARN '" + cluster + "'"},
+				in(schema)["create"])
+			for _, dep := range []struct{ token, name string }{
+				{tWorkgroup, "haina"}, {tNamespace, "haina"}, {tRolePolicy, "haina-streaming"}, {tRolePolicy, "haina-changes-read-topics"},
+				{tMSK, "haina-kafka"}, {"aws:mskconnect/connector:Connector", "haina-connector"},
+			} {
+				assert.True(t, dependsOn(schema, dep.token, dep.name), "the MSK schema waits for %s %s", dep.token, dep.name)
+			}
+			tables := map[string][]string{"staging": {"customer"}, "production": {"customers", "orders"}}[stack]
+			sources := map[string][]string{"staging": {"salesdb.CUSTOMER"}, "production": {"shop.customers", "shop.orders"}}[stack]
+			for _, src := range sources {
+				mv := one(t, g, tSQL, "haina-changes-landing-"+src)
+				assert.Equal(t, true, in(mv)["holdsData"])
+				assert.Equal(t, stack == "production", mv.Protect)
+				assert.True(t, dependsOn(mv, tSQL, "haina-changes-msk-schema"))
+				assert.Contains(t, in(mv)["create"].([]any)[0], `FROM "cdc_msk"."`+map[string]string{"staging": "salesdb"}[stack]+"")
+			}
+			for _, table := range tables {
+				target := one(t, g, tSQL, "haina-changes-table-"+table)
+				assert.Equal(t, true, in(target)["holdsData"], "a target table holds data")
+				assert.Equal(t, stack == "production", target.Protect)
+				proc := one(t, g, tSQL, "haina-changes-apply-"+table)
+				for _, dep := range []string{"haina-changes-table-" + table, "haina-changes-offsets", "haina-changes-runs", "haina-changes-apply-role"} {
+					assert.True(t, dependsOn(proc, tSQL, dep), "%s waits for %s", proc.Name, dep)
+				}
+			}
+			offsets := one(t, g, tSQL, "haina-changes-offsets")
+			assert.Equal(t, true, in(offsets)["holdsData"], "the watermarks are state")
+		})
+	}
+}
+
+// The streaming role reads exactly the change topics of this cluster.
+func TestStreamingRoleReadsExactlyTheChangeTopics(t *testing.T) {
+	for _, stack := range stacks {
+		g := evaluate(t, stack, nil)
+		cluster := out(g.OfType(tMSK)[0])["arn"].(string)
+		topic := strings.Replace(cluster, ":cluster/", ":topic/", 1) + "/"
+		pol := one(t, g, tRolePolicy, "haina-changes-read-topics")
+		assert.Equal(t, out(one(t, g, "aws:iam/role:Role", "haina-streaming"))["name"], in(pol)["role"])
+		p := parsePolicy(t, in(pol)["policy"])
+		require.Len(t, p.Statement, 3)
+		a, r := statement(t, p, "Cluster")
+		assert.Equal(t, []string{"kafka-cluster:Connect", "kafka-cluster:DescribeCluster"}, a)
+		assert.Equal(t, []string{cluster}, r)
+		a, r = statement(t, p, "ChangeTopics")
+		assert.Equal(t, []string{"kafka-cluster:DescribeTopic", "kafka-cluster:ReadData"}, a)
+		want := map[string][]string{"staging": {topic + "salesdb.salesdb.CUSTOMER"}, "production": {topic + "shop.shop.customers", topic + "shop.shop.orders"}}[stack]
+		assert.Equal(t, want, r, "no wildcard: only the captured tables' topics")
+		a, r = statement(t, p, "BootstrapBrokers")
+		assert.Equal(t, []string{"kafka:GetBootstrapBrokers"}, a)
+		assert.Equal(t, []string{cluster}, r)
+	}
+}
+
+// The schedule calls the Data API on this workgroup, as a role that can do nothing else.
+func TestApplyScheduleAndItsRole(t *testing.T) {
+	for _, stack := range stacks {
+		t.Run(stack, func(t *testing.T) {
+			g := evaluate(t, stack, nil)
+			workgroup := out(one(t, g, tWorkgroup, "haina"))["arn"].(string)
+			role := one(t, g, "aws:iam/role:Role", "haina-apply")
+			assert.Equal(t, "haina-"+stack+"-cdc-apply", in(role)["name"])
+			assert.Equal(t, "haina_cdc_apply", in(role)["tags"].(map[string]any)["RedshiftDbRoles"], "the temporary database user gets the apply role")
+			trust := parsePolicy(t, in(role)["assumeRolePolicy"])
+			require.Len(t, trust.Statement, 1)
+			assert.Equal(t, map[string][]string{"Service": {"scheduler.amazonaws.com"}}, trust.Statement[0].Principal)
+			assert.Equal(t, map[string]map[string][]string{
+				"StringEquals": {"aws:SourceAccount": {"123456789012"}},
+				"ArnEquals":    {"aws:SourceArn": {"arn:aws:scheduler:us-east-1:123456789012:schedule-group/haina-" + stack + "-cdc-apply"}},
+			}, trust.Statement[0].Condition)
+			p := parsePolicy(t, in(one(t, g, tRolePolicy, "haina-apply"))["policy"])
+			require.Len(t, p.Statement, 2)
+			a, r := statement(t, p, "RunStatements")
+			assert.Equal(t, []string{"redshift-data:ExecuteStatement"}, a)
+			assert.Equal(t, []string{workgroup}, r)
+			a, r = statement(t, p, "WorkgroupCredentials")
+			assert.Equal(t, []string{"redshift-serverless:GetCredentials"}, a)
+			assert.Equal(t, []string{workgroup}, r)
+
+			tables := map[string][]string{"staging": {"customer"}, "production": {"customers", "orders"}}[stack]
+			var scheds []harness.Resource
+			for _, s := range g.OfType("aws:scheduler/schedule:Schedule") {
+				if strings.Contains(s.Parent, "haina:scheduler:SqlSchedule") {
+					scheds = append(scheds, s)
+				}
+			}
+			require.Len(t, scheds, len(tables))
+			sort.Slice(scheds, func(i, j int) bool { return scheds[i].Name < scheds[j].Name })
+			for i, table := range tables {
+				s := in(scheds[i])
+				assert.Equal(t, "apply-"+table, s["name"])
+				assert.Equal(t, "haina-"+stack+"-cdc-apply", s["groupName"])
+				assert.Equal(t, map[string]string{"staging": "rate(5 minutes)", "production": "rate(1 minute)"}[stack], s["scheduleExpression"])
+				assert.Equal(t, "ENABLED", s["state"])
+				target := s["target"].(map[string]any)
+				assert.Equal(t, "arn:aws:scheduler:::aws-sdk:redshiftdata:executeStatement", target["arn"])
+				assert.Equal(t, out(role)["arn"], target["roleArn"])
+				var input map[string]string
+				require.NoError(t, json.Unmarshal([]byte(target["input"].(string)), &input))
+				assert.Equal(t, map[string]string{"WorkgroupName": "haina-" + stack, "Database": "haina",
+					"Sql": `CALL "cdc"."apply_` + table + `"()`, "StatementName": "apply-" + table}, input,
+					"no SecretArn: the call signs in as the role (GetCredentials)")
+				assert.True(t, dependsOn(scheds[i], tSQL, "haina-changes-apply-"+table), "the schedule starts once its procedure exists")
+			}
+		})
+	}
+}
+
+func TestCDCRedshiftValidation(t *testing.T) {
+	base := func(redshift string) map[string]string {
+		return map[string]string{"haina:cdc": `{"enabled": true, "connector": {"topicPrefix": "salesdb", "tables": ["salesdb.CUSTOMER"]}, "redshift": ` + redshift + `}`}
+	}
+	table := func(fields string) string {
+		return `{"tables": [{"source": "salesdb.CUSTOMER", ` + fields + `}]}`
+	}
+	ok := `"primaryKey": ["CUST_ID"], "columns": [{"name": "CUST_ID", "type": "INTEGER"}]`
+	for _, c := range []struct{ name, redshift, want string }{
+		{"not captured", `{"tables": [{"source": "salesdb.ORDERS", "primaryKey": ["id"], "columns": [{"name": "id", "type": "INTEGER"}]}]}`,
+			`haina:cdc.redshift.tables[0].source: "salesdb.ORDERS" is not allowed; a table haina:cdc.connector.tables captures (salesdb.CUSTOMER); add it there first`},
+		{"bad type", table(`"primaryKey": ["CUST_ID"], "columns": [{"name": "CUST_ID", "type": "INTEGER"}, {"name": "NAME", "type": "STRING"}]`),
+			`haina:cdc.redshift.tables[0].columns[1].type: "STRING" is not allowed; "STRING" is not a Redshift type; supported: SMALLINT`},
+		{"unsupported type", table(`"primaryKey": ["CUST_ID"], "columns": [{"name": "CUST_ID", "type": "INTEGER"}, {"name": "B", "type": "VARBYTE(16)"}]`),
+			`"VARBYTE(16)" is a Redshift type haina cannot fill from Debezium's JSON`},
+		{"bad precision", table(`"primaryKey": ["CUST_ID"], "columns": [{"name": "CUST_ID", "type": "INTEGER"}, {"name": "X", "type": "DECIMAL(40,2)"}]`),
+			`DECIMAL precision is 1 to 38`},
+		{"missing key", table(`"columns": [{"name": "CUST_ID", "type": "INTEGER"}]`),
+			`haina:cdc.redshift.tables[0].primaryKey: [] is not allowed; the primary key's columns`},
+		{"key not a column", table(`"primaryKey": ["ID"], "columns": [{"name": "CUST_ID", "type": "INTEGER"}]`),
+			`haina:cdc.redshift.tables[0].primaryKey[0]: "ID" is not allowed; one of the table's columns`},
+		{"super key", table(`"primaryKey": ["CUST_ID"], "columns": [{"name": "CUST_ID", "type": "SUPER"}]`),
+			`SUPER cannot be a key`},
+		{"no columns", table(`"primaryKey": ["CUST_ID"], "columns": []`),
+			`haina:cdc.redshift.tables[0].columns: [] is not allowed; list the columns to keep`},
+		{"schedule 0", `{"scheduleMinutes": 0}`, `haina:cdc.redshift.scheduleMinutes: 0 is not allowed; allowed: 1 to 1440 minutes`},
+		{"schedule too long", `{"scheduleMinutes": 1441}`, `haina:cdc.redshift.scheduleMinutes: 1441 is not allowed`},
+		{"reserved name", table(ok + `, "table": "apply_offsets"`), `a name no other table, landing view or haina's apply_offsets/apply_runs uses`},
+		{"same schema as ingestion", `{"schema": "ingest"}`, `haina:cdc.redshift.schema: "ingest" is not allowed; a schema of its own`},
+		{"duplicate column", table(`"primaryKey": ["CUST_ID"], "columns": [{"name": "CUST_ID", "type": "INTEGER"}, {"name": "cust_id", "type": "INTEGER"}]`),
+			`haina:cdc.redshift.tables[0].columns[1].name: "cust_id" is not allowed; each column once`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := evaluateErr(t, "staging", base(c.redshift))
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), c.want)
+		})
+	}
+	// A valid table evaluates.
+	_, err := evaluateErr(t, "staging", base(table(ok)))
+	require.NoError(t, err)
+}

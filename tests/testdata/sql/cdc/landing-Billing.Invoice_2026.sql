@@ -1,0 +1,41 @@
+-- kind: materialized-view
+-- name: "cdc"."billing_invoice$2026_changes"
+
+-- definition (a change replaces the object)
+SORTKEY(kafka_partition, kafka_offset)
+AS
+SELECT
+    kafka_partition,
+    kafka_offset,
+    kafka_timestamp_type,
+    kafka_timestamp,
+    kafka_key,
+    refresh_time,
+    CASE WHEN CAN_JSON_PARSE(kafka_value) THEN JSON_PARSE(kafka_value) END AS payload,
+    CASE WHEN NOT CAN_JSON_PARSE(kafka_value) THEN kafka_value END AS failed_payload
+FROM "cdc_msk"."Sales-DB.Billing.Invoice$2026"
+
+-- create (one transaction)
+CREATE MATERIALIZED VIEW "cdc"."billing_invoice$2026_changes"
+SORTKEY(kafka_partition, kafka_offset)
+AUTO REFRESH YES
+AS
+SELECT
+    kafka_partition,
+    kafka_offset,
+    kafka_timestamp_type,
+    kafka_timestamp,
+    kafka_key,
+    refresh_time,
+    CASE WHEN CAN_JSON_PARSE(kafka_value) THEN JSON_PARSE(kafka_value) END AS payload,
+    CASE WHEN NOT CAN_JSON_PARSE(kafka_value) THEN kafka_value END AS failed_payload
+FROM "cdc_msk"."Sales-DB.Billing.Invoice$2026";
+
+-- update (one transaction)
+ALTER MATERIALIZED VIEW "cdc"."billing_invoice$2026_changes" AUTO REFRESH YES;
+
+-- drop
+DROP MATERIALIZED VIEW IF EXISTS "cdc"."billing_invoice$2026_changes";
+
+-- exists
+SELECT 1 FROM svv_mv_info WHERE TRIM(schema_name) = 'cdc' AND TRIM(name) = 'billing_invoice$2026_changes';

@@ -1,0 +1,46 @@
+-- kind: table
+-- name: "cdc"."Invoice 2026"
+
+-- definition (a change replaces the object)
+(
+    "InvoiceNo" BIGINT NOT NULL,
+    "Line" SMALLINT NOT NULL,
+    "Line Total" DECIMAL(12,2),
+    "Paid" BOOLEAN,
+    "Rate" DOUBLE PRECISION,
+    "Due" DATE,
+    "At" TIME,
+    "Issued" TIMESTAMP,
+    "Note" VARCHAR(256),
+    "Code" CHAR(3),
+    "Meta" SUPER,
+    PRIMARY KEY ("InvoiceNo", "Line")
+)
+DISTKEY ("InvoiceNo")
+SORTKEY ("InvoiceNo", "Line")
+
+-- create (one transaction)
+CREATE TABLE IF NOT EXISTS "cdc"."Invoice 2026" (
+    "InvoiceNo" BIGINT NOT NULL,
+    "Line" SMALLINT NOT NULL,
+    "Line Total" DECIMAL(12,2),
+    "Paid" BOOLEAN,
+    "Rate" DOUBLE PRECISION,
+    "Due" DATE,
+    "At" TIME,
+    "Issued" TIMESTAMP,
+    "Note" VARCHAR(256),
+    "Code" CHAR(3),
+    "Meta" SUPER,
+    PRIMARY KEY ("InvoiceNo", "Line")
+)
+DISTKEY ("InvoiceNo")
+SORTKEY ("InvoiceNo", "Line");
+
+-- update (one transaction)
+
+-- drop
+DROP TABLE IF EXISTS "cdc"."Invoice 2026";
+
+-- exists
+SELECT 1 FROM svv_tables WHERE table_schema = 'cdc' AND table_name = 'Invoice 2026' AND table_type = 'BASE TABLE';
