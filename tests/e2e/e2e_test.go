@@ -169,24 +169,40 @@ func TestEngineUpNoOpAndDestroy(t *testing.T) {
 			assert.Regexp(t, `^arn:aws:iam::\d{12}:role/haina-`+stack+`-redshift-streaming$`, outputs["streamingRoleArn"])
 			assert.Equal(t, `"ingest"."events_landing"`, outputs["landingView"])
 
-			// haina's provider ran the SQL for real: five objects, each one transaction, in dependency order.
-			var creates []string
+			// haina's provider ran the SQL for real: five ingestion objects and CDC's
+			// (schema over MSK, schema, watermarks, runs, role, and per table a landing
+			// view, a target table and a procedure), each one transaction, in dependency order.
+			var creates [][]string
 			for _, c := range e.fake.Calls()[before:] {
 				if c.Batch {
-					creates = append(creates, c.Sqls[0])
+					creates = append(creates, c.Sqls)
 				}
 			}
-			require.Len(t, creates, 5)
-			landingAt, schemaAt := -1, -1
-			for i, q := range creates {
-				if strings.HasPrefix(q, "CREATE EXTERNAL SCHEMA") {
-					schemaAt = i
+			tables := map[string]int{"staging": 1, "production": 2}[stack]
+			require.Len(t, creates, 5+5+3*tables)
+			at := func(prefix, contains string) int {
+				for i, q := range creates {
+					if strings.HasPrefix(q[0], prefix) && strings.Contains(q[0], contains) {
+						return i
+					}
 				}
-				if strings.Contains(q, `"events_landing"`) && strings.HasPrefix(q, "CREATE MATERIALIZED VIEW") {
-					landingAt = i
-				}
+				return -1
 			}
+			schemaAt, landingAt := at("CREATE EXTERNAL SCHEMA", "FROM KINESIS"), at("CREATE MATERIALIZED VIEW", `"events_landing"`)
 			assert.True(t, schemaAt >= 0 && landingAt > schemaAt, "the external schema comes before the landing MV: %q", creates)
+			// The MSK schema names the cluster deployed in this run (rendered once its ARN was known).
+			mskAt := at("CREATE EXTERNAL SCHEMA", "FROM MSK\nIAM_ROLE default\nAUTHENTICATION iam\nCLUSTER_ARN '"+outputs["kafkaClusterArn"].(string)+"'")
+			require.True(t, mskAt >= 0, "the MSK schema ran with the cluster's ARN: %q", creates)
+			for _, table := range map[string][]string{"staging": {"customer"}, "production": {"customers", "orders"}}[stack] {
+				cdcLanding := at("CREATE MATERIALIZED VIEW", "_"+table+"_changes")
+				target := at("CREATE TABLE IF NOT EXISTS", `"cdc"."`+table+`"`)
+				proc := at("CREATE OR REPLACE PROCEDURE", `"cdc"."apply_`+table+`"()`)
+				assert.True(t, mskAt < cdcLanding && cdcLanding < proc && target < proc && target >= 0, "%s: schema, landing view, table, then procedure", table)
+				if proc >= 0 {
+					assert.Equal(t, `GRANT EXECUTE ON PROCEDURE "cdc"."apply_`+table+`"() TO ROLE "haina_cdc_apply"`, creates[proc][1])
+				}
+			}
+			assert.Contains(t, outputs["cdcApplyScheduleGroup"], "haina-"+stack+"-cdc-apply")
 
 			// CDC: the MySQL setup ran through the RDS Data API, Debezium's user got a
 			// generated password that only the secret and the database saw, and the
@@ -246,9 +262,11 @@ func TestEngineUpNoOpAndDestroy(t *testing.T) {
 			assert.Contains(t, err.Error(), "cannot be deleted")
 			// The engine deletes unprotected resources before it reaches a protected one;
 			// every stateful resource survives.
+			// every stateful resource survives (and what they were built on: the CDC landing
+			// views wait for the connector, so its plugin's artifacts bucket stays too).
 			kept := engineCounts(t, ctx, s)
 			for typ, n := range map[string]int{
-				"aws:kinesis/stream:Stream": 1, "aws:kms/key:Key": 6, "aws:redshiftserverless/namespace:Namespace": 1, "aws:s3/bucketV2:BucketV2": 1,
+				"aws:kinesis/stream:Stream": 1, "aws:kms/key:Key": 6, "aws:redshiftserverless/namespace:Namespace": 1, "aws:s3/bucketV2:BucketV2": 2,
 				"aws:redshiftserverless/workgroup:Workgroup": 1, "aws:msk/cluster:Cluster": 1, "aws:rds/cluster:Cluster": 1,
 				"aws:rds/clusterInstance:ClusterInstance": 1,
 			} {
@@ -259,6 +277,13 @@ func TestEngineUpNoOpAndDestroy(t *testing.T) {
 				landing = landing || (c.Sqls[0] == `DROP MATERIALIZED VIEW IF EXISTS "ingest"."events_landing"` && c.WorkgroupName == "haina-production")
 			}
 			assert.False(t, landing, "the landing MV was never dropped")
+			for _, c := range e.fake.Calls() {
+				if c.WorkgroupName != "haina-production" || c.Sqls[0] == `DROP TABLE IF EXISTS "cdc"."apply_runs"` { // the run log holds no data
+					continue
+				}
+				assert.False(t, strings.HasPrefix(c.Sqls[0], `DROP TABLE IF EXISTS "cdc"`) || strings.HasPrefix(c.Sqls[0], `DROP MATERIALIZED VIEW IF EXISTS "cdc"`),
+					"no CDC target table, watermark or landing view is dropped by a refused destroy: %s", c.Sqls[0])
+			}
 
 			// The documented way: lift protection and allow the data loss, up, destroy.
 			require.NoError(t, s.SetConfig(ctx, "haina:protect", "false"))
