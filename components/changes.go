@@ -155,7 +155,7 @@ func NewChangeTables(ctx *pulumi.Context, name string, args *ChangeTablesArgs, o
 	c := args.Config
 	base := map[string]any{
 		"ExternalSchema": c.ExternalSchema, "Schema": c.Schema, "Offsets": cdcOffsetsTable, "Runs": cdcRunsTable,
-		"Role": c.ApplyRole, "AutoRefresh": c.AutoRefresh,
+		"Role": c.ApplyRole, "AutoRefresh": c.AutoRefresh, "Dialect": "redshift",
 	}
 	with := func(kv ...any) map[string]any {
 		d := map[string]any{}

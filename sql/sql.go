@@ -34,6 +34,7 @@ var funcs = template.FuncMap{
 	"mysqlIdent": MySQLIdent,
 	"literal":    Literal,
 	"inc":        func(i int) int { return i + 1 },
+	"list":       func(v ...any) []any { return v },
 	// dict passes several values to a nested template.
 	"dict": func(kv ...any) (map[string]any, error) {
 		if len(kv)%2 != 0 {

@@ -30,12 +30,12 @@ BEGIN
         "Line",
         ROW_NUMBER() OVER (PARTITION BY "InvoiceNo", "Line" ORDER BY kafka_offset DESC, kafka_partition DESC) AS recency
     FROM (
-        SELECT n.kafka_partition, n.kafka_offset, CASE WHEN JSON_TYPEOF(n.payload.op) = 'string' THEN CAST(n.payload.op AS VARCHAR(8)) END AS op, n.payload."after" AS after_image,
-            CASE WHEN CASE WHEN JSON_TYPEOF(n.payload.op) = 'string' THEN CAST(n.payload.op AS VARCHAR(8)) END = 'd'
+        SELECT n.kafka_partition, n.kafka_offset, CASE WHEN JSON_TYPEOF(n.payload."op") = 'string' THEN CAST(CAST(n.payload."op" AS VARCHAR(MAX)) AS VARCHAR(8)) END AS op, n.payload."after" AS after_image,
+            CASE WHEN CASE WHEN JSON_TYPEOF(n.payload."op") = 'string' THEN CAST(CAST(n.payload."op" AS VARCHAR(MAX)) AS VARCHAR(8)) END = 'd'
                 THEN CAST(n.payload."before"."InvoiceNo" AS BIGINT)
                 ELSE CAST(n.payload."after"."InvoiceNo" AS BIGINT)
             END AS "InvoiceNo",
-            CASE WHEN CASE WHEN JSON_TYPEOF(n.payload.op) = 'string' THEN CAST(n.payload.op AS VARCHAR(8)) END = 'd'
+            CASE WHEN CASE WHEN JSON_TYPEOF(n.payload."op") = 'string' THEN CAST(CAST(n.payload."op" AS VARCHAR(MAX)) AS VARCHAR(8)) END = 'd'
                 THEN CAST(n.payload."before"."Line" AS SMALLINT)
                 ELSE CAST(n.payload."after"."Line" AS SMALLINT)
             END AS "Line"
@@ -70,11 +70,11 @@ BEGIN
         CASE WHEN JSON_TYPEOF(s.after_image."Line Total") = 'string' THEN CAST(CAST(s.after_image."Line Total" AS VARCHAR(MAX)) AS DECIMAL(12,2)) ELSE CAST(s.after_image."Line Total" AS DECIMAL(12,2)) END,
         CASE JSON_TYPEOF(s.after_image."Paid") WHEN 'boolean' THEN CAST(s.after_image."Paid" AS BOOLEAN) WHEN 'number' THEN CAST(s.after_image."Paid" AS INTEGER) <> 0 END,
         CASE WHEN JSON_TYPEOF(s.after_image."Rate") = 'string' THEN CAST(CAST(s.after_image."Rate" AS VARCHAR(MAX)) AS DOUBLE PRECISION) ELSE CAST(s.after_image."Rate" AS DOUBLE PRECISION) END,
-        CASE JSON_TYPEOF(s.after_image."Due") WHEN 'number' THEN CAST(DATEADD(day, CAST(s.after_image."Due" AS INTEGER), DATE '1970-01-01') AS DATE) WHEN 'string' THEN CAST(CAST(s.after_image."Due" AS VARCHAR(MAX)) AS DATE) END,
+        CASE JSON_TYPEOF(s.after_image."Due") WHEN 'number' THEN CAST((TIMESTAMP 'epoch' + CAST(s.after_image."Due" AS BIGINT) * INTERVAL '1 day') AS DATE) WHEN 'string' THEN CAST(CAST(s.after_image."Due" AS VARCHAR(MAX)) AS DATE) END,
         CASE JSON_TYPEOF(s.after_image."At") WHEN 'number' THEN CAST((TIMESTAMP 'epoch' + CAST(s.after_image."At" AS BIGINT) * INTERVAL '0.001 second') AS TIME) WHEN 'string' THEN CAST(CAST(s.after_image."At" AS VARCHAR(MAX)) AS TIME) END,
         CASE JSON_TYPEOF(s.after_image."Issued") WHEN 'number' THEN CAST((TIMESTAMP 'epoch' + CAST(s.after_image."Issued" AS BIGINT) * INTERVAL '0.001 second') AS TIMESTAMP) WHEN 'string' THEN CAST(CAST(s.after_image."Issued" AS VARCHAR(MAX)) AS TIMESTAMP) END,
-        CASE JSON_TYPEOF(s.after_image."Note") WHEN 'string' THEN CAST(s.after_image."Note" AS VARCHAR(256)) WHEN 'null' THEN NULL ELSE CAST(JSON_SERIALIZE(s.after_image."Note") AS VARCHAR(256)) END,
-        CASE JSON_TYPEOF(s.after_image."Code") WHEN 'string' THEN CAST(s.after_image."Code" AS CHAR(3)) WHEN 'null' THEN NULL ELSE CAST(JSON_SERIALIZE(s.after_image."Code") AS CHAR(3)) END,
+        CASE JSON_TYPEOF(s.after_image."Note") WHEN 'string' THEN CAST(CAST(s.after_image."Note" AS VARCHAR(MAX)) AS VARCHAR(256)) WHEN 'null' THEN NULL ELSE CAST(JSON_SERIALIZE(s.after_image."Note") AS VARCHAR(256)) END,
+        CASE JSON_TYPEOF(s.after_image."Code") WHEN 'string' THEN CAST(CAST(s.after_image."Code" AS VARCHAR(MAX)) AS CHAR(3)) WHEN 'null' THEN NULL ELSE CAST(JSON_SERIALIZE(s.after_image."Code") AS CHAR(3)) END,
         CASE WHEN JSON_TYPEOF(s.after_image."Meta") = 'string' AND CAN_JSON_PARSE(CAST(s.after_image."Meta" AS VARCHAR(MAX))) THEN JSON_PARSE(CAST(s.after_image."Meta" AS VARCHAR(MAX))) ELSE s.after_image."Meta" END
     FROM haina_apply_latest s
     WHERE s.op <> 'd';
@@ -130,12 +130,12 @@ BEGIN
         "Line",
         ROW_NUMBER() OVER (PARTITION BY "InvoiceNo", "Line" ORDER BY kafka_offset DESC, kafka_partition DESC) AS recency
     FROM (
-        SELECT n.kafka_partition, n.kafka_offset, CASE WHEN JSON_TYPEOF(n.payload.op) = 'string' THEN CAST(n.payload.op AS VARCHAR(8)) END AS op, n.payload."after" AS after_image,
-            CASE WHEN CASE WHEN JSON_TYPEOF(n.payload.op) = 'string' THEN CAST(n.payload.op AS VARCHAR(8)) END = 'd'
+        SELECT n.kafka_partition, n.kafka_offset, CASE WHEN JSON_TYPEOF(n.payload."op") = 'string' THEN CAST(CAST(n.payload."op" AS VARCHAR(MAX)) AS VARCHAR(8)) END AS op, n.payload."after" AS after_image,
+            CASE WHEN CASE WHEN JSON_TYPEOF(n.payload."op") = 'string' THEN CAST(CAST(n.payload."op" AS VARCHAR(MAX)) AS VARCHAR(8)) END = 'd'
                 THEN CAST(n.payload."before"."InvoiceNo" AS BIGINT)
                 ELSE CAST(n.payload."after"."InvoiceNo" AS BIGINT)
             END AS "InvoiceNo",
-            CASE WHEN CASE WHEN JSON_TYPEOF(n.payload.op) = 'string' THEN CAST(n.payload.op AS VARCHAR(8)) END = 'd'
+            CASE WHEN CASE WHEN JSON_TYPEOF(n.payload."op") = 'string' THEN CAST(CAST(n.payload."op" AS VARCHAR(MAX)) AS VARCHAR(8)) END = 'd'
                 THEN CAST(n.payload."before"."Line" AS SMALLINT)
                 ELSE CAST(n.payload."after"."Line" AS SMALLINT)
             END AS "Line"
@@ -170,11 +170,11 @@ BEGIN
         CASE WHEN JSON_TYPEOF(s.after_image."Line Total") = 'string' THEN CAST(CAST(s.after_image."Line Total" AS VARCHAR(MAX)) AS DECIMAL(12,2)) ELSE CAST(s.after_image."Line Total" AS DECIMAL(12,2)) END,
         CASE JSON_TYPEOF(s.after_image."Paid") WHEN 'boolean' THEN CAST(s.after_image."Paid" AS BOOLEAN) WHEN 'number' THEN CAST(s.after_image."Paid" AS INTEGER) <> 0 END,
         CASE WHEN JSON_TYPEOF(s.after_image."Rate") = 'string' THEN CAST(CAST(s.after_image."Rate" AS VARCHAR(MAX)) AS DOUBLE PRECISION) ELSE CAST(s.after_image."Rate" AS DOUBLE PRECISION) END,
-        CASE JSON_TYPEOF(s.after_image."Due") WHEN 'number' THEN CAST(DATEADD(day, CAST(s.after_image."Due" AS INTEGER), DATE '1970-01-01') AS DATE) WHEN 'string' THEN CAST(CAST(s.after_image."Due" AS VARCHAR(MAX)) AS DATE) END,
+        CASE JSON_TYPEOF(s.after_image."Due") WHEN 'number' THEN CAST((TIMESTAMP 'epoch' + CAST(s.after_image."Due" AS BIGINT) * INTERVAL '1 day') AS DATE) WHEN 'string' THEN CAST(CAST(s.after_image."Due" AS VARCHAR(MAX)) AS DATE) END,
         CASE JSON_TYPEOF(s.after_image."At") WHEN 'number' THEN CAST((TIMESTAMP 'epoch' + CAST(s.after_image."At" AS BIGINT) * INTERVAL '0.001 second') AS TIME) WHEN 'string' THEN CAST(CAST(s.after_image."At" AS VARCHAR(MAX)) AS TIME) END,
         CASE JSON_TYPEOF(s.after_image."Issued") WHEN 'number' THEN CAST((TIMESTAMP 'epoch' + CAST(s.after_image."Issued" AS BIGINT) * INTERVAL '0.001 second') AS TIMESTAMP) WHEN 'string' THEN CAST(CAST(s.after_image."Issued" AS VARCHAR(MAX)) AS TIMESTAMP) END,
-        CASE JSON_TYPEOF(s.after_image."Note") WHEN 'string' THEN CAST(s.after_image."Note" AS VARCHAR(256)) WHEN 'null' THEN NULL ELSE CAST(JSON_SERIALIZE(s.after_image."Note") AS VARCHAR(256)) END,
-        CASE JSON_TYPEOF(s.after_image."Code") WHEN 'string' THEN CAST(s.after_image."Code" AS CHAR(3)) WHEN 'null' THEN NULL ELSE CAST(JSON_SERIALIZE(s.after_image."Code") AS CHAR(3)) END,
+        CASE JSON_TYPEOF(s.after_image."Note") WHEN 'string' THEN CAST(CAST(s.after_image."Note" AS VARCHAR(MAX)) AS VARCHAR(256)) WHEN 'null' THEN NULL ELSE CAST(JSON_SERIALIZE(s.after_image."Note") AS VARCHAR(256)) END,
+        CASE JSON_TYPEOF(s.after_image."Code") WHEN 'string' THEN CAST(CAST(s.after_image."Code" AS VARCHAR(MAX)) AS CHAR(3)) WHEN 'null' THEN NULL ELSE CAST(JSON_SERIALIZE(s.after_image."Code") AS CHAR(3)) END,
         CASE WHEN JSON_TYPEOF(s.after_image."Meta") = 'string' AND CAN_JSON_PARSE(CAST(s.after_image."Meta" AS VARCHAR(MAX))) THEN JSON_PARSE(CAST(s.after_image."Meta" AS VARCHAR(MAX))) ELSE s.after_image."Meta" END
     FROM haina_apply_latest s
     WHERE s.op <> 'd';

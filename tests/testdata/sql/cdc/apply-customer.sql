@@ -29,8 +29,8 @@ BEGIN
         "CUST_ID",
         ROW_NUMBER() OVER (PARTITION BY "CUST_ID" ORDER BY kafka_offset DESC, kafka_partition DESC) AS recency
     FROM (
-        SELECT n.kafka_partition, n.kafka_offset, CASE WHEN JSON_TYPEOF(n.payload.op) = 'string' THEN CAST(n.payload.op AS VARCHAR(8)) END AS op, n.payload."after" AS after_image,
-            CASE WHEN CASE WHEN JSON_TYPEOF(n.payload.op) = 'string' THEN CAST(n.payload.op AS VARCHAR(8)) END = 'd'
+        SELECT n.kafka_partition, n.kafka_offset, CASE WHEN JSON_TYPEOF(n.payload."op") = 'string' THEN CAST(CAST(n.payload."op" AS VARCHAR(MAX)) AS VARCHAR(8)) END AS op, n.payload."after" AS after_image,
+            CASE WHEN CASE WHEN JSON_TYPEOF(n.payload."op") = 'string' THEN CAST(CAST(n.payload."op" AS VARCHAR(MAX)) AS VARCHAR(8)) END = 'd'
                 THEN CAST(n.payload."before"."CUST_ID" AS INTEGER)
                 ELSE CAST(n.payload."after"."CUST_ID" AS INTEGER)
             END AS "CUST_ID"
@@ -60,7 +60,7 @@ BEGIN
     INSERT INTO "cdc"."customer" ("CUST_ID", "NAME", "UPDATED_AT")
     SELECT
         CAST(s.after_image."CUST_ID" AS INTEGER),
-        CASE JSON_TYPEOF(s.after_image."NAME") WHEN 'string' THEN CAST(s.after_image."NAME" AS VARCHAR(100)) WHEN 'null' THEN NULL ELSE CAST(JSON_SERIALIZE(s.after_image."NAME") AS VARCHAR(100)) END,
+        CASE JSON_TYPEOF(s.after_image."NAME") WHEN 'string' THEN CAST(CAST(s.after_image."NAME" AS VARCHAR(MAX)) AS VARCHAR(100)) WHEN 'null' THEN NULL ELSE CAST(JSON_SERIALIZE(s.after_image."NAME") AS VARCHAR(100)) END,
         CASE JSON_TYPEOF(s.after_image."UPDATED_AT") WHEN 'number' THEN CAST((TIMESTAMP 'epoch' + CAST(s.after_image."UPDATED_AT" AS BIGINT) * INTERVAL '0.001 second') AS TIMESTAMPTZ) WHEN 'string' THEN CAST(CAST(s.after_image."UPDATED_AT" AS VARCHAR(MAX)) AS TIMESTAMPTZ) END
     FROM haina_apply_latest s
     WHERE s.op <> 'd';
@@ -115,8 +115,8 @@ BEGIN
         "CUST_ID",
         ROW_NUMBER() OVER (PARTITION BY "CUST_ID" ORDER BY kafka_offset DESC, kafka_partition DESC) AS recency
     FROM (
-        SELECT n.kafka_partition, n.kafka_offset, CASE WHEN JSON_TYPEOF(n.payload.op) = 'string' THEN CAST(n.payload.op AS VARCHAR(8)) END AS op, n.payload."after" AS after_image,
-            CASE WHEN CASE WHEN JSON_TYPEOF(n.payload.op) = 'string' THEN CAST(n.payload.op AS VARCHAR(8)) END = 'd'
+        SELECT n.kafka_partition, n.kafka_offset, CASE WHEN JSON_TYPEOF(n.payload."op") = 'string' THEN CAST(CAST(n.payload."op" AS VARCHAR(MAX)) AS VARCHAR(8)) END AS op, n.payload."after" AS after_image,
+            CASE WHEN CASE WHEN JSON_TYPEOF(n.payload."op") = 'string' THEN CAST(CAST(n.payload."op" AS VARCHAR(MAX)) AS VARCHAR(8)) END = 'd'
                 THEN CAST(n.payload."before"."CUST_ID" AS INTEGER)
                 ELSE CAST(n.payload."after"."CUST_ID" AS INTEGER)
             END AS "CUST_ID"
@@ -146,7 +146,7 @@ BEGIN
     INSERT INTO "cdc"."customer" ("CUST_ID", "NAME", "UPDATED_AT")
     SELECT
         CAST(s.after_image."CUST_ID" AS INTEGER),
-        CASE JSON_TYPEOF(s.after_image."NAME") WHEN 'string' THEN CAST(s.after_image."NAME" AS VARCHAR(100)) WHEN 'null' THEN NULL ELSE CAST(JSON_SERIALIZE(s.after_image."NAME") AS VARCHAR(100)) END,
+        CASE JSON_TYPEOF(s.after_image."NAME") WHEN 'string' THEN CAST(CAST(s.after_image."NAME" AS VARCHAR(MAX)) AS VARCHAR(100)) WHEN 'null' THEN NULL ELSE CAST(JSON_SERIALIZE(s.after_image."NAME") AS VARCHAR(100)) END,
         CASE JSON_TYPEOF(s.after_image."UPDATED_AT") WHEN 'number' THEN CAST((TIMESTAMP 'epoch' + CAST(s.after_image."UPDATED_AT" AS BIGINT) * INTERVAL '0.001 second') AS TIMESTAMPTZ) WHEN 'string' THEN CAST(CAST(s.after_image."UPDATED_AT" AS VARCHAR(MAX)) AS TIMESTAMPTZ) END
     FROM haina_apply_latest s
     WHERE s.op <> 'd';

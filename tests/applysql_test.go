@@ -1,0 +1,255 @@
+package tests
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/haina-data/haina/cdcapply"
+	"github.com/haina-data/haina/components"
+	"github.com/haina-data/haina/sql"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// pg is a throwaway PostgreSQL server on 127.0.0.1, stopped when the test ends.
+type pg struct {
+	t    *testing.T
+	bin  string
+	port int
+}
+
+// asServerUser runs a PostgreSQL server binary, which refuses to run as root.
+func asServerUser(bin string, args ...string) *exec.Cmd {
+	if os.Geteuid() == 0 {
+		return exec.Command("runuser", append([]string{"-u", "postgres", "--", bin}, args...)...)
+	}
+	return exec.Command(bin, args...)
+}
+
+func startPostgres(t *testing.T) *pg {
+	bins, _ := filepath.Glob("/usr/lib/postgresql/*/bin/initdb")
+	require.NotEmpty(t, bins, "PostgreSQL server binaries are needed (apt-get install postgresql; .ci/run installs them)")
+	sort.Strings(bins)
+	bin := filepath.Dir(bins[len(bins)-1])
+	dir, err := os.MkdirTemp("", "haina-pg-")
+	require.NoError(t, err)
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	require.NoError(t, os.Chmod(dir, 0o755))
+	data := filepath.Join(dir, "data")
+	require.NoError(t, os.Mkdir(data, 0o700))
+	if os.Geteuid() == 0 {
+		u, err := user.Lookup("postgres")
+		require.NoError(t, err, "running as root: the postgres user runs the server")
+		uid, _ := strconv.Atoi(u.Uid)
+		gid, _ := strconv.Atoi(u.Gid)
+		require.NoError(t, os.Chown(dir, uid, gid))
+		require.NoError(t, os.Chown(data, uid, gid))
+	}
+	out, err := asServerUser(filepath.Join(bin, "initdb"), "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync").CombinedOutput()
+	require.NoError(t, err, "initdb: %s", out)
+
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	srv := asServerUser(filepath.Join(bin, "postgres"), "-D", data, "-h", "127.0.0.1", "-p", strconv.Itoa(port), "-k", dir, "-F")
+	srv.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	log, err := os.Create(filepath.Join(dir, "server.log"))
+	require.NoError(t, err)
+	srv.Stdout, srv.Stderr = log, log
+	require.NoError(t, srv.Start())
+	t.Cleanup(func() {
+		syscall.Kill(-srv.Process.Pid, syscall.SIGINT) // fast shutdown of the whole group
+		done := make(chan struct{})
+		go func() { srv.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(15 * time.Second):
+			syscall.Kill(-srv.Process.Pid, syscall.SIGKILL)
+		}
+	})
+	p := &pg{t: t, bin: bin, port: port}
+	for i := 0; i < 100; i++ {
+		if exec.Command(filepath.Join(bin, "pg_isready"), "-h", "127.0.0.1", "-p", strconv.Itoa(port), "-q").Run() == nil {
+			return p
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	logText, _ := os.ReadFile(filepath.Join(dir, "server.log"))
+	t.Fatalf("PostgreSQL did not start: %s", logText)
+	return nil
+}
+
+// run runs SQL through psql and returns the rows, fields separated by |.
+func (p *pg) run(script string) ([]string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, filepath.Join(p.bin, "psql"), "-h", "127.0.0.1", "-p", strconv.Itoa(p.port), "-U", "postgres",
+		"-d", "postgres", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-f", "-")
+	cmd.Env = append(os.Environ(), "PGTZ=UTC")
+	cmd.Stdin = strings.NewReader(script)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return nil, fmt.Errorf("%v: %s", err, out)
+	}
+	var rows []string
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		if line != "" && !strings.HasPrefix(line, "psql:") {
+			rows = append(rows, line)
+		}
+	}
+	return rows, nil
+}
+
+func (p *pg) must(script string) []string {
+	rows, err := p.run(script)
+	require.NoError(p.t, err)
+	return rows
+}
+
+// redshiftOnly drops the table attributes PostgreSQL lacks (distribution and sort keys).
+func redshiftOnly(stmt string) string {
+	var keep []string
+	for _, line := range strings.Split(stmt, "\n") {
+		l := strings.TrimSpace(line)
+		if strings.HasPrefix(l, "DISTKEY") || strings.HasPrefix(l, "SORTKEY") || strings.HasPrefix(l, "DISTSTYLE") {
+			continue
+		}
+		keep = append(keep, line)
+	}
+	return strings.Join(keep, "\n")
+}
+
+// The apply procedure itself, rendered from the same template with jsonb
+// navigation in place of SUPER's, runs on PostgreSQL over the Debezium
+// fixture, refresh by refresh, and must agree with the Go model at every step:
+// rows, counts and watermarks. A run that fails changes nothing.
+func TestApplyProcedureOnPostgresAgreesWithTheModel(t *testing.T) {
+	db := startPostgres(t)
+	table := components.CDCTableConfig{Source: "salesdb.CUSTOMER", Table: "customer", PrimaryKey: []string{"CUST_ID"},
+		Columns: []components.ColumnConfig{{Name: "CUST_ID", Type: "INTEGER"}, {Name: "NAME", Type: "VARCHAR(100)"},
+			{Name: "MKTSEGMENT", Type: "VARCHAR(100)"}, {Name: "UPDATED_AT", Type: "TIMESTAMPTZ"}}}
+	cols, key, err := table.TargetColumns()
+	require.NoError(t, err)
+	data := map[string]any{"Schema": "cdc", "Offsets": "apply_offsets", "Runs": "apply_runs", "Role": "apply", "Dialect": "postgres",
+		"Table": "customer", "Columns": cols, "Key": key, "DistKey": "CUST_ID", "Landing": components.LandingViewName(table.Source),
+		"Name": components.ProcedureName("customer")}
+	script := []string{
+		// Redshift's SUPER functions, over jsonb.
+		`CREATE FUNCTION json_typeof(jsonb) RETURNS text LANGUAGE sql IMMUTABLE AS 'SELECT jsonb_typeof($1)'`,
+		`CREATE FUNCTION json_serialize(jsonb) RETURNS text LANGUAGE sql IMMUTABLE AS 'SELECT $1::text'`,
+		`CREATE FUNCTION json_parse(text) RETURNS jsonb LANGUAGE sql IMMUTABLE AS 'SELECT $1::jsonb'`,
+		`CREATE FUNCTION can_json_parse(text) RETURNS boolean LANGUAGE plpgsql IMMUTABLE AS $f$ BEGIN PERFORM $1::jsonb; RETURN true; EXCEPTION WHEN others THEN RETURN false; END $f$`,
+		`CREATE FUNCTION getdate() RETURNS timestamp LANGUAGE sql AS 'SELECT now()::timestamp'`,
+		`CREATE SCHEMA cdc`,
+		// The landing view's columns the procedure reads (a table stands in for the streaming MV).
+		`CREATE TABLE cdc.salesdb_customer_changes (kafka_partition BIGINT, kafka_offset BIGINT, payload JSONB, failed_payload BYTEA)`,
+	}
+	for _, file := range []string{sql.CDCOffsetsTable, sql.CDCRunsTable, sql.CDCTargetTable} {
+		o, err := sql.Render(file, data)
+		require.NoError(t, err)
+		script = append(script, redshiftOnly(o.Create[0]))
+	}
+	proc, err := sql.Render(sql.CDCApplyProcedure, data)
+	require.NoError(t, err)
+	script = append(script, proc.Create[0])
+	db.must(strings.Join(script, ";\n") + ";")
+	call, err := sql.Section(sql.CDCApplyProcedure, "call", data)
+	require.NoError(t, err)
+
+	insert := func(msgs []cdcapply.Message) {
+		var b strings.Builder
+		for _, m := range msgs {
+			payload, failed := "NULL", "NULL"
+			switch {
+			case m.Value == nil: // tombstone
+			case json.Valid(m.Value):
+				payload = "$j$" + string(m.Value) + "$j$::jsonb"
+			default:
+				failed = "convert_to($j$" + string(m.Value) + "$j$, 'UTF8')"
+			}
+			fmt.Fprintf(&b, "INSERT INTO cdc.salesdb_customer_changes VALUES (%d, %d, %s, %s);\n", m.Partition, m.Offset, payload, failed)
+		}
+		db.must(b.String())
+	}
+	state := func() (map[string]string, cdcapply.Watermarks) {
+		rows := map[string]string{}
+		for _, r := range db.must(`SELECT "CUST_ID", "NAME", "MKTSEGMENT", to_char("UPDATED_AT" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') FROM cdc.customer`) {
+			f := strings.Split(r, "|")
+			rows["["+f[0]+"]"] = f[1] + "/" + f[2] + "@" + f[3]
+		}
+		marks := cdcapply.Watermarks{}
+		for _, r := range db.must(`SELECT kafka_partition, last_offset FROM cdc.apply_offsets WHERE target_table = 'customer'`) {
+			f := strings.Split(r, "|")
+			p, _ := strconv.ParseInt(f[0], 10, 64)
+			o, _ := strconv.ParseInt(f[1], 10, 64)
+			marks[p] = o
+		}
+		return rows, marks
+	}
+	lastRun := func() cdcapply.Counts {
+		r := db.must(`SELECT changes_read, upserts, deletes, superseded, tombstones, malformed FROM cdc.apply_runs ORDER BY finished_at DESC, changes_read LIMIT 1`)
+		require.Len(t, r, 1)
+		var c cdcapply.Counts
+		_, err := fmt.Sscanf(strings.ReplaceAll(r[0], "|", " "), "%d %d %d %d %d %d", &c.Read, &c.Upserts, &c.Deletes, &c.Superseded, &c.Tombstones, &c.Malformed)
+		require.NoError(t, err)
+		return c
+	}
+	modelRows := func(tbl *cdcapply.Table) map[string]string {
+		out := map[string]string{}
+		for k, r := range tbl.Rows {
+			out[k] = r["NAME"].(string) + "/" + r["MKTSEGMENT"].(string) + "@" + r["UPDATED_AT"].(string)
+		}
+		return out
+	}
+	runs := func() int { return len(db.must(`SELECT 1 FROM cdc.apply_runs`)) }
+
+	all := fixture(t)
+	model, marks := customers(), cdcapply.Watermarks{}
+	seen := 0
+	for _, visible := range []int{6, 12, 16, 16} {
+		insert(all[seen:visible])
+		seen = visible
+		want := cdcapply.Apply(model, marks, all[:visible])
+		db.must(call + ";")
+		rows, got := state()
+		assert.Equal(t, modelRows(model), rows, "rows after %d messages", visible)
+		assert.Equal(t, marks, got, "watermarks after %d messages", visible)
+		assert.Equal(t, want, lastRun(), "counts after %d messages", visible)
+	}
+	require.Equal(t, 4, runs())
+
+	// A change the column type cannot hold fails the run: nothing applied, watermark and run log unchanged.
+	insert([]cdcapply.Message{{Partition: 0, Offset: 8, Value: []byte(`{"op":"c","before":null,"after":{"CUST_ID":9,"NAME":"x","MKTSEGMENT":"y","UPDATED_AT":"not a time"}}`)}})
+	before, beforeMarks := state()
+	_, err = db.run(call + ";")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "not a time")
+	after, afterMarks := state()
+	assert.Equal(t, before, after)
+	assert.Equal(t, beforeMarks, afterMarks)
+	assert.Equal(t, 4, runs(), "a failed run logs nothing")
+	db.must(`DELETE FROM cdc.salesdb_customer_changes WHERE kafka_offset = 8 AND kafka_partition = 0;`)
+
+	// Replay (README): forget the watermark, empty the table, call once.
+	db.must(`DELETE FROM cdc.apply_offsets WHERE target_table = 'customer'; TRUNCATE cdc.customer; ` + call + ";")
+	replay, replayMarks := customers(), cdcapply.Watermarks{}
+	want := cdcapply.Apply(replay, replayMarks, all)
+	rows, got := state()
+	assert.Equal(t, modelRows(replay), rows)
+	assert.Equal(t, replayMarks, got)
+	assert.Equal(t, want, lastRun())
+	assert.Equal(t, modelRows(model), rows, "the replay rebuilds the same table")
+}
