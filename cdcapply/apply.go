@@ -1,7 +1,9 @@
 // Package cdcapply is the executable model of haina's apply procedure
 // (sql/cdc_apply_procedure.sql.tmpl): how Debezium change events that reached
 // a landing view become rows of a target table. The rules are numbered as in
-// the procedure; each comment names the clause that implements it there.
+// the procedure; each comment names the clause that implements it there. R12
+// (a value its column type cannot hold fails the run) is not modelled: rows
+// keep Debezium's JSON values; tests/applysql_test.go runs it on PostgreSQL.
 package cdcapply
 
 import (

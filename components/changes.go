@@ -177,7 +177,7 @@ func NewChangeTables(ctx *pulumi.Context, name string, args *ChangeTablesArgs, o
 	var err error
 	var topics []string
 	for _, t := range args.Captured {
-		topics = append(topics, args.TopicPrefix+"."+t)
+		topics = append(topics, ChangeTopic(args.TopicPrefix, t))
 	}
 	// Redshift reads the topics as the namespace's default role, over IAM: connect to and
 	// describe the cluster, describe and read exactly the change topics (it keeps its
@@ -231,12 +231,33 @@ func NewChangeTables(ctx *pulumi.Context, name string, args *ChangeTablesArgs, o
 			return nil, err
 		}
 	}
+	targetOf := map[string]string{}
+	for _, t := range c.Tables {
+		targetOf[t.Source] = t.TargetName()
+	}
 	for _, source := range args.Captured {
-		obj, err := sql.Render(sql.CDCLandingMV, with("Name", LandingViewName(source), "Topic", args.TopicPrefix+"."+source))
+		// Creating a landing view forgets the watermark of the target it feeds; the
+		// cluster's ARN, known after deploy, is part of its definition.
+		var reset []string
+		if target, ok := targetOf[source]; ok {
+			reset = []string{target}
+		}
+		data := func(arn string) map[string]any {
+			return with("Name", LandingViewName(source), "Topic", ChangeTopic(args.TopicPrefix, source), "ResetTargets", reset, "ClusterArn", arn)
+		}
+		obj, err := sql.Render(sql.CDCLandingMV, data(""))
 		if err != nil {
 			return nil, err
 		}
-		if ct.Landing[source], err = declare("landing-"+source, obj, true, ct.ExternalSchema, ct.Schema); err != nil {
+		ct.Landing[source], err = NewSqlObject(ctx, name+"-landing-"+source, &SqlObjectArgs{
+			WorkgroupName: args.WorkgroupName, Database: args.Database, SecretArn: args.AdminSecretArn,
+			Object: obj, HoldsData: true, AllowDataLoss: args.AllowDataLoss, GuardDelete: args.GuardDelete,
+			TimeoutSeconds: args.TimeoutSeconds,
+			Late:           args.ClusterArn,
+			LateRender:     func(arn string) (sql.Object, error) { return sql.Render(sql.CDCLandingMV, data(arn)) },
+		}, pulumi.Parent(ct), pulumi.Provider(args.Provider), pulumi.Protect(args.Protect),
+			pulumi.DependsOn([]pulumi.Resource{ct.ExternalSchema, ct.Schema, ct.Offsets}))
+		if err != nil {
 			return nil, err
 		}
 	}
@@ -252,7 +273,7 @@ func NewChangeTables(ctx *pulumi.Context, name string, args *ChangeTablesArgs, o
 		if err != nil {
 			return nil, err
 		}
-		if ct.Targets[target], err = declare("table-"+target, tableObj, true, ct.Schema); err != nil {
+		if ct.Targets[target], err = declare("table-"+target, tableObj, true, ct.Schema, ct.Offsets); err != nil {
 			return nil, err
 		}
 		procObj, err := sql.Render(sql.CDCApplyProcedure, data)

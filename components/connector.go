@@ -143,6 +143,15 @@ func DebeziumConfig(s DebeziumSettings) map[string]string {
 	return c
 }
 
+var topicUnsafe = regexp.MustCompile(`[^A-Za-z0-9._-]`)
+
+// ChangeTopic is the topic Debezium writes a table's changes to:
+// <prefix>.<database>.<table>, with each character Kafka does not allow in a
+// topic name (such as $) replaced by _, as Debezium's topic naming does.
+func ChangeTopic(prefix, table string) string {
+	return topicUnsafe.ReplaceAllString(prefix+"."+table, "_")
+}
+
 // OffsetTopic is where the connector's source offsets (its binlog position)
 // live: named for the connector, not for one instance of it, so a replaced
 // connector resumes where the old one stopped instead of snapshotting again.
@@ -291,7 +300,7 @@ func NewConnector(ctx *pulumi.Context, name string, args *ConnectorArgs, opts ..
 	parent := pulumi.Parent(c)
 	cfg := args.Config
 	for _, t := range cfg.Tables {
-		c.Topics = append(c.Topics, cfg.TopicPrefix+"."+t)
+		c.Topics = append(c.Topics, ChangeTopic(cfg.TopicPrefix, t))
 	}
 	sort.Strings(c.Topics)
 

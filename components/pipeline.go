@@ -460,7 +460,7 @@ func (p *Pipeline) changes(ctx *pulumi.Context, name string, args *PipelineArgs,
 		TimeoutSeconds: args.Ingestion.TimeoutSeconds,
 		// The topics exist once the connector runs (Debezium creates them with its snapshot).
 		DependsOn: []pulumi.Resource{p.Warehouse.Workgroup, p.Warehouse.Namespace, p.Warehouse.StreamingRolePolicy,
-			p.Kafka.Resource(), p.Connector.Connector},
+			p.Kafka, p.Kafka.Resource(), p.Connector.Connector}, // p.Kafka: its security group rules too
 	}, parent)
 	if err != nil || len(cfg.Tables) == 0 {
 		return err

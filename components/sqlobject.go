@@ -85,6 +85,9 @@ func NewSqlObject(ctx *pulumi.Context, name string, args *SqlObjectArgs, opts ..
 	if args.Late != nil {
 		late := args.Late.ToStringOutput().ApplyT(func(v string) (any, error) { return args.LateRender(v) })
 		inputs["create"] = late.ApplyT(func(o any) []string { return o.(sql.Object).Create }).(pulumi.StringArrayOutput)
+		if len(o.Update) > 0 {
+			inputs["update"] = late.ApplyT(func(o any) []string { return o.(sql.Object).Update }).(pulumi.StringArrayOutput)
+		}
 		if o.Definition != "" {
 			inputs["definition"] = late.ApplyT(func(o any) string { return o.(sql.Object).Definition }).(pulumi.StringOutput)
 		}
@@ -92,7 +95,7 @@ func NewSqlObject(ctx *pulumi.Context, name string, args *SqlObjectArgs, opts ..
 	if o.Definition != "" && args.Late == nil {
 		inputs["definition"] = pulumi.String(o.Definition)
 	}
-	if len(o.Update) > 0 {
+	if len(o.Update) > 0 && args.Late == nil {
 		inputs["update"] = pulumi.ToStringArray(o.Update)
 	}
 	if args.HoldsData {

@@ -629,6 +629,8 @@ func (a *PipelineArgs) validatePlugin(bad badFunc) {
 	}
 }
 
+var reApplyRole = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,126}$`)
+
 // validateCDCRedshift checks the Redshift side of CDC: names, the schedule and
 // every target table (captured, typed, keyed).
 func (a *PipelineArgs) validateCDCRedshift(bad badFunc) {
@@ -640,6 +642,9 @@ func (a *PipelineArgs) validateCDCRedshift(bad badFunc) {
 			bad(n.key, n.value, "allowed: a Redshift identifier ("+err.Error()+")")
 		}
 	}
+	if !reApplyRole.MatchString(r.ApplyRole) {
+		bad("haina:cdc.redshift.applyRole", r.ApplyRole, "allowed: 1-127 letters, digits or _, starting with a letter or _ (it is also the value of the scheduler role's RedshiftDbRoles tag)")
+	}
 	if r.ExternalSchema == a.Ingestion.ExternalSchema || r.ExternalSchema == a.Ingestion.Schema {
 		bad("haina:cdc.redshift.externalSchema", r.ExternalSchema, "a name of its own: haina:ingestion uses "+a.Ingestion.ExternalSchema+" and "+a.Ingestion.Schema)
 	}
@@ -650,9 +655,14 @@ func (a *PipelineArgs) validateCDCRedshift(bad badFunc) {
 		bad("haina:cdc.redshift.scheduleMinutes", r.ScheduleMinutes, "allowed: 1 to 1440 minutes between apply runs")
 	}
 	captured := map[string]bool{}
-	landing := map[string]string{}
+	landing, topics := map[string]string{}, map[string]string{}
 	for _, t := range a.CDC.Connector.Tables {
 		captured[t] = true
+		topic := ChangeTopic(a.CDC.Connector.TopicPrefix, t)
+		if other, ok := topics[topic]; ok {
+			bad("haina:cdc.connector.tables", a.CDC.Connector.Tables, fmt.Sprintf("%s and %s would share the topic %s (Debezium replaces characters a topic name cannot hold with _)", other, t, topic))
+		}
+		topics[topic] = t
 		name := LandingViewName(t)
 		if other, ok := landing[name]; ok {
 			bad("haina:cdc.connector.tables", a.CDC.Connector.Tables, fmt.Sprintf("%s and %s would both land in %s.%s; rename one table's landing by capturing it under another database or name", other, t, r.Schema, name))

@@ -114,7 +114,7 @@ func MySQLIdent(s string) (string, error) {
 }
 
 // CheckIdent reports why s cannot be a Redshift identifier: empty, longer than
-// 127 bytes, not UTF-8, or holding a control character or a double quote.
+// 127 bytes, not UTF-8, or holding a control character, a double quote or $$.
 func CheckIdent(s string) error {
 	switch {
 	case s == "":
@@ -125,6 +125,8 @@ func CheckIdent(s string) error {
 		return fmt.Errorf("identifier %q is not valid UTF-8", s)
 	case strings.ContainsRune(s, '"'):
 		return fmt.Errorf("identifier %q contains a double quote", s)
+	case strings.Contains(s, "$$"):
+		return fmt.Errorf("identifier %q contains $$, which would end a procedure body", s)
 	}
 	for _, r := range s {
 		if unicode.IsControl(r) {

@@ -90,7 +90,16 @@ func TestApplyProcedureIsAtomicAndRunsAsItsOwner(t *testing.T) {
 			assert.Regexp(t, `^GRANT EXECUTE ON PROCEDURE "cdc"\."apply_[a-z]+"\(\) TO ROLE "haina_cdc_apply"$`, obj.Create[1])
 			assert.Equal(t, obj.Create, obj.Update, "%s: a new body replaces the old one in place (CREATE OR REPLACE)", o.Name)
 			// Each rule of the model is implemented by a marked clause.
-			for _, r := range []string{"R1", "R2", "R3", "R4", "R5", "R6", "R7", "R8", "R9", "R10", "R11"} {
+			// Redshift's PL/pgSQL takes only variables after RAISE's format, and its
+			// variables must not share a name with a column (they would replace it).
+			raises := regexp.MustCompile(`RAISE (INFO|EXCEPTION) '[^']*',\s*([^;]*);`).FindAllStringSubmatch(obj.Create[0], -1)
+			require.Len(t, raises, 3, o.Name)
+			for _, r := range raises {
+				for _, arg := range strings.Split(r[2], ",") {
+					assert.Regexp(t, `^v_[a-z]+$`, strings.TrimSpace(arg), "%s: RAISE argument", o.Name)
+				}
+			}
+			for _, r := range []string{"R1", "R2", "R3", "R4", "R5", "R6", "R7", "R8", "R9", "R10", "R11", "R12"} {
 				assert.Regexp(t, `-- [R0-9, ]*\b`+r+`\b`, obj.Create[0], "%s implements %s", o.Name, r)
 			}
 		}
@@ -118,7 +127,10 @@ func TestCDCRedshiftObjectsAndTheirDependencies(t *testing.T) {
 				assert.Equal(t, true, in(mv)["holdsData"])
 				assert.Equal(t, stack == "production", mv.Protect)
 				assert.True(t, dependsOn(mv, tSQL, "haina-changes-msk-schema"))
-				assert.Contains(t, in(mv)["create"].([]any)[0], `FROM "cdc_msk"."`+map[string]string{"staging": "salesdb"}[stack]+"")
+				topic := map[string]string{"staging": "salesdb.", "production": "shop."}[stack] + src
+				assert.True(t, strings.HasSuffix(in(mv)["create"].([]any)[0].(string), `FROM "cdc_msk"."`+topic+`"`), "%s reads %s", mv.Name, topic)
+				assert.Contains(t, in(mv)["definition"], "ON CLUSTER '"+cluster+"'", "a new cluster replaces the view")
+				assert.True(t, dependsOn(mv, tSQL, "haina-changes-offsets"), "creating a landing view resets its target's watermark")
 			}
 			for _, table := range tables {
 				target := one(t, g, tSQL, "haina-changes-table-"+table)
@@ -241,6 +253,7 @@ func TestCDCRedshiftValidation(t *testing.T) {
 		{"schedule too long", `{"scheduleMinutes": 1441}`, `haina:cdc.redshift.scheduleMinutes: 1441 is not allowed`},
 		{"reserved name", table(ok + `, "table": "apply_offsets"`), `a name no other table, landing view or haina's apply_offsets/apply_runs uses`},
 		{"same schema as ingestion", `{"schema": "ingest"}`, `haina:cdc.redshift.schema: "ingest" is not allowed; a schema of its own`},
+		{"apply role", `{"applyRole": "cdc:apply"}`, `haina:cdc.redshift.applyRole: "cdc:apply" is not allowed; allowed: 1-127 letters, digits or _`},
 		{"duplicate column", table(`"primaryKey": ["CUST_ID"], "columns": [{"name": "CUST_ID", "type": "INTEGER"}, {"name": "cust_id", "type": "INTEGER"}]`),
 			`haina:cdc.redshift.tables[0].columns[1].name: "cust_id" is not allowed; each column once`},
 	} {

@@ -13,7 +13,8 @@ SELECT
     refresh_time,
     CASE WHEN CAN_JSON_PARSE(kafka_value) THEN JSON_PARSE(kafka_value) END AS payload,
     CASE WHEN NOT CAN_JSON_PARSE(kafka_value) THEN kafka_value END AS failed_payload
-FROM "cdc_msk"."Sales-DB.Billing.Invoice$2026"
+FROM "cdc_msk"."Sales-DB.Billing.Invoice_2026"
+ON CLUSTER 'arn:aws:kafka:us-east-1:123456789012:cluster/haina-staging-cdc/bf45509b-ccc7-7213-5259-f599a929526b'
 
 -- create (one transaction)
 CREATE MATERIALIZED VIEW "cdc"."billing_invoice$2026_changes"
@@ -29,7 +30,8 @@ SELECT
     refresh_time,
     CASE WHEN CAN_JSON_PARSE(kafka_value) THEN JSON_PARSE(kafka_value) END AS payload,
     CASE WHEN NOT CAN_JSON_PARSE(kafka_value) THEN kafka_value END AS failed_payload
-FROM "cdc_msk"."Sales-DB.Billing.Invoice$2026";
+FROM "cdc_msk"."Sales-DB.Billing.Invoice_2026";
+DELETE FROM "cdc"."apply_offsets" WHERE target_table = 'Invoice 2026';
 
 -- update (one transaction)
 ALTER MATERIALIZED VIEW "cdc"."billing_invoice$2026_changes" AUTO REFRESH YES;

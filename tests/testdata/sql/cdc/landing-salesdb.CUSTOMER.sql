@@ -14,6 +14,7 @@ SELECT
     CASE WHEN CAN_JSON_PARSE(kafka_value) THEN JSON_PARSE(kafka_value) END AS payload,
     CASE WHEN NOT CAN_JSON_PARSE(kafka_value) THEN kafka_value END AS failed_payload
 FROM "cdc_msk"."Sales-DB.salesdb.CUSTOMER"
+ON CLUSTER 'arn:aws:kafka:us-east-1:123456789012:cluster/haina-staging-cdc/bf45509b-ccc7-7213-5259-f599a929526b'
 
 -- create (one transaction)
 CREATE MATERIALIZED VIEW "cdc"."salesdb_customer_changes"
@@ -30,6 +31,7 @@ SELECT
     CASE WHEN CAN_JSON_PARSE(kafka_value) THEN JSON_PARSE(kafka_value) END AS payload,
     CASE WHEN NOT CAN_JSON_PARSE(kafka_value) THEN kafka_value END AS failed_payload
 FROM "cdc_msk"."Sales-DB.salesdb.CUSTOMER";
+DELETE FROM "cdc"."apply_offsets" WHERE target_table = 'customer';
 
 -- update (one transaction)
 ALTER MATERIALIZED VIEW "cdc"."salesdb_customer_changes" AUTO REFRESH YES;

@@ -36,6 +36,7 @@ CREATE TABLE IF NOT EXISTS "cdc"."Invoice 2026" (
 )
 DISTKEY ("InvoiceNo")
 SORTKEY ("InvoiceNo", "Line");
+DELETE FROM "cdc"."apply_offsets" WHERE target_table = 'Invoice 2026';
 
 -- update (one transaction)
 

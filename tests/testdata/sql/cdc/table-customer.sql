@@ -20,6 +20,7 @@ CREATE TABLE IF NOT EXISTS "cdc"."customer" (
 )
 DISTKEY ("CUST_ID")
 SORTKEY ("CUST_ID");
+DELETE FROM "cdc"."apply_offsets" WHERE target_table = 'customer';
 
 -- update (one transaction)
 
