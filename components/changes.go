@@ -174,6 +174,22 @@ func NewChangeTables(ctx *pulumi.Context, name string, args *ChangeTablesArgs, o
 			TimeoutSeconds: args.TimeoutSeconds,
 		}, pulumi.Parent(ct), pulumi.Provider(args.Provider), pulumi.DependsOn(deps), pulumi.Protect(args.Protect && holdsData))
 	}
+	// declareOnCluster declares an object whose text names the cluster's ARN,
+	// known after deploy: rendered without it for its name and drop, with it for
+	// its create statements and definition.
+	declareOnCluster := func(suffix, file string, data func(arn string) map[string]any, holdsData bool, deps ...pulumi.Resource) (*SqlObject, error) {
+		obj, err := sql.Render(file, data(""))
+		if err != nil {
+			return nil, err
+		}
+		return NewSqlObject(ctx, name+"-"+suffix, &SqlObjectArgs{
+			WorkgroupName: args.WorkgroupName, Database: args.Database, SecretArn: args.AdminSecretArn,
+			Object: obj, HoldsData: holdsData, AllowDataLoss: args.AllowDataLoss, GuardDelete: args.GuardDelete,
+			TimeoutSeconds: args.TimeoutSeconds,
+			Late:           args.ClusterArn,
+			LateRender:     func(arn string) (sql.Object, error) { return sql.Render(file, data(arn)) },
+		}, pulumi.Parent(ct), pulumi.Provider(args.Provider), pulumi.DependsOn(deps), pulumi.Protect(args.Protect && holdsData))
+	}
 	var err error
 	var topics []string
 	for _, t := range args.Captured {
@@ -196,17 +212,8 @@ func NewChangeTables(ctx *pulumi.Context, name string, args *ChangeTablesArgs, o
 	if err != nil {
 		return nil, err
 	}
-	// The cluster ARN is known after deploy: the schema's statements are rendered then.
-	mskSchema, err := sql.Render(sql.MSKSchema, with("ClusterArn", ""))
-	if err != nil {
-		return nil, err
-	}
-	ct.ExternalSchema, err = NewSqlObject(ctx, name+"-msk-schema", &SqlObjectArgs{
-		WorkgroupName: args.WorkgroupName, Database: args.Database, SecretArn: args.AdminSecretArn,
-		Object: mskSchema, TimeoutSeconds: args.TimeoutSeconds,
-		Late:       args.ClusterArn,
-		LateRender: func(arn string) (sql.Object, error) { return sql.Render(sql.MSKSchema, with("ClusterArn", arn)) },
-	}, pulumi.Parent(ct), pulumi.Provider(args.Provider), pulumi.DependsOn(append(args.DependsOn, ct.ReadPolicy)))
+	ct.ExternalSchema, err = declareOnCluster("msk-schema", sql.MSKSchema, func(arn string) map[string]any { return with("ClusterArn", arn) },
+		false, append(args.DependsOn, ct.ReadPolicy)...)
 	if err != nil {
 		return nil, err
 	}
@@ -245,19 +252,7 @@ func NewChangeTables(ctx *pulumi.Context, name string, args *ChangeTablesArgs, o
 		data := func(arn string) map[string]any {
 			return with("Name", LandingViewName(source), "Topic", ChangeTopic(args.TopicPrefix, source), "ResetTargets", reset, "ClusterArn", arn)
 		}
-		obj, err := sql.Render(sql.CDCLandingMV, data(""))
-		if err != nil {
-			return nil, err
-		}
-		ct.Landing[source], err = NewSqlObject(ctx, name+"-landing-"+source, &SqlObjectArgs{
-			WorkgroupName: args.WorkgroupName, Database: args.Database, SecretArn: args.AdminSecretArn,
-			Object: obj, HoldsData: true, AllowDataLoss: args.AllowDataLoss, GuardDelete: args.GuardDelete,
-			TimeoutSeconds: args.TimeoutSeconds,
-			Late:           args.ClusterArn,
-			LateRender:     func(arn string) (sql.Object, error) { return sql.Render(sql.CDCLandingMV, data(arn)) },
-		}, pulumi.Parent(ct), pulumi.Provider(args.Provider), pulumi.Protect(args.Protect),
-			pulumi.DependsOn([]pulumi.Resource{ct.ExternalSchema, ct.Schema, ct.Offsets}))
-		if err != nil {
+		if ct.Landing[source], err = declareOnCluster("landing-"+source, sql.CDCLandingMV, data, true, ct.ExternalSchema, ct.Schema, ct.Offsets); err != nil {
 			return nil, err
 		}
 	}
