@@ -310,9 +310,8 @@ func NewConnector(ctx *pulumi.Context, name string, args *ConnectorArgs, opts ..
 	var err error
 	// Worker configurations cannot change: new properties are a new one, named by their content.
 	props := WorkerProperties(args.Region, args.Name)
-	sum := sha256.Sum256([]byte(props))
 	c.Worker, err = mskconnect.NewWorkerConfiguration(ctx, name, &mskconnect.WorkerConfigurationArgs{
-		Name: pulumi.String(args.Name + "-" + hex.EncodeToString(sum[:])[:8]), Description: pulumi.String("haina: schemaless JSON, Secrets Manager config provider"),
+		Name: pulumi.String(args.Name + "-" + shortHash(props)), Description: pulumi.String("haina: schemaless JSON, Secrets Manager config provider"),
 		PropertiesFileContent: pulumi.String(props),
 	}, parent)
 	if err != nil {

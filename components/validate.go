@@ -687,10 +687,15 @@ func (a *PipelineArgs) validateCDCRedshift(bad badFunc) {
 		}
 		sources[t.Source] = true
 		target := t.TargetName()
-		if err := sql.CheckIdent(target); err != nil || len(ProcedureName(target)) > 127 {
-			bad(key+".table", target, "allowed: a Redshift identifier of at most 121 bytes (its procedure is apply_<table>)")
-		} else if reserved[target] || targets[target] {
-			bad(key+".table", target, "a name no other table, landing view or haina's apply_offsets/apply_runs uses in "+r.Schema)
+		switch err := sql.CheckIdent(target); {
+		case err != nil:
+			bad(key+".table", target, "allowed: a Redshift identifier ("+err.Error()+")")
+		case len(ProcedureName(target)) > 127:
+			bad(key+".table", target, "allowed: at most 121 bytes (its procedure is apply_<table>, within Redshift's 127)")
+		case targets[target]:
+			bad(key+".table", target, "each target table once; another entry of haina:cdc.redshift.tables already uses it")
+		case reserved[target]:
+			bad(key+".table", target, fmt.Sprintf("a name of its own: %s.%s is already haina's (landing views are <db>_<table>_changes; apply_offsets and apply_runs are the apply's)", r.Schema, target))
 		}
 		targets[target] = true
 		if len(t.Columns) == 0 {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/haina-data/haina/components"
 	"github.com/haina-data/haina/sql"
 	"github.com/haina-data/haina/tests/harness"
 	"github.com/stretchr/testify/assert"
@@ -69,6 +70,20 @@ func TestGoldenCDCSQL(t *testing.T) {
 		assert.Equal(t, string(want), got, name)
 	}
 	assert.Contains(t, fmt.Sprint(g.Outputs["cdcQueries"]), `apply_Invoice 2026:CALL "cdc"."apply_Invoice 2026"();`)
+	// Schedule names take letters, digits, _ . - and 64 characters: odd target names get a hash, distinct names stay distinct.
+	var names []string
+	for _, s := range g.OfType("aws:scheduler/schedule:Schedule") {
+		if strings.Contains(s.Parent, "haina:scheduler:SqlSchedule") {
+			names = append(names, in(s)["name"].(string))
+		}
+	}
+	sort.Strings(names)
+	require.Len(t, names, 2)
+	assert.Regexp(t, `^apply-Invoice-2026-[0-9a-f]{8}$`, names[0])
+	assert.Equal(t, "apply-customer", names[1])
+	long := components.ScheduleName(strings.Repeat("x", 100))
+	assert.LessOrEqual(t, len(long), 64)
+	assert.NotEqual(t, long, components.ScheduleName(strings.Repeat("x", 99)))
 }
 
 // The apply procedure is one atomic CALL: no COMMIT, no NONATOMIC, nothing
@@ -92,6 +107,11 @@ func TestApplyProcedureIsAtomicAndRunsAsItsOwner(t *testing.T) {
 			// Each rule of the model is implemented by a marked clause.
 			// Redshift's PL/pgSQL takes only variables after RAISE's format, and its
 			// variables must not share a name with a column (they would replace it).
+			declared := regexp.MustCompile(`(?s)DECLARE\n(.*?)\nBEGIN`).FindStringSubmatch(obj.Create[0])
+			require.NotNil(t, declared, o.Name)
+			for _, line := range strings.Split(declared[1], "\n") {
+				assert.Regexp(t, `^\s+v_[a-z]+ `, line, "%s: a variable named unlike any column", o.Name)
+			}
 			raises := regexp.MustCompile(`RAISE (INFO|EXCEPTION) '[^']*',\s*([^;]*);`).FindAllStringSubmatch(obj.Create[0], -1)
 			require.Len(t, raises, 3, o.Name)
 			for _, r := range raises {
@@ -251,7 +271,7 @@ func TestCDCRedshiftValidation(t *testing.T) {
 			`haina:cdc.redshift.tables[0].columns: [] is not allowed; list the columns to keep`},
 		{"schedule 0", `{"scheduleMinutes": 0}`, `haina:cdc.redshift.scheduleMinutes: 0 is not allowed; allowed: 1 to 1440 minutes`},
 		{"schedule too long", `{"scheduleMinutes": 1441}`, `haina:cdc.redshift.scheduleMinutes: 1441 is not allowed`},
-		{"reserved name", table(ok + `, "table": "apply_offsets"`), `a name no other table, landing view or haina's apply_offsets/apply_runs uses`},
+		{"reserved name", table(ok + `, "table": "apply_offsets"`), `haina:cdc.redshift.tables[0].table: "apply_offsets" is not allowed; a name of its own: cdc.apply_offsets is already haina's`},
 		{"same schema as ingestion", `{"schema": "ingest"}`, `haina:cdc.redshift.schema: "ingest" is not allowed; a schema of its own`},
 		{"apply role", `{"applyRole": "cdc:apply"}`, `haina:cdc.redshift.applyRole: "cdc:apply" is not allowed; allowed: 1-127 letters, digits or _`},
 		{"duplicate column", table(`"primaryKey": ["CUST_ID"], "columns": [{"name": "CUST_ID", "type": "INTEGER"}, {"name": "cust_id", "type": "INTEGER"}]`),
