@@ -100,6 +100,8 @@ type ChangeTablesArgs struct {
 	TopicPrefix string
 	Captured    []string
 	ClusterArn  pulumi.StringInput
+	// BootstrapBrokers are the cluster's SASL/IAM brokers (the schema's URI).
+	BootstrapBrokers pulumi.StringInput
 	// StreamingRole is the name of the namespace's default role: it gets a policy to read the topics.
 	StreamingRole pulumi.StringInput
 	Provider      *HainaProvider
@@ -145,8 +147,8 @@ type ChangeTables struct {
 
 // NewChangeTables declares the SQL objects in dependency order.
 func NewChangeTables(ctx *pulumi.Context, name string, args *ChangeTablesArgs, opts ...pulumi.ResourceOption) (*ChangeTables, error) {
-	if args == nil || args.ClusterArn == nil || args.StreamingRole == nil || args.WorkgroupName == nil || args.Database == nil || args.Provider == nil || len(args.Captured) == 0 {
-		return nil, fmt.Errorf("change tables %s: ClusterArn, WorkgroupName, Database, Provider and Captured are required", name)
+	if args == nil || args.ClusterArn == nil || args.BootstrapBrokers == nil || args.StreamingRole == nil || args.WorkgroupName == nil || args.Database == nil || args.Provider == nil || len(args.Captured) == 0 {
+		return nil, fmt.Errorf("change tables %s: ClusterArn, BootstrapBrokers, WorkgroupName, Database, Provider and Captured are required", name)
 	}
 	ct := &ChangeTables{Landing: map[string]*SqlObject{}, Targets: map[string]*SqlObject{}, Procedures: map[string]*SqlObject{}, ApplyCalls: map[string]string{}}
 	if err := ctx.RegisterComponentResource("haina:cdc:ChangeTables", name, ct, opts...); err != nil {
@@ -167,17 +169,19 @@ func NewChangeTables(ctx *pulumi.Context, name string, args *ChangeTablesArgs, o
 		}
 		return d
 	}
-	declare := func(suffix string, obj sql.Object, holdsData bool, deps ...pulumi.Resource) (*SqlObject, error) {
+	// declare declares an object that runs after deps and is built on based
+	// (the schema it lives in, the relations it reads: see SqlObjectArgs.BasedOn).
+	declare := func(suffix string, obj sql.Object, holdsData bool, based []*SqlObject, deps ...pulumi.Resource) (*SqlObject, error) {
 		return NewSqlObject(ctx, name+"-"+suffix, &SqlObjectArgs{
 			WorkgroupName: args.WorkgroupName, Database: args.Database, SecretArn: args.AdminSecretArn,
 			Object: obj, HoldsData: holdsData, AllowDataLoss: args.AllowDataLoss, GuardDelete: args.GuardDelete,
-			TimeoutSeconds: args.TimeoutSeconds,
+			TimeoutSeconds: args.TimeoutSeconds, BasedOn: based,
 		}, pulumi.Parent(ct), pulumi.Provider(args.Provider), pulumi.DependsOn(deps), pulumi.Protect(args.Protect && holdsData))
 	}
 	// declareOnCluster declares an object whose text names the cluster's ARN,
 	// known after deploy: rendered without it for its name and drop, with it for
 	// its create statements and definition.
-	declareOnCluster := func(suffix, file string, data func(arn string) map[string]any, holdsData bool, deps ...pulumi.Resource) (*SqlObject, error) {
+	declareOnCluster := func(suffix, file string, data func(arn string) map[string]any, holdsData bool, based []*SqlObject, deps ...pulumi.Resource) (*SqlObject, error) {
 		obj, err := sql.Render(file, data(""))
 		if err != nil {
 			return nil, err
@@ -188,6 +192,7 @@ func NewChangeTables(ctx *pulumi.Context, name string, args *ChangeTablesArgs, o
 			TimeoutSeconds: args.TimeoutSeconds,
 			Late:           args.ClusterArn,
 			LateRender:     func(arn string) (sql.Object, error) { return sql.Render(file, data(arn)) },
+			BasedOn:        based,
 		}, pulumi.Parent(ct), pulumi.Provider(args.Provider), pulumi.DependsOn(deps), pulumi.Protect(args.Protect && holdsData))
 	}
 	var err error
@@ -195,25 +200,41 @@ func NewChangeTables(ctx *pulumi.Context, name string, args *ChangeTablesArgs, o
 	for _, t := range args.Captured {
 		topics = append(topics, ChangeTopic(args.TopicPrefix, t))
 	}
-	// Redshift reads the topics as the namespace's default role, over IAM: connect to and
-	// describe the cluster, describe and read exactly the change topics (it keeps its
-	// own offsets: no consumer group), and find the brokers.
+	// Redshift reads the topics as the namespace's default role, over IAM, with
+	// exactly AWS's policy for streaming ingestion from MSK: connect to the
+	// cluster, describe and read the change topics (here: exactly ours), and
+	// AlterGroup/DescribeGroup on the cluster's groups, which Redshift names itself
+	// (https://docs.aws.amazon.com/redshift/latest/dg/materialized-view-streaming-ingestion-getting-started-MSK.html).
+	// The schema names the brokers (URI), so no kafka:GetBootstrapBrokers.
 	ct.ReadPolicy, err = iam.NewRolePolicy(ctx, name+"-read-topics", &iam.RolePolicyArgs{
 		Role: args.StreamingRole, Name: pulumi.String("read-cdc-topics"),
 		Policy: PolicyDocument(
-			Statement{Sid: "Cluster", Actions: []string{"kafka-cluster:Connect", "kafka-cluster:DescribeCluster"},
+			Statement{Sid: "Cluster", Actions: []string{"kafka-cluster:Connect"},
 				Resources: pulumi.StringArray{args.ClusterArn}},
 			Statement{Sid: "ChangeTopics", Actions: []string{"kafka-cluster:DescribeTopic", "kafka-cluster:ReadData"},
 				Resources: kafkaArns(args.ClusterArn, "topic", topics...)},
-			Statement{Sid: "BootstrapBrokers", Actions: []string{"kafka:GetBootstrapBrokers"},
-				Resources: pulumi.StringArray{args.ClusterArn}},
+			Statement{Sid: "Groups", Actions: []string{"kafka-cluster:AlterGroup", "kafka-cluster:DescribeGroup"},
+				Resources: kafkaArns(args.ClusterArn, "group", "*")},
 		),
 	}, pulumi.Parent(ct))
 	if err != nil {
 		return nil, err
 	}
-	ct.ExternalSchema, err = declareOnCluster("msk-schema", sql.MSKSchema, func(arn string) map[string]any { return with("ClusterArn", arn) },
-		false, append(args.DependsOn, ct.ReadPolicy)...)
+	// The schema names the cluster (its identity) and its brokers, both known after deploy.
+	schemaData := func(late string) map[string]any {
+		arn, brokers, _ := strings.Cut(late, "\n")
+		return with("ClusterArn", arn, "Brokers", brokers)
+	}
+	schemaObj0, err := sql.Render(sql.MSKSchema, schemaData(""))
+	if err != nil {
+		return nil, err
+	}
+	ct.ExternalSchema, err = NewSqlObject(ctx, name+"-msk-schema", &SqlObjectArgs{
+		WorkgroupName: args.WorkgroupName, Database: args.Database, SecretArn: args.AdminSecretArn,
+		Object: schemaObj0, TimeoutSeconds: args.TimeoutSeconds,
+		Late:       pulumi.Sprintf("%s\n%s", args.ClusterArn, args.BootstrapBrokers),
+		LateRender: func(late string) (sql.Object, error) { return sql.Render(sql.MSKSchema, schemaData(late)) },
+	}, pulumi.Parent(ct), pulumi.Provider(args.Provider), pulumi.DependsOn(append(args.DependsOn, ct.ReadPolicy)))
 	if err != nil {
 		return nil, err
 	}
@@ -221,7 +242,7 @@ func NewChangeTables(ctx *pulumi.Context, name string, args *ChangeTablesArgs, o
 	if err != nil {
 		return nil, err
 	}
-	if ct.Schema, err = declare("schema", schemaObj, false, args.DependsOn...); err != nil {
+	if ct.Schema, err = declare("schema", schemaObj, false, nil, args.DependsOn...); err != nil {
 		return nil, err
 	}
 	for _, f := range []struct {
@@ -229,12 +250,12 @@ func NewChangeTables(ctx *pulumi.Context, name string, args *ChangeTablesArgs, o
 		suffix string
 		dst    **SqlObject
 		holds  bool
-	}{{sql.CDCOffsetsTable, "offsets", &ct.Offsets, true}, {sql.CDCRunsTable, "runs", &ct.Runs, false}, {sql.CDCApplyRole, "apply-role", &ct.Role, false}} {
+	}{{sql.CDCOffsetsTable, "offsets", &ct.Offsets, true}, {sql.CDCRunsTable, "runs", &ct.Runs, false}, {sql.DBRole, "apply-role", &ct.Role, false}} {
 		obj, err := sql.Render(f.file, with())
 		if err != nil {
 			return nil, err
 		}
-		if *f.dst, err = declare(f.suffix, obj, f.holds, ct.Schema); err != nil {
+		if *f.dst, err = declare(f.suffix, obj, f.holds, []*SqlObject{ct.Schema}, ct.Schema); err != nil {
 			return nil, err
 		}
 	}
@@ -252,7 +273,8 @@ func NewChangeTables(ctx *pulumi.Context, name string, args *ChangeTablesArgs, o
 		data := func(arn string) map[string]any {
 			return with("Name", LandingViewName(source), "Topic", ChangeTopic(args.TopicPrefix, source), "ResetTargets", reset, "ClusterArn", arn)
 		}
-		if ct.Landing[source], err = declareOnCluster("landing-"+source, sql.CDCLandingMV, data, true, ct.ExternalSchema, ct.Schema, ct.Offsets); err != nil {
+		if ct.Landing[source], err = declareOnCluster("landing-"+source, sql.CDCLandingMV, data, true,
+			[]*SqlObject{ct.ExternalSchema, ct.Schema}, ct.ExternalSchema, ct.Schema, ct.Offsets); err != nil {
 			return nil, err
 		}
 	}
@@ -268,14 +290,14 @@ func NewChangeTables(ctx *pulumi.Context, name string, args *ChangeTablesArgs, o
 		if err != nil {
 			return nil, err
 		}
-		if ct.Targets[target], err = declare("table-"+target, tableObj, true, ct.Schema, ct.Offsets); err != nil {
+		if ct.Targets[target], err = declare("table-"+target, tableObj, true, []*SqlObject{ct.Schema}, ct.Schema, ct.Offsets); err != nil {
 			return nil, err
 		}
 		procObj, err := sql.Render(sql.CDCApplyProcedure, data)
 		if err != nil {
 			return nil, err
 		}
-		ct.Procedures[target], err = declare("apply-"+target, procObj, false,
+		ct.Procedures[target], err = declare("apply-"+target, procObj, false, []*SqlObject{ct.Schema},
 			ct.Landing[t.Source], ct.Targets[target], ct.Offsets, ct.Runs, ct.Role)
 		if err != nil {
 			return nil, err

@@ -136,6 +136,7 @@ func defaultsFor(env Environment, prefix string) PipelineArgs {
 		Ingestion: IngestionConfig{
 			ExternalSchema: "kds", Schema: "ingest", LandingView: "events_landing", EventsView: "events",
 			RollupView: "events_per_minute", RollupDimension: "event_name", AutoRefresh: true, TimeoutSeconds: 600,
+			RefreshMinutes: 15,
 		},
 		Producer: ProducerConfig{
 			Enabled: true, Schedule: "rate(1 minute)", EventsPerInvocation: 1000, MemoryMB: 256, TimeoutSeconds: 60,
@@ -174,6 +175,7 @@ func defaultsFor(env Environment, prefix string) PipelineArgs {
 		// Production names its own topic prefix and tables (validation asks for them).
 		a.CDC.Connector.McuCount, a.CDC.Connector.LogRetentionDays = 2, 90
 		a.CDC.Redshift.ScheduleMinutes = 1
+		a.Ingestion.RefreshMinutes = 5
 	default:
 		a.Stream.RetentionHours = 24
 		a.Warehouse.BaseCapacity = 8
@@ -270,6 +272,10 @@ func decodeStrict(raw string, target any) error {
 func (a *PipelineArgs) Name(suffix string) string {
 	return fmt.Sprintf("%s-%s-%s", a.Prefix, a.Environment, suffix)
 }
+
+// RefreshRole is the database role the refresh schedule runs as: the prefix
+// (hyphens as underscores, so it is also a tag-safe value) and _refresh.
+func (a *PipelineArgs) RefreshRole() string { return glueName(a.Prefix) + "_refresh" }
 
 // AllTags returns the tags every taggable resource carries.
 func (a *PipelineArgs) AllTags() pulumi.StringMap {

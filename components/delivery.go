@@ -284,7 +284,7 @@ func (d *Delivery) role(ctx *pulumi.Context, name string, args *DeliveryArgs, pa
 	var err error
 	d.Role, d.RolePolicy, err = newServiceRole(ctx, name, serviceRole{
 		Name: args.Name + "-firehose", Description: "haina: Firehose delivers dataset " + args.Dataset + " into the lake", PolicyName: "deliver",
-		Trust: accountTrust(args.Account, []string{"firehose.amazonaws.com"}, nil), Statements: stmts, Tags: args.Tags,
+		Trust: externalIDTrust(args.Account, []string{"firehose.amazonaws.com"}), Statements: stmts, Tags: args.Tags,
 	}, parent)
 	return err
 }

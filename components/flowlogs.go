@@ -122,8 +122,17 @@ func NewFlowLogs(ctx *pulumi.Context, name string, args *FlowLogsArgs, opts ...p
 		Name: args.Name + "-publish", Description: "haina: VPC flow logs publish to their log group", PolicyName: "publish",
 		Trust: accountTrust(account, []string{"vpc-flow-logs.amazonaws.com"},
 			map[string]map[string][]string{"ArnLike": {"aws:SourceArn": {"arn:aws:ec2:" + args.Region + ":{account}:vpc-flow-log/*"}}}),
-		Statements: []Statement{{Sid: "Publish", Actions: []string{"logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"},
-			Resources: pulumi.StringArray{groupArn, pulumi.Sprintf("%s:*", groupArn)}}},
+		// AWS's documented role for flow logs to CloudWatch Logs
+		// (https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-iam-role.html)
+		// also lists logs:CreateLogGroup (the group exists: not needed) and
+		// logs:DescribeLogGroups, which lists groups and so is granted on this
+		// account's groups in this region, not on "*".
+		Statements: []Statement{
+			{Sid: "Publish", Actions: []string{"logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"},
+				Resources: pulumi.StringArray{groupArn, pulumi.Sprintf("%s:*", groupArn)}},
+			{Sid: "FindGroup", Actions: []string{"logs:DescribeLogGroups"},
+				Resources: pulumi.StringArray{pulumi.Sprintf("arn:aws:logs:%s:%s:log-group:*", args.Region, account)}},
+		},
 		Tags: args.Tags,
 	}, parent)
 	if err != nil {

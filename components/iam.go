@@ -117,12 +117,24 @@ func newServiceRole(ctx *pulumi.Context, name string, r serviceRole, opts ...pul
 	return role, policy, err
 }
 
+// externalIDTrust lets services assume a role only when they name this account
+// as the external id: how Firehose documents its trust policy ("Grant Firehose
+// access to an Amazon S3 destination": "Condition": {"StringEquals":
+// {"sts:ExternalId": "account-id"}}, https://docs.aws.amazon.com/firehose/latest/dev/controlling-access.html).
+func externalIDTrust(account pulumi.StringInput, services []string) pulumi.StringOutput {
+	return account.ToStringOutput().ApplyT(func(acct string) string {
+		return TrustPolicy(services, map[string]map[string][]string{"StringEquals": {"sts:ExternalId": {acct}}})
+	}).(pulumi.StringOutput)
+}
+
 // accountTrust lets services assume a role only on behalf of this account.
 func accountTrust(account pulumi.StringInput, services []string, extra map[string]map[string][]string) pulumi.StringOutput {
 	return account.ToStringOutput().ApplyT(func(acct string) string {
 		cond := map[string]map[string][]string{"StringEquals": {"aws:SourceAccount": {acct}}}
 		for op, kv := range extra {
-			cond[op] = map[string][]string{}
+			if cond[op] == nil {
+				cond[op] = map[string][]string{}
+			}
 			for k, v := range kv {
 				cond[op][k] = []string{strings.ReplaceAll(v[0], "{account}", acct)}
 			}

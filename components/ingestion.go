@@ -17,7 +17,11 @@ type IngestionConfig struct {
 	RollupView     string `json:"rollupView"`
 	// RollupDimension is the payload attribute counted per minute (seed 001: gender).
 	RollupDimension string `json:"rollupDimension"`
-	AutoRefresh     bool   `json:"autoRefresh"`
+	// AutoRefresh is the landing MV's AUTO REFRESH. The rollup, built on it,
+	// cannot refresh itself: a schedule refreshes it (and, CASCADE, the landing
+	// MV first) every RefreshMinutes.
+	AutoRefresh    bool `json:"autoRefresh"`
+	RefreshMinutes int  `json:"refreshMinutes"`
 	// AllowDataLoss permits replacing or (in production) deleting the landing view.
 	AllowDataLoss  bool `json:"allowDataLoss"`
 	TimeoutSeconds int  `json:"timeoutSeconds"`
@@ -35,6 +39,8 @@ type IngestionArgs struct {
 	Database       pulumi.StringInput
 	AdminSecretArn pulumi.StringInput
 	StreamName     string
+	// RefreshRole is the database role the refresh schedule runs as.
+	RefreshRole string
 	// DependsOn: what must exist first (workgroup, namespace with its default role, the role's policy, the stream).
 	DependsOn []pulumi.Resource
 }
@@ -51,6 +57,10 @@ type Ingestion struct {
 	Landing        *SqlObject
 	Events         *SqlObject
 	Rollup         *SqlObject
+	// RefreshRole and RefreshProcedure let a schedule refresh the views (RefreshCall).
+	RefreshRole      *SqlObject
+	RefreshProcedure *SqlObject
+	RefreshCall      string
 
 	LandingView pulumi.StringOutput
 	EventsView  pulumi.StringOutput
@@ -59,10 +69,13 @@ type Ingestion struct {
 	ExampleQueries pulumi.StringMap
 }
 
+// RefreshProcedureName is the procedure the refresh schedule calls.
+const RefreshProcedureName = "refresh_views"
+
 // NewIngestion declares the SQL objects in dependency order.
 func NewIngestion(ctx *pulumi.Context, name string, args *IngestionArgs, opts ...pulumi.ResourceOption) (*Ingestion, error) {
-	if args == nil || args.WorkgroupName == nil || args.Database == nil || args.StreamName == "" {
-		return nil, fmt.Errorf("ingestion %s: WorkgroupName, Database and StreamName are required", name)
+	if args == nil || args.WorkgroupName == nil || args.Database == nil || args.StreamName == "" || args.RefreshRole == "" {
+		return nil, fmt.Errorf("ingestion %s: WorkgroupName, Database, StreamName and RefreshRole are required", name)
 	}
 	in := &Ingestion{}
 	if err := ctx.RegisterComponentResource("haina:ingestion:Ingestion", name, in, opts...); err != nil {
@@ -77,9 +90,12 @@ func NewIngestion(ctx *pulumi.Context, name string, args *IngestionArgs, opts ..
 	data := map[string]any{
 		"ExternalSchema": c.ExternalSchema, "Schema": c.Schema, "Stream": args.StreamName,
 		"Name": "", "Landing": c.LandingView, "Dimension": c.RollupDimension, "AutoRefresh": c.AutoRefresh,
-		"LandingView": c.LandingView, "EventsView": c.EventsView, "RollupView": c.RollupView,
+		"LandingView": c.LandingView, "EventsView": c.EventsView, "RollupView": c.RollupView, "Role": args.RefreshRole,
+		"RefreshProcedure": RefreshProcedureName,
 	}
-	declare := func(suffix, file, objName string, holdsData bool, deps ...pulumi.Resource) (*SqlObject, error) {
+	// declare declares an object that runs after deps and is built on based
+	// (the schemas it lives in, the relations it reads: SqlObjectArgs.BasedOn).
+	declare := func(suffix, file, objName string, holdsData bool, based []*SqlObject, deps ...pulumi.Resource) (*SqlObject, error) {
 		data["Name"] = objName
 		obj, err := sql.Render(file, data)
 		if err != nil {
@@ -88,22 +104,34 @@ func NewIngestion(ctx *pulumi.Context, name string, args *IngestionArgs, opts ..
 		return NewSqlObject(ctx, name+"-"+suffix, &SqlObjectArgs{
 			WorkgroupName: args.WorkgroupName, Database: args.Database, SecretArn: args.AdminSecretArn,
 			Object: obj, HoldsData: holdsData, AllowDataLoss: c.AllowDataLoss, GuardDelete: args.GuardDelete,
-			TimeoutSeconds: c.TimeoutSeconds,
+			TimeoutSeconds: c.TimeoutSeconds, BasedOn: based,
 		}, pulumi.Parent(in), pulumi.Provider(in.Provider), pulumi.DependsOn(deps), pulumi.Protect(args.Protect && holdsData))
 	}
-	if in.ExternalSchema, err = declare("kinesis-schema", sql.KinesisSchema, "", false, args.DependsOn...); err != nil {
+	if in.ExternalSchema, err = declare("kinesis-schema", sql.KinesisSchema, "", false, nil, args.DependsOn...); err != nil {
 		return nil, err
 	}
-	if in.Schema, err = declare("schema", sql.Schema, "", false, args.DependsOn...); err != nil {
+	if in.Schema, err = declare("schema", sql.Schema, "", false, nil, args.DependsOn...); err != nil {
 		return nil, err
 	}
-	if in.Landing, err = declare("landing", sql.KinesisLandingMV, c.LandingView, true, in.ExternalSchema, in.Schema); err != nil {
+	if in.Landing, err = declare("landing", sql.KinesisLandingMV, c.LandingView, true, []*SqlObject{in.ExternalSchema, in.Schema}, in.ExternalSchema, in.Schema); err != nil {
 		return nil, err
 	}
-	if in.Events, err = declare("events", sql.EventsView, c.EventsView, false, in.Landing); err != nil {
+	if in.Events, err = declare("events", sql.EventsView, c.EventsView, false, []*SqlObject{in.Schema, in.Landing}, in.Landing); err != nil {
 		return nil, err
 	}
-	if in.Rollup, err = declare("rollup", sql.RollupMV, c.RollupView, false, in.Landing); err != nil {
+	if in.Rollup, err = declare("rollup", sql.RollupMV, c.RollupView, false, []*SqlObject{in.Schema, in.Landing}, in.Landing); err != nil {
+		return nil, err
+	}
+	if in.RefreshRole, err = declare("refresh-role", sql.DBRole, "", false, []*SqlObject{in.Schema}, in.Schema); err != nil {
+		return nil, err
+	}
+	// The procedure lives in the schema; it names the rollup only in its body,
+	// which Redshift binds when it runs, so it waits for the rollup without being built on it.
+	if in.RefreshProcedure, err = declare("refresh-procedure", sql.RefreshProcedure, RefreshProcedureName, false, []*SqlObject{in.Schema},
+		in.Rollup, in.RefreshRole); err != nil {
+		return nil, err
+	}
+	if in.RefreshCall, err = sql.Section(sql.RefreshProcedure, "call", data); err != nil {
 		return nil, err
 	}
 	queries, err := sql.Queries(sql.Examples, data)

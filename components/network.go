@@ -3,6 +3,7 @@ package components
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
@@ -18,7 +19,21 @@ type NetworkArgs struct {
 	// InterfaceServices get an interface endpoint each (private DNS on), so
 	// nothing in the private subnets needs a NAT. Default: kinesis-streams.
 	InterfaceServices []string
-	Tags              pulumi.StringMap
+	// AvoidZoneIDs are availability zone IDs (not names, which differ per
+	// account) the subnets must not use: a service of the pipeline refuses them.
+	AvoidZoneIDs []string
+	Tags         pulumi.StringMap
+}
+
+// UnsupportedZones are the zone IDs a haina service refuses, and why: the one
+// place haina keeps them. MSK: "Client subnets can't occupy the Availability
+// Zone with ID use1-az3" (BrokerNodeGroupInfo.ClientSubnets,
+// https://docs.aws.amazon.com/msk/1.0/apireference/clusters.html#clusters-model-brokernodegroupinfo).
+// Redshift Serverless documents no per-zone exclusions today (its subnets must
+// span three zones with enhanced VPC routing,
+// https://docs.aws.amazon.com/redshift/latest/mgmt/serverless-usage-considerations.html).
+var UnsupportedZones = map[string]map[string]string{
+	"kafka": {"use1-az3": "MSK refuses client subnets in use1-az3"},
 }
 
 // Network is either a new VPC with three private subnets in three AZs and the
@@ -114,12 +129,22 @@ func (n *Network) createVpc(ctx *pulumi.Context, name string, args *NetworkArgs,
 	if err != nil {
 		return err
 	}
+	// Zones are chosen by ID, which names the same physical zone in every
+	// account (names like us-east-1a are shuffled per account), skipping the IDs
+	// a service of the pipeline refuses.
 	azs := aws.GetAvailabilityZonesOutput(ctx, aws.GetAvailabilityZonesOutputArgs{State: pulumi.String("available")}, pulumi.Parent(n)).
-		Names().ApplyT(func(names []string) ([]string, error) {
-		if len(names) < 3 {
-			return nil, fmt.Errorf("region %s has %d available zones; haina needs 3 (set haina:network.vpcId and subnetIds instead)", args.Region, len(names))
+		ZoneIds().ApplyT(func(ids []string) ([]string, error) {
+		var usable []string
+		for _, id := range ids {
+			if !slices.Contains(args.AvoidZoneIDs, id) {
+				usable = append(usable, id)
+			}
 		}
-		return names[:3], nil
+		if len(usable) < 3 {
+			return nil, fmt.Errorf("region %s has %d available zones haina can use (%v, avoiding %v); haina needs 3 "+
+				"(set haina:network.vpcId and subnetIds instead)", args.Region, len(usable), usable, args.AvoidZoneIDs)
+		}
+		return usable[:3], nil
 	}).(pulumi.StringArrayOutput)
 
 	ids := pulumi.StringArray{}
@@ -127,7 +152,7 @@ func (n *Network) createVpc(ctx *pulumi.Context, name string, args *NetworkArgs,
 		sn, err := ec2.NewSubnet(ctx, fmt.Sprintf("%s-private-%d", name, i), &ec2.SubnetArgs{
 			VpcId:               n.Vpc.ID(),
 			CidrBlock:           pulumi.String(cidr),
-			AvailabilityZone:    azs.Index(pulumi.Int(i)),
+			AvailabilityZoneId:  azs.Index(pulumi.Int(i)),
 			MapPublicIpOnLaunch: pulumi.Bool(false),
 			Tags:                withName(args.Tags, fmt.Sprintf("%s-private-%d", name, i)),
 		}, parent)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/haina-data/haina/sql"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/redshift"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/vpc"
@@ -22,6 +23,8 @@ type Pipeline struct {
 	Stream    *Stream
 	Warehouse *Warehouse
 	Ingestion *Ingestion
+	// RefreshSchedule refreshes the rollup (and the landing view without auto refresh).
+	RefreshSchedule *SqlSchedule
 	// Producer is nil when haina:producer.enabled is false.
 	Producer *Producer
 	// LogShipper is nil unless haina:logShipper.enabled.
@@ -65,7 +68,13 @@ func NewPipeline(ctx *pulumi.Context, name string, args *PipelineArgs, opts ...p
 	if args.CDC.Enabled {
 		services = append(services, "secretsmanager") // the connector's config provider resolves the database secret
 	}
-	p.Network, err = NewNetwork(ctx, name, &NetworkArgs{Config: args.Network, Region: args.Region, InterfaceServices: services, Tags: tags}, parent)
+	var avoid []string
+	if args.CDC.Enabled {
+		// The brokers use the first three subnets: avoid the zones MSK refuses.
+		avoid = sortedKeys(UnsupportedZones["kafka"])
+	}
+	p.Network, err = NewNetwork(ctx, name, &NetworkArgs{Config: args.Network, Region: args.Region, InterfaceServices: services,
+		AvoidZoneIDs: avoid, Tags: tags}, parent)
 	if err != nil {
 		return nil, err
 	}
@@ -102,9 +111,23 @@ func NewPipeline(ctx *pulumi.Context, name string, args *PipelineArgs, opts ...p
 		Database:       p.Warehouse.DatabaseName,
 		AdminSecretArn: p.Warehouse.AdminSecretArn,
 		StreamName:     args.Stream.Name,
+		RefreshRole:    args.RefreshRole(),
 		// The SQL runs after the workgroup is up, the default role is attached
 		// and allowed to read, and the stream exists.
 		DependsOn: []pulumi.Resource{p.Warehouse.Workgroup, p.Warehouse.Namespace, p.Warehouse.StreamingRolePolicy, p.Stream.Stream},
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+
+	// The rollup (and, without auto refresh, the landing view) is refreshed on a schedule.
+	p.RefreshSchedule, err = NewSqlSchedule(ctx, name+"-refresh", &SqlScheduleArgs{
+		Name: args.Name("refresh"), Region: args.Region,
+		Account:       aws.GetCallerIdentityOutput(ctx, aws.GetCallerIdentityOutputArgs{}, pulumi.Parent(p)).AccountId(),
+		WorkgroupName: p.Warehouse.WorkgroupName, WorkgroupArn: p.Warehouse.Workgroup.Arn, Database: p.Warehouse.DatabaseName,
+		Statements:  []ScheduledStatement{{Name: "refresh-views", SQL: p.Ingestion.RefreshCall}},
+		RateMinutes: args.Ingestion.RefreshMinutes, Enabled: true,
+		DbRoles: []string{args.RefreshRole()}, Tags: tags, DependsOn: []pulumi.Resource{p.Ingestion.RefreshProcedure},
 	}, parent)
 	if err != nil {
 		return nil, err
@@ -123,8 +146,14 @@ func NewPipeline(ctx *pulumi.Context, name string, args *PipelineArgs, opts ...p
 	}
 
 	if args.LogShipper.Enabled {
+		// The security group must live in the subnet's VPC, which need not be
+		// haina's (the shipper needs a route out that haina's VPC lacks): ask AWS.
+		subnet, err := ec2.LookupSubnet(ctx, &ec2.LookupSubnetArgs{Id: pulumi.StringRef(args.LogShipper.SubnetID)}, pulumi.Parent(p))
+		if err != nil {
+			return nil, fmt.Errorf("haina:logShipper.subnetId: looking up subnet %q: %w", args.LogShipper.SubnetID, err)
+		}
 		lsArgs := &LogShipperArgs{
-			Config: args.LogShipper, Name: args.Name("log-shipper"), Region: args.Region, VpcID: p.Network.VpcID,
+			Config: args.LogShipper, Name: args.Name("log-shipper"), Region: args.Region, VpcID: pulumi.String(subnet.VpcId),
 			StreamName: args.Stream.Name, StreamArn: p.Stream.Arn, Tags: tags,
 		}
 		if args.Stream.CustomerKey || args.Stream.KmsKeyArn != "" {
@@ -163,6 +192,7 @@ func NewPipeline(ctx *pulumi.Context, name string, args *PipelineArgs, opts ...p
 		"eventsView":        p.Ingestion.EventsView,
 		"rollupView":        p.Ingestion.RollupView,
 		"exampleQueries":    p.Ingestion.ExampleQueries,
+		"refreshSchedule":   p.RefreshSchedule.Group.Name,
 	}
 	if p.Producer != nil {
 		p.Outputs["producerFunction"] = p.Producer.FunctionName
@@ -327,7 +357,9 @@ func (p *Pipeline) redshiftDelivery(ctx *pulumi.Context, name string, args *Pipe
 		}
 		d.Redshift = &RedshiftTarget{
 			JdbcURL: pulumi.Sprintf("jdbc:redshift://%s:%d/%s", p.Warehouse.Endpoint, p.Warehouse.Port, p.Warehouse.DatabaseName),
-			Table:   schema + "." + cfg.Table, Columns: "event_time,event_name,user",
+			// Firehose writes the list into its COPY as given: "user" is a reserved
+			// word in Redshift and works only quoted (r_pg_keywords.html).
+			Table: schema + "." + cfg.Table, Columns: `event_time,event_name,"user"`,
 			CopyOptions: "json 'auto ignorecase' gzip timeformat 'auto'",
 			SecretArn:   p.Warehouse.AdminSecretArn, SecretKeyArn: p.Warehouse.KeyArn,
 		}
@@ -375,15 +407,21 @@ func (p *Pipeline) redshiftDelivery(ctx *pulumi.Context, name string, args *Pipe
 	if err != nil {
 		return err
 	}
-	jobObj, err := sql.Render(sql.CopyJob, map[string]string{
-		"Schema": schema, "Table": cfg.Table, "Job": glueName(args.Name(cfg.Table)), "Source": "s3://" + bucketName + "/" + dataset + "/",
-	})
+	renderJob := func(roleArn string) (sql.Object, error) {
+		return sql.Render(sql.CopyJob, map[string]string{
+			"Schema": schema, "Table": cfg.Table, "Job": glueName(args.Name(cfg.Table)), "Source": "s3://" + bucketName + "/" + dataset + "/",
+			"RoleArn": roleArn,
+		})
+	}
+	// The ARN is known once the role exists; until then a placeholder renders the rest (kind, name, drop, exists).
+	jobObj, err := renderJob("arn:aws:iam::000000000000:role/placeholder")
 	if err != nil {
 		return err
 	}
 	_, err = NewSqlObject(ctx, name+"-redshift-copy-job", &SqlObjectArgs{
 		WorkgroupName: p.Warehouse.WorkgroupName, Database: p.Warehouse.DatabaseName, SecretArn: p.Warehouse.AdminSecretArn,
-		Object: jobObj, TimeoutSeconds: args.Ingestion.TimeoutSeconds,
+		Object: jobObj, TimeoutSeconds: args.Ingestion.TimeoutSeconds, NonTransactional: true,
+		Late: p.Warehouse.StreamingRoleArn, LateRender: renderJob,
 	}, sqlOpts(table, integration, readPolicy)...)
 	return err
 }
@@ -454,7 +492,7 @@ func (p *Pipeline) changes(ctx *pulumi.Context, name string, args *PipelineArgs,
 	production := args.Environment == Production
 	p.Changes, err = NewChangeTables(ctx, name+"-changes", &ChangeTablesArgs{
 		Config: cfg, TopicPrefix: args.CDC.Connector.TopicPrefix, Captured: args.CDC.Connector.Tables,
-		ClusterArn: p.Kafka.ClusterArn, StreamingRole: p.Warehouse.StreamingRole.Name, Provider: p.Ingestion.Provider,
+		ClusterArn: p.Kafka.ClusterArn, BootstrapBrokers: p.Kafka.BootstrapBrokers, StreamingRole: p.Warehouse.StreamingRole.Name, Provider: p.Ingestion.Provider,
 		WorkgroupName: p.Warehouse.WorkgroupName, Database: p.Warehouse.DatabaseName, AdminSecretArn: p.Warehouse.AdminSecretArn,
 		AllowDataLoss: args.Ingestion.AllowDataLoss, GuardDelete: production, Protect: args.Protect,
 		TimeoutSeconds: args.Ingestion.TimeoutSeconds,

@@ -21,6 +21,10 @@ type ProducerConfig struct {
 	MemoryMB            int    `json:"memoryMb"`
 	TimeoutSeconds      int    `json:"timeoutSeconds"`
 	LogRetentionDays    int    `json:"logRetentionDays"`
+	// ReservedConcurrency caps concurrent runs; 0 leaves the function unreserved.
+	// Off by default: AWS refuses a reservation that would leave the account
+	// fewer than 10 unreserved executions, which new accounts (quota 10) hit at once.
+	ReservedConcurrency int `json:"reservedConcurrency"`
 }
 
 // ProducerPackage is the Lambda's Go package, built by the program during `pulumi up`.
@@ -106,14 +110,15 @@ func NewProducer(ctx *pulumi.Context, name string, args *ProducerArgs, opts ...p
 		Role:           p.Role.Arn,
 		MemorySize:     pulumi.Int(cfg.MemoryMB),
 		Timeout:        pulumi.Int(cfg.TimeoutSeconds),
-		// One run at a time: a slow run never overlaps the next scheduled one.
-		ReservedConcurrentExecutions: pulumi.Int(1),
 		Environment: &lambda.FunctionEnvironmentArgs{Variables: pulumi.StringMap{
 			"STREAM":                args.StreamArn,
 			"EVENTS_PER_INVOCATION": pulumi.String(strconv.Itoa(cfg.EventsPerInvocation)),
 		}},
 		LoggingConfig: &lambda.FunctionLoggingConfigArgs{LogFormat: pulumi.String("JSON"), LogGroup: p.LogGroup.Name},
-		Tags:          args.Tags,
+		// -1 is Lambda's "unreserved" (the provider's default); a run's timeout
+		// (≤ the schedule's period by default) already keeps runs from piling up.
+		ReservedConcurrentExecutions: pulumi.Int(reservedConcurrency(cfg.ReservedConcurrency)),
+		Tags:                         args.Tags,
 	}, parent, pulumi.DependsOn([]pulumi.Resource{p.RolePolicy}))
 	if err != nil {
 		return nil, err
@@ -155,4 +160,12 @@ func NewProducer(ctx *pulumi.Context, name string, args *ProducerArgs, opts ...p
 		return nil, err
 	}
 	return p, nil
+}
+
+// reservedConcurrency maps haina's 0 (none) to Lambda's -1 (unreserved).
+func reservedConcurrency(n int) int {
+	if n == 0 {
+		return -1
+	}
+	return n
 }

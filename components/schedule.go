@@ -101,17 +101,28 @@ func NewSqlSchedule(ctx *pulumi.Context, name string, args *SqlScheduleArgs, opt
 		tags["RedshiftDbRoles"] = pulumi.String(strings.Join(args.DbRoles, ":"))
 	}
 	workgroup := pulumi.StringArray{args.WorkgroupArn}
+	stmts := []Statement{
+		{Sid: "RunStatements", Actions: []string{"redshift-data:ExecuteStatement"}, Resources: workgroup},
+		{Sid: "WorkgroupCredentials", Actions: []string{"redshift-serverless:GetCredentials"}, Resources: workgroup},
+	}
+	if len(args.DbRoles) > 0 {
+		// Redshift Serverless reads the RedshiftDbRoles tag through the tagging
+		// API as the caller: without these the temporary user gets no database
+		// role and every statement fails on permissions ("Defining database roles
+		// to grant to federated users in Amazon Redshift Serverless",
+		// https://docs.aws.amazon.com/redshift/latest/mgmt/serverless-iam.html).
+		// Neither action has a resource type, so "*" is their only resource.
+		stmts = append(stmts, Statement{Sid: "ReadRoleTags", Actions: []string{"tag:GetResources", "tag:GetTagKeys"},
+			Resources: pulumi.ToStringArray([]string{"*"})})
+	}
 	s.Role, s.RolePolicy, err = newServiceRole(ctx, name, serviceRole{
 		Name: args.Name, Description: "haina: EventBridge Scheduler runs SQL on " + args.Name, PolicyName: "run-statements",
 		// Only this account's schedules in this group may assume it.
 		Trust: accountTrust(args.Account, []string{"scheduler.amazonaws.com"}, map[string]map[string][]string{
 			"ArnEquals": {"aws:SourceArn": {"arn:aws:scheduler:" + args.Region + ":{account}:schedule-group/" + args.Name}},
 		}),
-		Statements: []Statement{
-			{Sid: "RunStatements", Actions: []string{"redshift-data:ExecuteStatement"}, Resources: workgroup},
-			{Sid: "WorkgroupCredentials", Actions: []string{"redshift-serverless:GetCredentials"}, Resources: workgroup},
-		},
-		Tags: tags,
+		Statements: stmts,
+		Tags:       tags,
 	}, parent)
 	if err != nil {
 		return nil, err

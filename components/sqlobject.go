@@ -39,6 +39,9 @@ type SqlObjectArgs struct {
 	AllowDataLoss  bool
 	GuardDelete    bool
 	TimeoutSeconds int
+	// NonTransactional runs each statement on its own, for statements Redshift
+	// refuses inside a transaction block (COPY JOB, CREATE DATABASE … FROM INTEGRATION).
+	NonTransactional bool
 	// PasswordSecretArn: the provider generates a password into this secret
 	// (with PasswordUsername) and uses it where the create statements say so.
 	PasswordSecretArn pulumi.StringInput
@@ -48,6 +51,9 @@ type SqlObjectArgs struct {
 	// Object still gives the rest (kind, name, drop, exists).
 	Late       pulumi.StringInput
 	LateRender func(string) (sql.Object, error)
+	// BasedOn are the SQL objects this one is built on: replacing one of them
+	// replaces this one first (see provider.SqlObject.BasedOn).
+	BasedOn []*SqlObject
 }
 
 // SqlObject is a haina:redshift:SqlObject resource.
@@ -105,6 +111,16 @@ func NewSqlObject(ctx *pulumi.Context, name string, args *SqlObjectArgs, opts ..
 	}
 	if args.TimeoutSeconds > 0 {
 		inputs["timeoutSeconds"] = pulumi.Int(args.TimeoutSeconds)
+	}
+	if len(args.BasedOn) > 0 {
+		based := pulumi.StringArray{}
+		for _, b := range args.BasedOn {
+			based = append(based, b.ObjectName)
+		}
+		inputs["basedOn"] = based
+	}
+	if args.NonTransactional {
+		inputs["nonTransactional"] = pulumi.Bool(true)
 	}
 	if args.PasswordSecretArn != nil {
 		inputs["passwordSecretArn"], inputs["passwordUsername"] = args.PasswordSecretArn, pulumi.String(args.PasswordUsername)

@@ -267,6 +267,9 @@ func (a *PipelineArgs) validateIngestion(bad badFunc) {
 	if c.TimeoutSeconds < 1 || c.TimeoutSeconds > 86400 {
 		bad("haina:ingestion.timeoutSeconds", c.TimeoutSeconds, "allowed: 1 to 86400 seconds")
 	}
+	if c.RefreshMinutes < 1 || c.RefreshMinutes > 1440 {
+		bad("haina:ingestion.refreshMinutes", c.RefreshMinutes, "allowed: 1 to 1440 minutes between scheduled refreshes of the rollup (and, with autoRefresh false, of the landing view)")
+	}
 	// The stream name is a quoted identifier: mixed case needs case-sensitive identifiers on.
 	if strings.ToLower(a.Stream.Name) != a.Stream.Name && a.Warehouse.ConfigParameters["enable_case_sensitive_identifier"] == "false" {
 		bad("haina:warehouse.configParameters.enable_case_sensitive_identifier", "false",
@@ -302,6 +305,9 @@ func (a *PipelineArgs) validateProducer(bad badFunc) {
 	}
 	if !slices.Contains(logRetentionDays, p.LogRetentionDays) {
 		bad("haina:producer.logRetentionDays", p.LogRetentionDays, fmt.Sprintf("allowed: one of %v", logRetentionDays))
+	}
+	if p.ReservedConcurrency < 0 || p.ReservedConcurrency > 1000 {
+		bad("haina:producer.reservedConcurrency", p.ReservedConcurrency, "allowed: 0 (unreserved) to 1000; AWS also keeps 10 executions of the account unreserved")
 	}
 }
 
@@ -412,6 +418,12 @@ func (a *PipelineArgs) validateRedshiftDelivery(bad badFunc) {
 		if !a.Warehouse.PubliclyAccessible {
 			bad("haina:redshiftDelivery.mode", r.Mode, "Firehose's Redshift destination reaches only a publicly accessible workgroup: "+
 				"set haina:warehouse.publiclyAccessible true (it then admits Firehose's regional CIDR on the port), or use copy-job, which keeps the workgroup private")
+		}
+		if !a.Network.Existing() {
+			// A public workgroup is reachable only through public subnets (an internet
+			// gateway); haina's own VPC has private subnets and no gateway, so Firehose could never connect.
+			bad("haina:redshiftDelivery.mode", r.Mode, "Firehose's Redshift destination connects over the internet, and haina's own VPC has no "+
+				"internet gateway or public subnets: set haina:network.vpcId and subnetIds to a VPC whose subnets route to an internet gateway, or use copy-job")
 		}
 		if a.Environment == Production && !r.AllowDirectInProduction {
 			bad("haina:redshiftDelivery.mode", r.Mode, "direct mode in production also needs haina:redshiftDelivery.allowDirectInProduction: true (prefer copy-job)")
@@ -644,6 +656,8 @@ func (a *PipelineArgs) validateCDCRedshift(bad badFunc) {
 	}
 	if !reApplyRole.MatchString(r.ApplyRole) {
 		bad("haina:cdc.redshift.applyRole", r.ApplyRole, "allowed: 1-127 letters, digits or _, starting with a letter or _ (it is also the value of the scheduler role's RedshiftDbRoles tag)")
+	} else if r.ApplyRole == a.RefreshRole() {
+		bad("haina:cdc.redshift.applyRole", r.ApplyRole, "a role of its own: "+a.RefreshRole()+" is the refresh schedule's role")
 	}
 	if r.ExternalSchema == a.Ingestion.ExternalSchema || r.ExternalSchema == a.Ingestion.Schema {
 		bad("haina:cdc.redshift.externalSchema", r.ExternalSchema, "a name of its own: haina:ingestion uses "+a.Ingestion.ExternalSchema+" and "+a.Ingestion.Schema)

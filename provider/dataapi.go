@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/redshiftdata"
 	"github.com/aws/aws-sdk-go-v2/service/redshiftdata/types"
+	"github.com/aws/smithy-go"
 )
 
 // DataAPI is the part of the Redshift Data API client haina uses.
@@ -43,12 +44,18 @@ type Runner struct {
 	API DataAPI
 	// PollInitial and PollMax bound the DescribeStatement backoff (doubling).
 	PollInitial, PollMax time.Duration
+	// Attempts bounds how often a transiently failed submission is tried
+	// (default 5); RetryInitial and RetryMax bound the doubling wait between
+	// tries (defaults 2 s and 20 s). See transient for what is retried.
+	Attempts               int
+	RetryInitial, RetryMax time.Duration
 }
 
 // maxBatch is the Data API's limit of statements per BatchExecuteStatement.
 const maxBatch = 40
 
-// Batch runs sqls as one transaction (BatchExecuteStatement) and waits for it.
+// Batch runs sqls as one transaction (BatchExecuteStatement) and waits for
+// it. A transient failure rolled the whole batch back, so it is tried again.
 func (r *Runner) Batch(ctx context.Context, t Target, sqls []string, timeout time.Duration) error {
 	if len(sqls) == 0 {
 		return nil
@@ -56,35 +63,131 @@ func (r *Runner) Batch(ctx context.Context, t Target, sqls []string, timeout tim
 	if len(sqls) > maxBatch {
 		return fmt.Errorf("%d statements: the Data API runs at most %d in one transaction", len(sqls), maxBatch)
 	}
-	out, err := r.API.BatchExecuteStatement(ctx, &redshiftdata.BatchExecuteStatementInput{
-		Sqls:          sqls,
-		WorkgroupName: aws.String(t.WorkgroupName),
-		Database:      aws.String(t.Database),
-		SecretArn:     optional(t.SecretArn),
+	return r.retry(ctx, func() error {
+		out, err := r.API.BatchExecuteStatement(ctx, &redshiftdata.BatchExecuteStatementInput{
+			Sqls:          sqls,
+			WorkgroupName: aws.String(t.WorkgroupName),
+			Database:      aws.String(t.Database),
+			SecretArn:     optional(t.SecretArn),
+		})
+		if err != nil {
+			return fmt.Errorf("submitting %d statement(s) to workgroup %s: %w", len(sqls), t.WorkgroupName, err)
+		}
+		_, err = r.wait(ctx, aws.ToString(out.Id), sqls, timeout)
+		return err
 	})
-	if err != nil {
-		return fmt.Errorf("submitting %d statement(s) to workgroup %s: %w", len(sqls), t.WorkgroupName, err)
-	}
-	_, err = r.wait(ctx, aws.ToString(out.Id), sqls, timeout)
-	return err
 }
 
-// Query runs one statement and returns how many rows it returned.
+// Query runs one statement on its own (ExecuteStatement: not in a transaction
+// block) and returns how many rows it returned.
 func (r *Runner) Query(ctx context.Context, t Target, sql string, timeout time.Duration) (int64, error) {
-	out, err := r.API.ExecuteStatement(ctx, &redshiftdata.ExecuteStatementInput{
-		Sql:           aws.String(sql),
-		WorkgroupName: aws.String(t.WorkgroupName),
-		Database:      aws.String(t.Database),
-		SecretArn:     optional(t.SecretArn),
+	var rows int64
+	err := r.retry(ctx, func() error {
+		out, err := r.API.ExecuteStatement(ctx, &redshiftdata.ExecuteStatementInput{
+			Sql:           aws.String(sql),
+			WorkgroupName: aws.String(t.WorkgroupName),
+			Database:      aws.String(t.Database),
+			SecretArn:     optional(t.SecretArn),
+		})
+		if err != nil {
+			return fmt.Errorf("submitting a statement to workgroup %s: %w", t.WorkgroupName, err)
+		}
+		d, err := r.wait(ctx, aws.ToString(out.Id), []string{sql}, timeout)
+		if err != nil {
+			return err
+		}
+		rows = d.ResultRows
+		return nil
 	})
-	if err != nil {
-		return 0, fmt.Errorf("submitting a query to workgroup %s: %w", t.WorkgroupName, err)
+	return rows, err
+}
+
+// retry runs try until it succeeds, fails for a reason that is not
+// transient, or has been tried Attempts times; the waits between tries double.
+// The error says how many attempts were made and what each transient failure was.
+func (r *Runner) retry(ctx context.Context, try func() error) error {
+	attempts := r.Attempts
+	if attempts <= 0 {
+		attempts = 5
 	}
-	d, err := r.wait(ctx, aws.ToString(out.Id), []string{sql}, timeout)
-	if err != nil {
-		return 0, err
+	delay, maxDelay := r.RetryInitial, r.RetryMax
+	if delay <= 0 {
+		delay = 2 * time.Second
 	}
-	return d.ResultRows, nil
+	if maxDelay <= 0 {
+		maxDelay = 20 * time.Second
+	}
+	var seen []string
+	for attempt := 1; ; attempt++ {
+		err := try()
+		if err == nil {
+			return nil
+		}
+		if !transient(err) {
+			if len(seen) > 0 {
+				return fmt.Errorf("%w\n  (attempt %d; earlier attempts failed transiently: %s)", err, attempt, strings.Join(seen, "; "))
+			}
+			return err
+		}
+		seen = append(seen, firstLine(err.Error()))
+		if attempt >= attempts || ctx.Err() != nil {
+			return fmt.Errorf("gave up after %d attempts, each failing transiently (%s); the last: %w", attempt, strings.Join(seen, "; "), err)
+		}
+		select {
+		case <-time.After(delay):
+		case <-ctx.Done():
+		}
+		delay = min(delay*2, maxDelay)
+	}
+}
+
+// transientCodes are Data API error codes that mean "try again later": the
+// service throttled the call or the workgroup is busy, so nothing ran.
+// https://docs.aws.amazon.com/redshift-data/latest/APIReference/API_ExecuteStatement.html#API_ExecuteStatement_Errors
+var transientCodes = map[string]bool{
+	"ThrottlingException":               true,
+	"ActiveStatementsExceededException": true,
+	"ActiveSessionsExceededException":   true,
+	"InternalServerException":           true,
+	"ServiceUnavailableException":       true,
+}
+
+// transientMessages are statement failures that a later try can get past:
+// another transaction touched the catalog at the same time (Redshift aborts
+// one of them: "ERROR: 1023 ... Serializable isolation violation",
+// https://docs.aws.amazon.com/redshift/latest/dg/c_serial_isolation.html), or
+// the warehouse was resuming or scaling when the statement arrived. A real
+// SQL error (a syntax error, a missing object, a refused option) is never retried.
+var transientMessages = []string{
+	"serializable isolation violation",
+	"could not complete because of conflict with concurrent transaction",
+	"concurrent transaction",
+	"workgroup is not available",
+	"is currently resuming",
+	"connection reset",
+}
+
+// transient reports whether err is worth another try.
+func transient(err error) bool {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		return transientCodes[ae.ErrorCode()]
+	}
+	var se *StatementError
+	if errors.As(err, &se) {
+		msg := strings.ToLower(se.Message)
+		for _, m := range transientMessages {
+			if strings.Contains(msg, m) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
 }
 
 // wait polls DescribeStatement with doubling backoff until the statement ends.
@@ -133,6 +236,14 @@ func (r *Runner) wait(ctx context.Context, id string, sqls []string, timeout tim
 	}
 }
 
+// StatementError is a statement Redshift ran and failed (or aborted), with its message.
+type StatementError struct {
+	Message string
+	text    string
+}
+
+func (e *StatementError) Error() string { return e.text }
+
 // statementError says which statement of a batch failed and what Redshift said.
 func statementError(d *redshiftdata.DescribeStatementOutput, sqls []string) error {
 	verb := strings.ToLower(string(d.Status))
@@ -146,7 +257,7 @@ func statementError(d *redshiftdata.DescribeStatementOutput, sqls []string) erro
 			if msg == "" {
 				msg = aws.ToString(d.Error)
 			}
-			return fmt.Errorf("statement %d of %d %s: %s\n  SQL: %s", i+1, len(d.SubStatements), verb, msg, abbreviate(q))
+			return &StatementError{msg, fmt.Sprintf("statement %d of %d %s: %s\n  SQL: %s", i+1, len(d.SubStatements), verb, msg, abbreviate(q))}
 		}
 	}
 	msg := aws.ToString(d.Error)
@@ -154,9 +265,9 @@ func statementError(d *redshiftdata.DescribeStatementOutput, sqls []string) erro
 		msg = "no error message"
 	}
 	if len(sqls) == 1 {
-		return fmt.Errorf("statement %s: %s\n  SQL: %s", verb, msg, abbreviate(sqls[0]))
+		return &StatementError{msg, fmt.Sprintf("statement %s: %s\n  SQL: %s", verb, msg, abbreviate(sqls[0]))}
 	}
-	return errors.New("batch " + verb + ": " + msg)
+	return &StatementError{msg, "batch " + verb + ": " + msg}
 }
 
 func abbreviate(sql string) string {

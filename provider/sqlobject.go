@@ -33,19 +33,30 @@ type SqlObject struct {
 	ObjectName string `json:"objectName"`
 	// Definition: when it changes, the object is replaced.
 	Definition string `json:"definition,omitempty"`
-	// Create runs as one transaction. A change to it is an update when Update
-	// is given (Update then runs), otherwise a replacement.
+	// Create runs as one transaction (unless NonTransactional). A change to it
+	// is an update when Update is given (Update then runs), otherwise a replacement.
 	Create []string `json:"create"`
 	Update []string `json:"update,omitempty"`
 	Drop   []string `json:"drop"`
 	// Exists returns a row while the object exists.
 	Exists string `json:"exists"`
+	// BasedOn names the SQL objects this one is built on (a view's relations, a
+	// schema's objects). The program passes their outputs, so when one of them
+	// is replaced the engine sees this as unknown, asks again, and replaces this
+	// object first: the old one is dropped before what it is built on, as
+	// Redshift requires (a DROP without CASCADE fails while dependents exist).
+	BasedOn []string `json:"basedOn,omitempty"`
 	// HoldsData marks objects whose loss loses ingested data: they are never
 	// replaced without AllowDataLoss, nor deleted without it when GuardDelete.
 	HoldsData      bool `json:"holdsData,omitempty"`
 	AllowDataLoss  bool `json:"allowDataLoss,omitempty"`
 	GuardDelete    bool `json:"guardDelete,omitempty"`
 	TimeoutSeconds int  `json:"timeoutSeconds,omitempty"`
+	// NonTransactional runs each statement on its own (ExecuteStatement), for
+	// statements Redshift refuses inside a transaction block (COPY JOB, CREATE
+	// DATABASE … FROM INTEGRATION). A failure leaves the statements before it done,
+	// so such objects are written to be re-runnable.
+	NonTransactional bool `json:"nonTransactional,omitempty"`
 	// PasswordSecretArn: Create generates a password, stores it with
 	// PasswordUsername in this Secrets Manager secret and puts it where the
 	// create statements say PasswordPlaceholder (a database user).
@@ -153,7 +164,7 @@ func (o SqlObject) check(typ string, unknown []string) []string {
 		failures = append(failures, "drop needs at least one statement")
 	}
 	for key, n := range map[string]int{"create": len(o.Create), "update": len(o.Update), "drop": len(o.Drop)} {
-		if n > maxBatch {
+		if n > maxBatch && !o.NonTransactional {
 			failures = append(failures, fmt.Sprintf("%s has %d statements; one transaction takes at most %d", key, n, maxBatch))
 		}
 	}
@@ -213,6 +224,11 @@ func diff(olds, news SqlObject, unknown []string) (Plan, error) {
 		switch k {
 		case "workgroupName", "resourceArn", "database", "kind", "objectName", "definition", "passwordSecretArn", "passwordUsername":
 			p.Replace = append(p.Replace, k)
+		case "basedOn":
+			// Recorded for the first time (a stack from before basedOn): bookkeeping only.
+			if len(olds.BasedOn) > 0 || contains(unknown, k) {
+				p.Replace = append(p.Replace, k)
+			}
 		case "create":
 			if len(news.Update) == 0 && !contains(unknown, "update") {
 				p.Replace = append(p.Replace, k)
@@ -273,8 +289,21 @@ func (l Lifecycle) Create(ctx context.Context, o SqlObject) error {
 		}
 		stmts = withPassword(stmts, password)
 	}
-	if err := l.Runner.Batch(ctx, o.target(), stmts, o.timeout()); err != nil {
+	if err := l.run(ctx, o, stmts); err != nil {
 		return redact(fmt.Errorf("creating %s: %w", o.describe(), err), password)
+	}
+	return nil
+}
+
+// run runs statements as one transaction, or one by one for a non-transactional object.
+func (l Lifecycle) run(ctx context.Context, o SqlObject, stmts []string) error {
+	if !o.NonTransactional {
+		return l.Runner.Batch(ctx, o.target(), stmts, o.timeout())
+	}
+	for i, q := range stmts {
+		if _, err := l.Runner.Query(ctx, o.target(), q, o.timeout()); err != nil {
+			return fmt.Errorf("statement %d of %d, run on its own (no transaction; those before it are done): %w", i+1, len(stmts), err)
+		}
 	}
 	return nil
 }
@@ -300,7 +329,7 @@ func (l Lifecycle) Update(ctx context.Context, olds, news SqlObject) error {
 	if !p.RunUpdate {
 		return nil // only bookkeeping (flags, drop or exists text) changed
 	}
-	if err := l.Runner.Batch(ctx, news.target(), news.Update, news.timeout()); err != nil {
+	if err := l.run(ctx, news, news.Update); err != nil {
 		return fmt.Errorf("updating %s: %w", news.describe(), err)
 	}
 	return nil
@@ -315,7 +344,7 @@ func (l Lifecycle) Delete(ctx context.Context, o SqlObject) error {
 		return fmt.Errorf("%w: %s. Deleting it loses every row ingested so far. To allow it, run `%s`, "+
 			"`pulumi up` (which records the flag and changes nothing else), then retry", ErrDataGuarded, o.describe(), AllowDataLossHint)
 	}
-	if err := l.Runner.Batch(ctx, o.target(), o.Drop, o.timeout()); err != nil {
+	if err := l.run(ctx, o, o.Drop); err != nil {
 		return fmt.Errorf("dropping %s: %w", o.describe(), err)
 	}
 	return nil

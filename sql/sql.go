@@ -70,17 +70,19 @@ const (
 	AthenaFlowLogs   = "athena_flowlogs.sql.tmpl"
 	TargetTable      = "target_table.sql.tmpl"
 	CopyJob          = "copy_job.sql.tmpl"
+	RefreshProcedure = "refresh_procedure.sql.tmpl"
 	// MySQL (RDS Data API) objects.
 	MySQLBinlogRetention = "mysql_binlog_retention.sql.tmpl"
 	MySQLDemoSchema      = "mysql_demo_schema.sql.tmpl"
 	MySQLDebeziumUser    = "mysql_debezium_user.sql.tmpl"
 	// Change data capture on Redshift.
-	MSKSchema         = "msk_schema.sql.tmpl"
-	CDCLandingMV      = "cdc_landing_mv.sql.tmpl"
-	CDCTargetTable    = "cdc_target_table.sql.tmpl"
-	CDCOffsetsTable   = "cdc_offsets_table.sql.tmpl"
-	CDCRunsTable      = "cdc_runs_table.sql.tmpl"
-	CDCApplyRole      = "cdc_apply_role.sql.tmpl"
+	MSKSchema       = "msk_schema.sql.tmpl"
+	CDCLandingMV    = "cdc_landing_mv.sql.tmpl"
+	CDCTargetTable  = "cdc_target_table.sql.tmpl"
+	CDCOffsetsTable = "cdc_offsets_table.sql.tmpl"
+	CDCRunsTable    = "cdc_runs_table.sql.tmpl"
+	// DBRole is a database role a schedule runs as (the CDC apply, the refresh).
+	DBRole            = "db_role.sql.tmpl"
 	CDCApplyProcedure = "cdc_apply_procedure.sql.tmpl"
 	CDCExamples       = "cdc_examples.sql.tmpl"
 )

@@ -73,7 +73,7 @@ func TestGoldenCDCSQL(t *testing.T) {
 	// Schedule names take letters, digits, _ . - and 64 characters: odd target names get a hash, distinct names stay distinct.
 	var names []string
 	for _, s := range g.OfType("aws:scheduler/schedule:Schedule") {
-		if strings.Contains(s.Parent, "haina:scheduler:SqlSchedule") {
+		if strings.Contains(s.Parent, "haina:scheduler:SqlSchedule::haina-apply") {
 			names = append(names, in(s)["name"].(string))
 		}
 	}
@@ -132,8 +132,13 @@ func TestCDCRedshiftObjectsAndTheirDependencies(t *testing.T) {
 			g := evaluate(t, stack, nil)
 			cluster := out(g.OfType(tMSK)[0])["arn"].(string)
 			schema := one(t, g, tSQL, "haina-changes-msk-schema")
-			assert.Equal(t, []any{"CREATE EXTERNAL SCHEMA IF NOT EXISTS \"cdc_msk\"\nFROM MSK\nIAM_ROLE default\nAUTHENTICATION iam\nCLUSTER_ARN '" + cluster + "'"},
+			brokers := out(g.OfType(tMSK)[0])["bootstrapBrokersSaslIam"].(string)
+			// AWS's recommended form: FROM KAFKA with the IAM brokers' URI (CLUSTER_ARN is
+			// "for backward compatibility" and needs an MSK API call); the brokers change in place.
+			assert.Equal(t, []any{"CREATE EXTERNAL SCHEMA IF NOT EXISTS \"cdc_msk\"\nFROM KAFKA\nIAM_ROLE default\nAUTHENTICATION iam\nURI '" + brokers + "'"},
 				in(schema)["create"])
+			assert.Equal(t, []any{"ALTER EXTERNAL SCHEMA \"cdc_msk\" URI '" + brokers + "'"}, in(schema)["update"])
+			assert.Equal(t, "FROM KAFKA AUTHENTICATION iam CLUSTER '"+cluster+"'", in(schema)["definition"])
 			for _, dep := range []struct{ token, name string }{
 				{tWorkgroup, "haina"}, {tNamespace, "haina"}, {tRolePolicy, "haina-streaming"}, {tRolePolicy, "haina-changes-read-topics"},
 				{tMSK, "haina-kafka"}, {"aws:mskconnect/connector:Connector", "haina-connector"},
@@ -176,17 +181,19 @@ func TestStreamingRoleReadsExactlyTheChangeTopics(t *testing.T) {
 		pol := one(t, g, tRolePolicy, "haina-changes-read-topics")
 		assert.Equal(t, out(one(t, g, "aws:iam/role:Role", "haina-streaming"))["name"], in(pol)["role"])
 		p := parsePolicy(t, in(pol)["policy"])
+		// Exactly AWS's policy for streaming ingestion from MSK (materialized-view-streaming-ingestion-getting-started-MSK.html),
+		// with the topics narrowed to the captured ones.
 		require.Len(t, p.Statement, 3)
 		a, r := statement(t, p, "Cluster")
-		assert.Equal(t, []string{"kafka-cluster:Connect", "kafka-cluster:DescribeCluster"}, a)
+		assert.Equal(t, []string{"kafka-cluster:Connect"}, a)
 		assert.Equal(t, []string{cluster}, r)
 		a, r = statement(t, p, "ChangeTopics")
 		assert.Equal(t, []string{"kafka-cluster:DescribeTopic", "kafka-cluster:ReadData"}, a)
 		want := map[string][]string{"staging": {topic + "salesdb.salesdb.CUSTOMER"}, "production": {topic + "shop.shop.customers", topic + "shop.shop.orders"}}[stack]
 		assert.Equal(t, want, r, "no wildcard: only the captured tables' topics")
-		a, r = statement(t, p, "BootstrapBrokers")
-		assert.Equal(t, []string{"kafka:GetBootstrapBrokers"}, a)
-		assert.Equal(t, []string{cluster}, r)
+		a, r = statement(t, p, "Groups")
+		assert.Equal(t, []string{"kafka-cluster:AlterGroup", "kafka-cluster:DescribeGroup"}, a)
+		assert.Equal(t, []string{strings.Replace(cluster, ":cluster/", ":group/", 1) + "/*"}, r, "the cluster's groups only")
 	}
 }
 
@@ -207,8 +214,11 @@ func TestApplyScheduleAndItsRole(t *testing.T) {
 				"ArnEquals":    {"aws:SourceArn": {"arn:aws:scheduler:us-east-1:123456789012:schedule-group/haina-" + stack + "-cdc-apply"}},
 			}, trust.Statement[0].Condition)
 			p := parsePolicy(t, in(one(t, g, tRolePolicy, "haina-apply"))["policy"])
-			require.Len(t, p.Statement, 2)
-			a, r := statement(t, p, "RunStatements")
+			require.Len(t, p.Statement, 3)
+			a, r := statement(t, p, "ReadRoleTags")
+			assert.Equal(t, []string{"tag:GetResources", "tag:GetTagKeys"}, a, "RedshiftDbRoles is read through the tagging API")
+			assert.Equal(t, []string{"*"}, r, "these actions have no resource type")
+			a, r = statement(t, p, "RunStatements")
 			assert.Equal(t, []string{"redshift-data:ExecuteStatement"}, a)
 			assert.Equal(t, []string{workgroup}, r)
 			a, r = statement(t, p, "WorkgroupCredentials")
@@ -218,7 +228,7 @@ func TestApplyScheduleAndItsRole(t *testing.T) {
 			tables := map[string][]string{"staging": {"customer"}, "production": {"customers", "orders"}}[stack]
 			var scheds []harness.Resource
 			for _, s := range g.OfType("aws:scheduler/schedule:Schedule") {
-				if strings.Contains(s.Parent, "haina:scheduler:SqlSchedule") {
+				if strings.Contains(s.Parent, "haina:scheduler:SqlSchedule::haina-apply") {
 					scheds = append(scheds, s)
 				}
 			}

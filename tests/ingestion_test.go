@@ -31,7 +31,7 @@ func TestIngestionSQLObjectsInBothStacks(t *testing.T) {
 					objs = append(objs, o)
 				}
 			}
-			require.Len(t, objs, 5)
+			require.Len(t, objs, 7, "the five ingestion objects, the refresh role and the refresh procedure")
 
 			prov := one(t, g, "pulumi:providers:haina", "haina-sql")
 			assert.Equal(t, "us-east-1", in(prov)["region"])
@@ -70,9 +70,53 @@ func TestIngestionSQLObjectsInBothStacks(t *testing.T) {
 				assert.NotContains(t, in(r), "holdsData", "%s derives from the landing view and may be rebuilt", name)
 			}
 			assert.Contains(t, in(one(t, g, tSQL, "haina-rollup"))["create"].([]any)[0], `CAST(payload."event_name" AS VARCHAR(256)) AS "event_name"`)
-			assert.Equal(t, []any{`ALTER MATERIALIZED VIEW "ingest"."events_per_minute" AUTO REFRESH YES`}, in(one(t, g, tSQL, "haina-rollup"))["update"])
+			// Redshift refuses AUTO REFRESH YES on an MV over another MV: the rollup never asks for it.
+			rollup := in(one(t, g, tSQL, "haina-rollup"))
+			assert.Contains(t, rollup["create"].([]any)[0], "AUTO REFRESH NO")
+			assert.Equal(t, []any{`ALTER MATERIALIZED VIEW "ingest"."events_per_minute" AUTO REFRESH NO`}, rollup["update"])
+			for _, name := range []string{"haina-events", "haina-rollup"} {
+				assert.Equal(t, []any{`"ingest"`, `"ingest"."events_landing"`}, in(one(t, g, tSQL, name))["basedOn"],
+					"%s is replaced before the landing view it is built on", name)
+			}
+			assert.Equal(t, []any{`"kds"`, `"ingest"`}, li["basedOn"])
+
+			// The refresh: a SECURITY DEFINER procedure (only an MV's owner may refresh it),
+			// its database role, and a schedule running it as that role.
+			proc := one(t, g, tSQL, "haina-refresh-procedure")
+			pc := in(proc)["create"].([]any)
+			assert.Contains(t, pc[0], `REFRESH MATERIALIZED VIEW "ingest"."events_per_minute" CASCADE;`)
+			assert.Contains(t, pc[0], "SECURITY DEFINER")
+			assert.Equal(t, `GRANT EXECUTE ON PROCEDURE "ingest"."refresh_views"() TO ROLE "haina_refresh"`, pc[1])
+			assert.True(t, dependsOn(proc, tSQL, "haina-rollup"))
+			assert.True(t, dependsOn(proc, tSQL, "haina-refresh-role"))
+			assert.Equal(t, []any{`CREATE ROLE "haina_refresh"`, `GRANT USAGE ON SCHEMA "ingest" TO ROLE "haina_refresh"`},
+				in(one(t, g, tSQL, "haina-refresh-role"))["create"])
+
+			sched := one(t, g, "aws:scheduler/schedule:Schedule", "haina-refresh-refresh-views")
+			si := in(sched)
+			assert.Equal(t, map[string]string{"staging": "rate(15 minutes)", "production": "rate(5 minutes)"}[stack], si["scheduleExpression"])
+			assert.Equal(t, "ENABLED", si["state"])
+			target := si["target"].(map[string]any)
+			assert.JSONEq(t, `{"WorkgroupName":"haina-`+stack+`","Database":"haina","Sql":"CALL \"ingest\".\"refresh_views\"()","StatementName":"refresh-views"}`,
+				target["input"].(string))
+			assert.True(t, dependsOn(sched, tSQL, "haina-refresh-procedure"))
+			role := one(t, g, tRole, "haina-refresh")
+			assert.Equal(t, "haina_refresh", in(role)["tags"].(map[string]any)["RedshiftDbRoles"])
+			pol := parsePolicy(t, in(one(t, g, tRolePolicy, "haina-refresh"))["policy"])
+			actions, resources := statement(t, pol, "ReadRoleTags")
+			assert.Equal(t, []string{"tag:GetResources", "tag:GetTagKeys"}, actions, "database roles from the RedshiftDbRoles tag need the tagging API")
+			assert.Equal(t, []string{"*"}, resources)
 		})
 	}
+}
+
+func TestIngestionRefreshValidation(t *testing.T) {
+	_, err := evaluateErr(t, "staging", map[string]string{"haina:ingestion": `{"refreshMinutes":0}`})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `haina:ingestion.refreshMinutes: 0 is not allowed; allowed: 1 to 1440 minutes`)
+	_, err = evaluateErr(t, "staging", map[string]string{"haina:cdc": `{"enabled":true,"redshift":{"applyRole":"haina_refresh"}}`})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `haina:cdc.redshift.applyRole: "haina_refresh" is not allowed; a role of its own: haina_refresh is the refresh schedule's role`)
 }
 
 func TestIngestionFollowsConfig(t *testing.T) {

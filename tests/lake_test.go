@@ -130,7 +130,8 @@ func TestEventsReachTheLakeAsParquet(t *testing.T) {
 			}
 			trust := parsePolicy(t, in(one(t, g, tRole, "haina-events-lake"))["assumeRolePolicy"])
 			assert.Equal(t, []string{"firehose.amazonaws.com"}, trust.Statement[0].Principal["Service"])
-			assert.Equal(t, map[string]map[string][]string{"StringEquals": {"aws:SourceAccount": {"123456789012"}}}, trust.Statement[0].Condition)
+			// Firehose's documented trust names the account as the external id.
+			assert.Equal(t, map[string]map[string][]string{"StringEquals": {"sts:ExternalId": {"123456789012"}}}, trust.Statement[0].Condition)
 			assert.Len(t, g.OfType("aws:athena/namedQuery:NamedQuery"), 5, "2 over events, 3 over flow logs")
 		})
 	}

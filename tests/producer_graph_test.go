@@ -24,7 +24,7 @@ func TestProducerLambdaAndScheduleInBothStacks(t *testing.T) {
 			assert.Equal(t, "provided.al2023", f["runtime"])
 			assert.Equal(t, []any{"arm64"}, f["architectures"])
 			assert.Equal(t, "bootstrap", f["handler"])
-			assert.Equal(t, 1.0, f["reservedConcurrentExecutions"])
+			assert.Equal(t, -1.0, f["reservedConcurrentExecutions"], "unreserved by default: a reservation is refused in accounts with a low concurrency quota")
 			streamArn := "arn:aws:kinesis:us-east-1:123456789012:stream/haina-" + stack + "-events"
 			assert.Equal(t, map[string]any{"variables": map[string]any{"STREAM": streamArn, "EVENTS_PER_INVOCATION": "1000"}}, f["environment"])
 			assert.Equal(t, "/aws/lambda/haina-"+stack+"-producer", f["loggingConfig"].(map[string]any)["logGroup"])
@@ -67,6 +67,11 @@ func TestProducerLambdaAndScheduleInBothStacks(t *testing.T) {
 			assert.Equal(t, []string{"arn:aws:lambda:us-east-1:123456789012:function:haina-" + stack + "-producer"}, resources)
 		})
 	}
+}
+
+func TestProducerReservedConcurrencyOnRequest(t *testing.T) {
+	g := evaluate(t, "staging", map[string]string{"haina:producer": `{"reservedConcurrency":2}`})
+	assert.Equal(t, 2.0, in(one(t, g, "aws:lambda/function:Function", "haina-producer"))["reservedConcurrentExecutions"])
 }
 
 func TestProducerCanBeTurnedOff(t *testing.T) {

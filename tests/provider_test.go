@@ -27,7 +27,8 @@ func startProvider(t *testing.T) (*provider.Server, *fakeredshift.Server) {
 	fake := fakeredshift.Start()
 	t.Cleanup(fake.Close)
 	s := provider.NewServer()
-	s.PollRunner = provider.Runner{PollInitial: 2 * time.Millisecond, PollMax: 10 * time.Millisecond}
+	s.PollRunner = provider.Runner{PollInitial: 2 * time.Millisecond, PollMax: 10 * time.Millisecond,
+		RetryInitial: time.Millisecond, RetryMax: 4 * time.Millisecond}
 	s.NewDataAPI = func(_ context.Context, c provider.Config) (provider.DataAPI, error) {
 		return redshiftdata.New(redshiftdata.Options{
 			Region:       c.Region,

@@ -38,7 +38,10 @@ func TestRedshiftCopyJobKeepsTheWorkgroupPrivate(t *testing.T) {
 
 			job := one(t, g, tSQL, "haina-redshift-copy-job")
 			assert.Contains(t, in(job)["create"].([]any)[0], "FROM 's3://"+bucket+"/redshift-events/'")
-			assert.Contains(t, in(job)["create"].([]any)[0], "IAM_ROLE default")
+			// COPY JOB refuses IAM_ROLE default and a transaction block (r_COPY-JOB).
+			assert.Contains(t, in(job)["create"].([]any)[0], "IAM_ROLE 'arn:aws:iam::123456789012:role/haina-"+stack+"-redshift-streaming'")
+			assert.NotContains(t, in(job)["create"].([]any)[0], "IAM_ROLE default")
+			assert.Equal(t, true, in(job)["nonTransactional"])
 			assert.True(t, dependsOn(job, tIntegration, "haina-autocopy"), "the job waits for the integration")
 			assert.True(t, dependsOn(job, tSQL, "haina-redshift-table"))
 
@@ -70,8 +73,12 @@ func TestRedshiftCopyJobKeepsTheWorkgroupPrivate(t *testing.T) {
 	}
 }
 
+// publicVpc is an existing VPC whose subnets route to an internet gateway: what direct mode needs.
+const publicVpc = `{"vpcId":"vpc-0123456789abcdef0","subnetIds":["subnet-0aaaaaaaaaaaaaaa1","subnet-0aaaaaaaaaaaaaaa2","subnet-0aaaaaaaaaaaaaaa3"]}`
+
 func TestRedshiftDirectNeedsAPublicWorkgroup(t *testing.T) {
 	g := evaluate(t, "staging", map[string]string{
+		"haina:network":          publicVpc,
 		"haina:warehouse":        `{"publiclyAccessible":true}`,
 		"haina:redshiftDelivery": `{"enabled":true,"mode":"direct"}`,
 	})
@@ -80,6 +87,7 @@ func TestRedshiftDirectNeedsAPublicWorkgroup(t *testing.T) {
 	rc := fh["redshiftConfiguration"].(map[string]any)
 	assert.Equal(t, "jdbc:redshift://haina-staging.123456789012.us-east-1.redshift-serverless.amazonaws.com:5439/haina", rc["clusterJdbcurl"])
 	assert.Equal(t, "ingest.events_history", rc["dataTableName"])
+	assert.Equal(t, `event_time,event_name,"user"`, rc["dataTableColumns"], "USER is reserved in Redshift: quoted")
 	secret := out(one(t, g, tNamespace, "haina"))["adminPasswordSecretArn"]
 	assert.Equal(t, secret, rc["secretsManagerConfiguration"].(map[string]any)["secretArn"])
 	assert.NotContains(t, rc, "password", "credentials only through Secrets Manager")
@@ -95,16 +103,18 @@ func TestRedshiftDirectNeedsAPublicWorkgroup(t *testing.T) {
 	for cfg, want := range map[[2]string]string{
 		{"staging", `{"enabled":true,"mode":"direct"}`}: `haina:redshiftDelivery.mode: "direct" is not allowed; Firehose's Redshift destination reaches only a publicly accessible workgroup`,
 		{"staging", `{"enabled":true,"mode":"batch"}`}:  `haina:redshiftDelivery.mode: "batch" is not allowed; allowed: copy-job, direct`,
+		{"staging", `{"enabled":true,"mode":"direct"}`}: `haina:redshiftDelivery.mode: "direct" is not allowed; Firehose's Redshift destination connects over the internet, ` +
+			`and haina's own VPC has no internet gateway or public subnets`,
 	} {
 		_, err := evaluateErr(t, cfg[0], map[string]string{"haina:redshiftDelivery": cfg[1]})
 		require.Error(t, err)
 		assert.Contains(t, err.Error(), want)
 	}
 	public := `{"publiclyAccessible":true,"allowPublicInProduction":true}`
-	_, err := evaluateErr(t, "production", map[string]string{"haina:warehouse": public, "haina:redshiftDelivery": `{"enabled":true,"mode":"direct"}`})
+	_, err := evaluateErr(t, "production", map[string]string{"haina:network": publicVpc, "haina:warehouse": public, "haina:redshiftDelivery": `{"enabled":true,"mode":"direct"}`})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `direct mode in production also needs haina:redshiftDelivery.allowDirectInProduction: true`)
-	_, err = evaluateErr(t, "production", map[string]string{"haina:warehouse": public,
+	_, err = evaluateErr(t, "production", map[string]string{"haina:network": publicVpc, "haina:warehouse": public,
 		"haina:redshiftDelivery": `{"enabled":true,"mode":"direct","allowDirectInProduction":true}`})
 	require.NoError(t, err)
 }

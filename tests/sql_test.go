@@ -22,6 +22,7 @@ func sqlData(name string) map[string]any {
 		"Landing": "events_landing", "Dimension": "gender", "AutoRefresh": true,
 		"LandingView": "events_landing", "EventsView": "events", "RollupView": "events_per_minute",
 		"Table": "events_history", "Job": "haina_staging_events_history", "Hours": "168", "HoursText": "168", "Database": "salesdb", "Source": "s3://haina-staging-lake-123456789012-us-east-1/redshift-events/",
+		"RoleArn": "arn:aws:iam::123456789012:role/haina-staging-redshift-streaming", "Role": "haina_refresh", "RefreshProcedure": "refresh_views",
 	}
 }
 
@@ -54,6 +55,7 @@ func TestGoldenSQL(t *testing.T) {
 		"rollup_mv.sql":              {sql.RollupMV, "gender_per_minute"},
 		"target_table.sql":           {sql.TargetTable, "events_history"},
 		"copy_job.sql":               {sql.CopyJob, ""},
+		"refresh_procedure.sql":      {sql.RefreshProcedure, "refresh_views"},
 		"mysql_binlog_retention.sql": {sql.MySQLBinlogRetention, ""},
 		"mysql_demo_schema.sql":      {sql.MySQLDemoSchema, ""},
 		"mysql_debezium_user.sql":    {sql.MySQLDebeziumUser, ""},
@@ -82,10 +84,10 @@ func TestGoldenSQL(t *testing.T) {
 	queries, err := sql.Queries(sql.Examples, sqlData(""))
 	require.NoError(t, err)
 	var b strings.Builder
-	for _, k := range []string{"events-per-minute", "failed-records", "latest-events", "refresh-now", "scan-errors"} {
+	for _, k := range []string{"events-per-minute", "failed-records", "failed-refreshes", "latest-events", "refresh-now", "scan-errors"} {
 		b.WriteString("-- " + k + "\n" + queries[k] + "\n")
 	}
-	assert.Len(t, queries, 5)
+	assert.Len(t, queries, 6)
 	path := filepath.Join("testdata", "sql", "examples.sql")
 	if *update {
 		require.NoError(t, os.WriteFile(path, []byte(b.String()), 0o644))

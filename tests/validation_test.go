@@ -109,6 +109,8 @@ func TestBadConfigIsRefusedWithAClearMessage(t *testing.T) {
 			[]string{`haina:producer.eventsPerInvocation: 0 is not allowed; allowed: 1 to 1000000`}},
 		{"producer log retention CloudWatch lacks", "staging", map[string]string{"haina:producer": `{"logRetentionDays":10}`},
 			[]string{`haina:producer.logRetentionDays: 10 is not allowed; allowed: one of [1 3 5 7 14 30`}},
+		{"producer reserved concurrency negative", "staging", map[string]string{"haina:producer": `{"reservedConcurrency":-1}`},
+			[]string{`haina:producer.reservedConcurrency: -1 is not allowed; allowed: 0 (unreserved) to 1000`}},
 		{"producer timeout above Lambda's limit", "staging", map[string]string{"haina:producer": `{"timeoutSeconds":901}`},
 			[]string{`haina:producer.timeoutSeconds: 901 is not allowed; allowed: 1 to 900 seconds`}},
 		{"lake buffer too small for Parquet", "staging", map[string]string{"haina:lake": `{"bufferMb":32}`},

@@ -272,10 +272,12 @@ func (c Cloud) Create(token, name string, inputs resource.PropertyMap) (string, 
 func (c Cloud) Invoke(token string, args resource.PropertyMap) (resource.PropertyMap, error) {
 	switch token {
 	case "aws:index/getAvailabilityZones:getAvailabilityZones":
+		// As AWS answers in us-east-1 for some accounts: names and IDs shuffled,
+		// and use1-az3 (which MSK refuses for client subnets) among the first three.
 		return resource.NewPropertyMapFromMap(map[string]any{
 			"id":         c.Region,
-			"names":      []any{c.Region + "a", c.Region + "b", c.Region + "c", c.Region + "d"},
-			"zoneIds":    []any{"az1", "az2", "az3", "az4"},
+			"names":      []any{c.Region + "a", c.Region + "b", c.Region + "c", c.Region + "d", c.Region + "e"},
+			"zoneIds":    []any{"use1-az6", "use1-az3", "use1-az1", "use1-az2", "use1-az4"},
 			"groupNames": []any{c.Region},
 		}), nil
 	case "aws:ssm/getParameter:getParameter":
@@ -286,6 +288,13 @@ func (c Cloud) Invoke(token string, args resource.PropertyMap) (resource.Propert
 	case "aws:index/getCallerIdentity:getCallerIdentity":
 		return resource.NewPropertyMapFromMap(map[string]any{
 			"id": Account, "accountId": Account, "arn": "arn:aws:iam::" + Account + ":user/haina", "userId": "AIDAHAINA",
+		}), nil
+	case "aws:ec2/getSubnet:getSubnet":
+		// A subnet named by the user lives in a VPC of its own (not haina's), as a
+		// log shipper's subnet with a route out does.
+		id := str(args, "id")
+		return resource.NewPropertyMapFromMap(map[string]any{
+			"id": id, "arn": c.arn("ec2", "subnet/"+id), "vpcId": "vpc-" + strings.TrimPrefix(id, "subnet-"), "availabilityZoneId": "az1",
 		}), nil
 	case "aws:ec2/getVpc:getVpc":
 		id := str(args, "id")

@@ -1,6 +1,9 @@
 // Package fakeredshift is a fake Redshift Data API on 127.0.0.1: it speaks the
-// service's JSON protocol to the real aws-sdk-go-v2 client, records every SQL
-// text it receives, and runs nothing. Tests decide how statements end.
+// service's JSON protocol to the real aws-sdk-go-v2 client and records every
+// SQL text it receives. By default it runs nothing and tests decide how
+// statements end (Fail, Rows, Hang); with a Catalog it runs them against a
+// small model of Redshift's catalog that refuses what Redshift refuses (see
+// catalog.go). Transient and Refuse inject the failures a retry must survive.
 package fakeredshift
 
 import (
@@ -25,6 +28,25 @@ type Server struct {
 	Hang bool
 	// PendingPolls is how many DescribeStatement calls see STARTED before the end.
 	PendingPolls int
+	// Catalog, when set, runs every statement when it finishes (the
+	// DescribeStatement that ends it): a BatchExecuteStatement as one
+	// transaction (all or nothing), an ExecuteStatement on its own (autocommit,
+	// outside a transaction block). A refused statement ends FAILED with
+	// Redshift's message, as a Fail does; Fail and Transient take precedence.
+	// When Rows is nil, a single statement's ResultRows is what the catalog
+	// returned (the existence checks: 1 or 0).
+	Catalog *Catalog
+	// Transient can fail the attempt-th submission (1, 2, …) of the same SQL
+	// texts with a statement error such as SerializableIsolationViolation
+	// (""= no failure). It is asked for each statement of a batch; the first
+	// message fails that statement and the batch, nothing of it applies.
+	Transient func(sql string, attempt int) string
+	// Refuse can make the attempt-th BatchExecuteStatement or ExecuteStatement
+	// call with the same SQL texts fail as an API error (HTTP 400 with the
+	// error's code) before any statement is created: nil = accept. Note that
+	// the AWS SDK itself retries ThrottlingException (3 attempts by default),
+	// and each retry is an attempt here.
+	Refuse func(sqls []string, attempt int) *APIError
 
 	statements map[string]*statement
 	// Log is every batch and single statement received, in order.
@@ -32,6 +54,38 @@ type Server struct {
 	// Cancelled lists cancelled statement ids.
 	Cancelled []string
 	next      int
+	attempts  map[string]int
+}
+
+// APIError is a Data API error response: its __type code and message.
+type APIError struct{ Code, Message string }
+
+// Throttling is the Data API's throttling error (retried by the AWS SDK itself).
+func Throttling() *APIError {
+	return &APIError{"ThrottlingException", "Rate exceeded"}
+}
+
+// ActiveStatementsExceeded is the Data API's error when the workgroup runs
+// too many statements; its message is the SDK's documented one
+// (types.ActiveStatementsExceededException, aws-sdk-go-v2 redshiftdata).
+func ActiveStatementsExceeded() *APIError {
+	return &APIError{"ActiveStatementsExceededException", "The number of active statements exceeds the limit."}
+}
+
+// SerializableIsolationViolation is Redshift's error 1023, which a retry may
+// get past (https://docs.aws.amazon.com/redshift/latest/dg/c_serial_isolation.html).
+const SerializableIsolationViolation = "ERROR: 1023 DETAIL: Serializable isolation violation on table - 123456, " +
+	"transactions forming the cycle are: 1001, 1002 (pid:4242)"
+
+// FailFirst is a Transient hook failing the first n submissions of every
+// statement containing substr with msg.
+func FailFirst(substr string, n int, msg string) func(sql string, attempt int) string {
+	return func(sql string, attempt int) string {
+		if strings.Contains(sql, substr) && attempt <= n {
+			return msg
+		}
+		return ""
+	}
 }
 
 // Call is one submission: a batch (Batch true) or a single statement.
@@ -56,7 +110,7 @@ type statement struct {
 
 // Start serves the fake on 127.0.0.1; Close stops it.
 func Start() *Server {
-	s := &Server{statements: map[string]*statement{}}
+	s := &Server{statements: map[string]*statement{}, attempts: map[string]int{}}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.handle))
 	return s
 }
@@ -102,11 +156,28 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		s.Log = append(s.Log, c)
+		key := strings.Join(c.Sqls, "\x00")
+		s.attempts[key]++
+		attempt := s.attempts[key]
+		if s.Refuse != nil {
+			if e := s.Refuse(c.Sqls, attempt); e != nil {
+				fail(w, e.Code, e.Message)
+				return
+			}
+		}
 		s.next++
 		st := &statement{id: fmt.Sprintf("00000000-0000-0000-0000-%012d", s.next), sqls: c.Sqls, status: "STARTED", failAt: -1, batch: c.Batch}
 		for i, q := range c.Sqls {
 			if s.Fail != nil {
 				if msg := s.Fail(q); msg != "" {
+					st.failAt, st.errMsg = i, msg
+					break
+				}
+			}
+		}
+		if st.failAt < 0 && s.Transient != nil {
+			for i, q := range c.Sqls {
+				if msg := s.Transient(q, attempt); msg != "" {
 					st.failAt, st.errMsg = i, msg
 					break
 				}
@@ -126,6 +197,9 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 		st.polls++
 		if st.status == "STARTED" && !s.Hang && st.polls > s.PendingPolls {
 			st.status = "FINISHED"
+			if st.failAt < 0 && s.Catalog != nil {
+				s.runCatalog(st)
+			}
 			if st.failAt >= 0 {
 				st.status = "FAILED"
 			}
@@ -157,6 +231,24 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 		reply(w, map[string]any{"Status": true})
 	default:
 		fail(w, "UnknownOperationException", op)
+	}
+}
+
+// runCatalog runs a finishing statement against the catalog.
+func (s *Server) runCatalog(st *statement) {
+	if st.batch {
+		if i, err := s.Catalog.Batch(st.sqls); err != nil {
+			st.failAt, st.errMsg = i, err.Error()
+		}
+		return
+	}
+	rows, err := s.Catalog.Exec(st.sqls[0])
+	if err != nil {
+		st.failAt, st.errMsg = 0, err.Error()
+		return
+	}
+	if s.Rows == nil {
+		st.rows = rows
 	}
 }
 

@@ -36,6 +36,8 @@ type Resource struct {
 	// Provider is the explicit provider reference ("urn::id"), if any.
 	Provider            string
 	DeleteBeforeReplace bool
+	// IgnoreChanges are the input paths the engine does not diff.
+	IgnoreChanges []string
 }
 
 // Graph is everything one evaluation registered, in registration order.
@@ -62,6 +64,7 @@ func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		r.Protect = rpc.GetProtect()
 		r.Provider = rpc.GetProvider()
 		r.DeleteBeforeReplace = rpc.GetDeleteBeforeReplace()
+		r.IgnoreChanges = rpc.GetIgnoreChanges()
 	}
 	var state resource.PropertyMap
 	if args.Custom {

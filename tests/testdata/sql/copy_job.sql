@@ -4,7 +4,7 @@
 -- create (one transaction)
 COPY "ingest"."events_history" (event_time, event_name, "user")
 FROM 's3://haina-staging-lake-123456789012-us-east-1/redshift-events/'
-IAM_ROLE default
+IAM_ROLE 'arn:aws:iam::123456789012:role/haina-staging-redshift-streaming'
 FORMAT JSON 'auto ignorecase'
 GZIP
 TIMEFORMAT 'auto'

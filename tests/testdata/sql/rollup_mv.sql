@@ -13,7 +13,7 @@ GROUP BY DATE_TRUNC('minute', approximate_arrival_timestamp), CAST(payload."gend
 
 -- create (one transaction)
 CREATE MATERIALIZED VIEW "ingest"."gender_per_minute"
-AUTO REFRESH YES
+AUTO REFRESH NO
 AS
 SELECT
     DATE_TRUNC('minute', approximate_arrival_timestamp) AS minute,
@@ -24,7 +24,7 @@ WHERE payload IS NOT NULL
 GROUP BY DATE_TRUNC('minute', approximate_arrival_timestamp), CAST(payload."gender" AS VARCHAR(256));
 
 -- update (one transaction)
-ALTER MATERIALIZED VIEW "ingest"."gender_per_minute" AUTO REFRESH YES;
+ALTER MATERIALIZED VIEW "ingest"."gender_per_minute" AUTO REFRESH NO;
 
 -- drop
 DROP MATERIALIZED VIEW IF EXISTS "ingest"."gender_per_minute";
