@@ -7,9 +7,11 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -22,6 +24,7 @@ import (
 	"github.com/haina-data/haina/tests/fakes3"
 	"github.com/haina-data/haina/tests/fakesecrets"
 	"github.com/haina-data/haina/tests/harness"
+	"github.com/haina-data/haina/tests/iameval"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -37,6 +40,8 @@ type engine struct {
 	project string
 	backend string
 	fake    *fakeredshift.Server
+	// cloud is where the fake aws provider records what exists (fakeprovider.CloudDirEnv).
+	cloud   string
 	mysql   *fakerdsdata.Server
 	secrets *fakesecrets.Server
 	s3      *fakes3.Server
@@ -76,9 +81,25 @@ func setup(t *testing.T) *engine {
 	}
 	goBuild(t, root, filepath.Join(e.project, "bin", "pulumi-resource-haina"), "./cmd/pulumi-resource-haina")
 
+	// The fake Redshift runs every statement against a catalog that refuses what
+	// Redshift refuses, and reads the fake cloud to know which streams exist.
+	e.cloud = t.TempDir()
 	e.fake = fakeredshift.Start()
 	t.Cleanup(e.fake.Close)
-	e.fake.Rows = func(string) int64 { return 1 } // every object exists once created
+	e.fake.Catalog = fakeredshift.NewCatalog()
+	e.fake.Catalog.StreamExists = func(name string) bool {
+		streams, err := fakeprovider.Resources(e.cloud, "aws:kinesis/stream:Stream")
+		require.NoError(t, err)
+		for _, s := range streams {
+			if s.State["name"] == name {
+				return true
+			}
+		}
+		return false
+	}
+	// The engine runs independent objects at once; Redshift may abort one of two
+	// concurrent catalog changes (error 1023). The first try of the schema fails so.
+	e.fake.Transient = fakeredshift.FailFirst(`CREATE SCHEMA IF NOT EXISTS "ingest"`, 1, fakeredshift.SerializableIsolationViolation)
 	e.mysql, e.secrets, e.s3, e.files = fakerdsdata.Start(), fakesecrets.Start(), fakes3.Start(), fakereleases.Start()
 	e.mysql.Rows = func(string) int { return 1 }
 	for _, c := range []func(){e.mysql.Close, e.secrets.Close, e.s3.Close, e.files.Close} {
@@ -106,6 +127,7 @@ func (e *engine) open(t *testing.T, ctx context.Context, stack string, progress 
 			"PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
 			"PULUMI_IGNORE_AMBIENT_PLUGINS":               "true",
 			"AWS_ENDPOINT_URL_REDSHIFT_DATA":              e.fake.URL,
+			fakeprovider.CloudDirEnv:                      e.cloud,
 			"AWS_ENDPOINT_URL_RDS_DATA":                   e.mysql.URL,
 			"AWS_ENDPOINT_URL_SECRETS_MANAGER":            e.secrets.URL,
 			"AWS_ENDPOINT_URL_S3":                         e.s3.URL,
@@ -169,9 +191,11 @@ func TestEngineUpNoOpAndDestroy(t *testing.T) {
 			assert.Regexp(t, `^arn:aws:iam::\d{12}:role/haina-`+stack+`-redshift-streaming$`, outputs["streamingRoleArn"])
 			assert.Equal(t, `"ingest"."events_landing"`, outputs["landingView"])
 
-			// haina's provider ran the SQL for real: five ingestion objects and CDC's
-			// (schema over MSK, schema, watermarks, runs, role, and per table a landing
-			// view, a target table and a procedure), each one transaction, in dependency order.
+			// haina's provider ran the SQL for real: seven ingestion objects (five, the
+			// refresh role and procedure) and CDC's (schema over MSK, schema, watermarks,
+			// runs, role, and per table a landing view, a target table and a procedure),
+			// each one transaction, in dependency order; the first try of the schema was
+			// aborted (error 1023) and tried again.
 			var creates [][]string
 			for _, c := range e.fake.Calls()[before:] {
 				if c.Batch {
@@ -179,7 +203,8 @@ func TestEngineUpNoOpAndDestroy(t *testing.T) {
 				}
 			}
 			tables := map[string]int{"staging": 1, "production": 2}[stack]
-			require.Len(t, creates, 5+5+3*tables)
+			retried := map[string]int{"staging": 1, "production": 0}[stack] // FailFirst fails the first submission only
+			require.Len(t, creates, 7+5+3*tables+retried)
 			at := func(prefix, contains string) int {
 				for i, q := range creates {
 					if strings.HasPrefix(q[0], prefix) && strings.Contains(q[0], contains) {
@@ -190,9 +215,11 @@ func TestEngineUpNoOpAndDestroy(t *testing.T) {
 			}
 			schemaAt, landingAt := at("CREATE EXTERNAL SCHEMA", "FROM KINESIS"), at("CREATE MATERIALIZED VIEW", `"events_landing"`)
 			assert.True(t, schemaAt >= 0 && landingAt > schemaAt, "the external schema comes before the landing MV: %q", creates)
-			// The MSK schema names the cluster deployed in this run (rendered once its ARN was known).
-			mskAt := at("CREATE EXTERNAL SCHEMA", "FROM MSK\nIAM_ROLE default\nAUTHENTICATION iam\nCLUSTER_ARN '"+outputs["kafkaClusterArn"].(string)+"'")
-			require.True(t, mskAt >= 0, "the MSK schema ran with the cluster's ARN: %q", creates)
+			rollupAt, refreshAt := at("CREATE MATERIALIZED VIEW", `"events_per_minute"`), at("CREATE OR REPLACE PROCEDURE", `"refresh_views"`)
+			assert.True(t, landingAt < rollupAt && rollupAt < refreshAt, "landing MV, rollup, then the procedure that refreshes it")
+			// The Kafka schema names the brokers deployed in this run (rendered once they were known).
+			mskAt := at("CREATE EXTERNAL SCHEMA", "FROM KAFKA\nIAM_ROLE default\nAUTHENTICATION iam\nURI '"+outputs["kafkaBootstrapBrokers"].(string)+"'")
+			require.True(t, mskAt >= 0, "the Kafka schema ran with the cluster's brokers: %q", creates)
 			for _, table := range map[string][]string{"staging": {"customer"}, "production": {"customers", "orders"}}[stack] {
 				cdcLanding := at("CREATE MATERIALIZED VIEW", "_"+table+"_changes")
 				target := at("CREATE TABLE IF NOT EXISTS", `"cdc"."`+table+`"`)
@@ -239,6 +266,12 @@ func TestEngineUpNoOpAndDestroy(t *testing.T) {
 			}
 			assert.Len(t, e.s3.Keys(), 1, "one plugin archive uploaded")
 
+			// Every data path's calls are allowed by the deployed state's IAM.
+			problems, paths, err := iameval.CheckAll(exportedResources(t, state))
+			require.NoError(t, err)
+			assert.NotEmpty(t, paths)
+			assert.Empty(t, problems, "data paths the deployed IAM refuses")
+
 			changes, err := s.Preview(ctx)
 			require.NoError(t, err)
 			for op, n := range changes {
@@ -250,10 +283,12 @@ func TestEngineUpNoOpAndDestroy(t *testing.T) {
 			assert.Equal(t, mockCounts(t, stack), engineCounts(t, ctx, s), "the engine and the mocks see the same resources")
 
 			if stack == "staging" {
+				replaceLandingView(t, ctx, e, s)
 				require.NoError(t, s.Destroy(ctx))
 				left, err := s.Resources(ctx)
 				require.NoError(t, err)
 				assert.Empty(t, left, "staging destroy leaves nothing")
+				assert.Empty(t, e.fake.Catalog.Objects(), "nor anything in the warehouse")
 				return
 			}
 
@@ -296,4 +331,50 @@ func TestEngineUpNoOpAndDestroy(t *testing.T) {
 			assert.Empty(t, left)
 		})
 	}
+}
+
+// exportedResources turns an exported deployment into what the IAM evaluator reads.
+func exportedResources(t *testing.T, deployment []byte) []iameval.Resource {
+	t.Helper()
+	var dep struct {
+		Resources []struct {
+			URN     string         `json:"urn"`
+			Type    string         `json:"type"`
+			Outputs map[string]any `json:"outputs"`
+		} `json:"resources"`
+	}
+	require.NoError(t, json.Unmarshal(deployment, &dep))
+	var out []iameval.Resource
+	for _, r := range dep.Resources {
+		out = append(out, iameval.Resource{Type: r.Type, Name: r.URN[strings.LastIndex(r.URN, "::")+2:], State: r.Outputs})
+	}
+	return out
+}
+
+// replaceLandingView renames the landing MV with allowDataLoss: a replacement.
+// Redshift refuses to drop it while the typed view and the rollup are built on
+// it (the fake catalog too), so the engine must replace them first.
+func replaceLandingView(t *testing.T, ctx context.Context, e *engine, s *deploy.Stack) {
+	t.Helper()
+	require.NoError(t, s.SetConfig(ctx, "haina:ingestion.allowDataLoss", "true"))
+	require.NoError(t, s.SetConfig(ctx, "haina:ingestion.landingView", "events_landing_v2"))
+	before := len(e.fake.Calls())
+	_, err := s.Up(ctx)
+	require.NoError(t, err, "replacing the landing view")
+	var order []string
+	for _, c := range e.fake.Calls()[before:] {
+		if c.Batch && strings.HasPrefix(c.Sqls[0], "DROP ") {
+			order = append(order, c.Sqls[0])
+		}
+	}
+	landing := slices.Index(order, `DROP MATERIALIZED VIEW IF EXISTS "ingest"."events_landing"`)
+	require.GreaterOrEqual(t, landing, 0, "the old landing view was dropped: %q", order)
+	for _, dependent := range []string{`DROP VIEW IF EXISTS "ingest"."events"`, `DROP MATERIALIZED VIEW IF EXISTS "ingest"."events_per_minute"`} {
+		i := slices.Index(order, dependent)
+		assert.True(t, i >= 0 && i < landing, "%s comes before the landing view's drop: %q", dependent, order)
+	}
+	assert.Contains(t, e.fake.Catalog.Objects(), "materialized view ingest.events_landing_v2")
+	changes, err := s.Preview(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, map[string]int{"same": changes["same"]}, changes, "a no-op after the replacement")
 }

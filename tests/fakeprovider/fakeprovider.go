@@ -6,7 +6,12 @@ package fakeprovider
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sync"
 
 	"github.com/haina-data/haina/tests/fakeaws"
@@ -111,8 +116,68 @@ func (s *Server) Create(_ context.Context, req *pulumirpc.CreateRequest) (*pulum
 	}
 	if req.GetPreview() {
 		id = ""
+	} else if err := record(req.GetUrn(), out); err != nil {
+		return nil, err
 	}
 	return &pulumirpc.CreateResponse{Id: id, Properties: out}, nil
+}
+
+// CloudDirEnv names a directory where the fake provider keeps what exists in
+// the fake cloud (one file per resource, its type and state), so the other
+// fakes can see it: the fake Redshift refuses a streaming view over a stream
+// that was never created.
+const CloudDirEnv = "HAINA_FAKE_CLOUD_DIR"
+
+// Existing is one resource the fake cloud holds.
+type Existing struct {
+	Type  string         `json:"type"`
+	URN   string         `json:"urn"`
+	State map[string]any `json:"state"`
+}
+
+func cloudFile(dir, urn string) string {
+	sum := sha256.Sum256([]byte(urn))
+	return filepath.Join(dir, hex.EncodeToString(sum[:8])+".json")
+}
+
+// record notes a created resource in CloudDirEnv, if set.
+func record(urn string, state *structpb.Struct) error {
+	dir := os.Getenv(CloudDirEnv)
+	if dir == "" {
+		return nil
+	}
+	props, err := plugin.UnmarshalProperties(state, opts)
+	if err != nil {
+		return err
+	}
+	b, err := json.Marshal(Existing{Type: resource.URN(urn).Type().String(), URN: urn, State: props.Mappable()})
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(cloudFile(dir, urn), b, 0o644)
+}
+
+// Resources lists what the fake cloud in dir holds of a type.
+func Resources(dir, typ string) ([]Existing, error) {
+	files, err := filepath.Glob(filepath.Join(dir, "*.json"))
+	if err != nil {
+		return nil, err
+	}
+	var out []Existing
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue // deleted while listing
+		}
+		var e Existing
+		if err := json.Unmarshal(b, &e); err != nil {
+			return nil, fmt.Errorf("%s: %w", f, err)
+		}
+		if e.Type == typ {
+			out = append(out, e)
+		}
+	}
+	return out, nil
 }
 
 func (s *Server) Read(_ context.Context, req *pulumirpc.ReadRequest) (*pulumirpc.ReadResponse, error) {
@@ -124,10 +189,20 @@ func (s *Server) Update(_ context.Context, req *pulumirpc.UpdateRequest) (*pulum
 	if err != nil {
 		return nil, err
 	}
+	if !req.GetPreview() {
+		if err := record(req.GetUrn(), out); err != nil {
+			return nil, err
+		}
+	}
 	return &pulumirpc.UpdateResponse{Properties: out}, nil
 }
 
-func (s *Server) Delete(context.Context, *pulumirpc.DeleteRequest) (*emptypb.Empty, error) {
+func (s *Server) Delete(_ context.Context, req *pulumirpc.DeleteRequest) (*emptypb.Empty, error) {
+	if dir := os.Getenv(CloudDirEnv); dir != "" {
+		if err := os.Remove(cloudFile(dir, req.GetUrn())); err != nil && !os.IsNotExist(err) {
+			return nil, err
+		}
+	}
 	return &emptypb.Empty{}, nil
 }
 
