@@ -665,6 +665,10 @@ func (a *PipelineArgs) validateCDCRedshift(bad badFunc) {
 	if r.Schema == a.Ingestion.Schema || r.Schema == a.Ingestion.ExternalSchema || r.Schema == r.ExternalSchema {
 		bad("haina:cdc.redshift.schema", r.Schema, "a schema of its own, not haina:ingestion's ("+a.Ingestion.ExternalSchema+", "+a.Ingestion.Schema+") nor the external schema")
 	}
+	if !r.AutoRefresh {
+		// Nothing else refreshes a CDC landing view: with false no change would reach the target tables.
+		bad("haina:cdc.redshift.autoRefresh", false, "allowed: true; nothing else refreshes the CDC landing views yet, so with false no change would reach the target tables")
+	}
 	if r.ScheduleMinutes < 1 || r.ScheduleMinutes > 1440 {
 		bad("haina:cdc.redshift.scheduleMinutes", r.ScheduleMinutes, "allowed: 1 to 1440 minutes between apply runs")
 	}

@@ -281,6 +281,7 @@ func TestCDCRedshiftValidation(t *testing.T) {
 			`haina:cdc.redshift.tables[0].columns: [] is not allowed; list the columns to keep`},
 		{"schedule 0", `{"scheduleMinutes": 0}`, `haina:cdc.redshift.scheduleMinutes: 0 is not allowed; allowed: 1 to 1440 minutes`},
 		{"schedule too long", `{"scheduleMinutes": 1441}`, `haina:cdc.redshift.scheduleMinutes: 1441 is not allowed`},
+		{"landing views nothing refreshes", `{"autoRefresh":false}`, `haina:cdc.redshift.autoRefresh: false is not allowed; allowed: true; nothing else refreshes the CDC landing views`},
 		{"reserved name", table(ok + `, "table": "apply_offsets"`), `haina:cdc.redshift.tables[0].table: "apply_offsets" is not allowed; a name of its own: cdc.apply_offsets is already haina's`},
 		{"same schema as ingestion", `{"schema": "ingest"}`, `haina:cdc.redshift.schema: "ingest" is not allowed; a schema of its own`},
 		{"apply role", `{"applyRole": "cdc:apply"}`, `haina:cdc.redshift.applyRole: "cdc:apply" is not allowed; allowed: 1-127 letters, digits or _`},

@@ -233,6 +233,8 @@ func (c *Catalog) run(st *state, sql string, inTx bool) (int64, error) {
 		}
 	case p.kw("alter", "materialized", "view"):
 		h = func() error { return alterMV(st, p) }
+	case p.kw("alter", "external", "schema"):
+		h = func() error { return alterExternalSchema(st, p) }
 	case p.kw("refresh", "materialized", "view"):
 		h = func() error { return refreshMV(st, p) }
 	case p.kw("delete", "from"):
@@ -310,6 +312,25 @@ func createExternalSchema(st *state, p *parser) error {
 		return redshiftError(`schema "%s" already exists`, n)
 	}
 	st.schemas[n] = schemaInfo{source: source}
+	return nil
+}
+
+// alterExternalSchema: ALTER EXTERNAL SCHEMA x [IAM_ROLE …] [AUTHENTICATION …]
+// [URI '…']. "Only external schemas created from DATA CATALOG, KAFKA, or MSK
+// can be altered" (https://docs.aws.amazon.com/redshift/latest/dg/r_ALTER_EXTERNAL_SCHEMA.html);
+// the message for another source is approximate.
+func alterExternalSchema(st *state, p *parser) error {
+	n, ok := p.ident()
+	if !ok || p.done() {
+		return errSyntax
+	}
+	s, exists := st.schemas[n]
+	switch {
+	case !exists:
+		return redshiftError(`schema "%s" does not exist`, n)
+	case s.source != "KAFKA" && s.source != "MSK":
+		return redshiftError(`ALTER EXTERNAL SCHEMA is not supported for schema "%s" (FROM %s)`, n, s.source)
+	}
 	return nil
 }
 

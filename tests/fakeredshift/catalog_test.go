@@ -331,3 +331,19 @@ func TestRefusedAPICall(t *testing.T) {
 	r2.ok(r2.exec(`CREATE SCHEMA "s"`))
 	assert.Len(t, r2.fake.Calls(), 2)
 }
+
+func TestCatalogAltersOnlyKafkaSchemas(t *testing.T) {
+	c := fakeredshift.NewCatalog()
+	for _, q := range []string{
+		`CREATE EXTERNAL SCHEMA "kds" FROM KINESIS IAM_ROLE default`,
+		`CREATE EXTERNAL SCHEMA "cdc_msk" FROM KAFKA IAM_ROLE default AUTHENTICATION iam URI 'b-1:9098'`,
+		`ALTER EXTERNAL SCHEMA "cdc_msk" URI 'b-1:9098,b-2:9098'`,
+	} {
+		_, err := c.Exec(q)
+		require.NoError(t, err, q)
+	}
+	_, err := c.Exec(`ALTER EXTERNAL SCHEMA "kds" URI 'x'`)
+	assert.ErrorContains(t, err, `not supported for schema "kds" (FROM KINESIS)`)
+	_, err = c.Exec(`ALTER EXTERNAL SCHEMA "nope" URI 'x'`)
+	assert.ErrorContains(t, err, `schema "nope" does not exist`)
+}
