@@ -47,6 +47,7 @@ type ColumnConfig struct {
 const (
 	cdcOffsetsTable = "apply_offsets"
 	cdcRunsTable    = "apply_runs"
+	cdcRejectsTable = "apply_rejects"
 )
 
 // LandingViewName is the landing view of a captured table (database.table).
@@ -122,8 +123,8 @@ type ChangeTablesArgs struct {
 
 // ChangeTables is the Redshift side of CDC, run after deploy by haina's
 // provider: the external schema over MSK, a landing MV per change topic, and
-// per applied table its target table and apply procedure, with the watermark
-// and run tables and the database role the schedule uses.
+// per applied table its target table and apply procedure, with the watermark,
+// run and rejects tables and the database role the schedule uses.
 type ChangeTables struct {
 	pulumi.ResourceState
 
@@ -134,14 +135,16 @@ type ChangeTables struct {
 	Schema         *SqlObject
 	Offsets        *SqlObject
 	Runs           *SqlObject
-	Role           *SqlObject
+	// Rejects lists the messages the procedures could not apply (it holds data).
+	Rejects *SqlObject
+	Role    *SqlObject
 	// Landing views by captured table; targets and procedures by target table name.
 	Landing    map[string]*SqlObject
 	Targets    map[string]*SqlObject
 	Procedures map[string]*SqlObject
 	// ApplyCalls are the CALL statements, by target table name.
 	ApplyCalls map[string]string
-	// Queries are ready to run in the query editor (last runs, failures, watermarks).
+	// Queries are ready to run in the query editor (last runs, failures, watermarks, rejects).
 	Queries pulumi.StringMap
 }
 
@@ -156,7 +159,7 @@ func NewChangeTables(ctx *pulumi.Context, name string, args *ChangeTablesArgs, o
 	}
 	c := args.Config
 	base := map[string]any{
-		"ExternalSchema": c.ExternalSchema, "Schema": c.Schema, "Offsets": cdcOffsetsTable, "Runs": cdcRunsTable,
+		"ExternalSchema": c.ExternalSchema, "Schema": c.Schema, "Offsets": cdcOffsetsTable, "Runs": cdcRunsTable, "Rejects": cdcRejectsTable,
 		"Role": c.ApplyRole, "AutoRefresh": c.AutoRefresh, "Dialect": "redshift",
 	}
 	with := func(kv ...any) map[string]any {
@@ -250,7 +253,8 @@ func NewChangeTables(ctx *pulumi.Context, name string, args *ChangeTablesArgs, o
 		suffix string
 		dst    **SqlObject
 		holds  bool
-	}{{sql.CDCOffsetsTable, "offsets", &ct.Offsets, true}, {sql.CDCRunsTable, "runs", &ct.Runs, false}, {sql.DBRole, "apply-role", &ct.Role, false}} {
+	}{{sql.CDCOffsetsTable, "offsets", &ct.Offsets, true}, {sql.CDCRunsTable, "runs", &ct.Runs, false},
+		{sql.CDCRejectsTable, "rejects", &ct.Rejects, true}, {sql.DBRole, "apply-role", &ct.Role, false}} {
 		obj, err := sql.Render(f.file, with())
 		if err != nil {
 			return nil, err
@@ -298,7 +302,7 @@ func NewChangeTables(ctx *pulumi.Context, name string, args *ChangeTablesArgs, o
 			return nil, err
 		}
 		ct.Procedures[target], err = declare("apply-"+target, procObj, false, []*SqlObject{ct.Schema},
-			ct.Landing[t.Source], ct.Targets[target], ct.Offsets, ct.Runs, ct.Role)
+			ct.Landing[t.Source], ct.Targets[target], ct.Offsets, ct.Runs, ct.Rejects, ct.Role)
 		if err != nil {
 			return nil, err
 		}

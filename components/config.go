@@ -153,7 +153,7 @@ func defaultsFor(env Environment, prefix string) PipelineArgs {
 			Database: SourceDatabaseConfig{Mode: "create", EngineVersion: "8.0.mysql_aurora.3.08.0", MinACU: 0.5, MaxACU: 4,
 				BackupRetentionDays: 1, BinlogRetentionHours: 168, Port: 3306},
 			Connector: ConnectorConfig{CapacityMode: "provisioned", McuCount: 1, WorkerCount: 1, TasksMax: 1,
-				KafkaConnectVersion: "3.7.x", TopicPartitions: 3, LogRetentionDays: 14},
+				KafkaConnectVersion: "3.7.x", TopicPartitions: 3, TopicRetentionHours: 168, LogRetentionDays: 14},
 			Redshift: CDCRedshiftConfig{ExternalSchema: "cdc_msk", Schema: "cdc", ApplyRole: glueName(prefix) + "_cdc_apply", AutoRefresh: true,
 				ScheduleMinutes: 5, ScheduleEnabled: true},
 		},

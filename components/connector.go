@@ -39,9 +39,13 @@ type ConnectorConfig struct {
 	KafkaConnectVersion string `json:"kafkaConnectVersion"`
 	// ServerID is the MySQL replica id Debezium uses; 0: derived from prefix and environment.
 	ServerID int64 `json:"serverId"`
-	// TopicPartitions of each change topic Debezium creates.
-	TopicPartitions  int `json:"topicPartitions"`
-	LogRetentionDays int `json:"logRetentionDays"`
+	// TopicPartitions of each change topic (created up front, see Topics).
+	TopicPartitions int `json:"topicPartitions"`
+	// TopicRetentionHours is how long a change topic keeps messages (the landing
+	// views keep everything they read; this bounds replays from Kafka and how
+	// far Redshift may fall behind).
+	TopicRetentionHours int `json:"topicRetentionHours"`
+	LogRetentionDays    int `json:"logRetentionDays"`
 }
 
 // PluginConfig (haina:cdc.plugin) says where the connector plugin comes from:
@@ -74,6 +78,10 @@ type DebeziumSettings struct {
 	ServerID         int64
 	Partitions       int
 	Replication      int
+	// KeyColumns are the configured primary keys (database.table → columns):
+	// Debezium keys each message by them, so every change of one row lands in
+	// the same partition even where MySQL's own key differs.
+	KeyColumns map[string][]string
 }
 
 // HistoryTopic is where Debezium keeps the captured tables' schema history.
@@ -133,6 +141,17 @@ func DebeziumConfig(s DebeziumSettings) map[string]string {
 		"schema.history.internal.kafka.bootstrap.servers": s.BootstrapServers,
 		"schema.history.internal.kafka.topic":             HistoryTopic(s.TopicPrefix),
 		"schema.history.internal.consumer.group.id":       HistoryGroup(s.TopicPrefix),
+		// A heartbeat every minute commits the binlog position even while the
+		// captured tables are quiet; without it a restart after a long quiet spell
+		// asks for a binlog the server has purged
+		// (https://debezium.io/documentation/reference/stable/connectors/mysql.html#mysql-property-heartbeat-interval-ms).
+		"heartbeat.interval.ms": "60000",
+		// TRUNCATE is skipped (Debezium's default, said here on purpose): an
+		// emptied MySQL table leaves the target's rows; README says how to resync.
+		"skipped.operations": "t",
+	}
+	if keys := messageKeyColumns(s.KeyColumns); keys != "" {
+		c["message.key.columns"] = keys
 	}
 	// The history's own producer and consumer do not inherit MSK Connect's IAM settings.
 	for _, side := range []string{"producer", "consumer"} {
@@ -141,6 +160,18 @@ func DebeziumConfig(s DebeziumSettings) map[string]string {
 		}
 	}
 	return c
+}
+
+// messageKeyColumns renders Debezium's message.key.columns:
+// "<database>.<table>:<col>,<col>;…", each name a regular expression, so escaped
+// (https://debezium.io/documentation/reference/stable/connectors/mysql.html#mysql-property-message-key-columns).
+func messageKeyColumns(keys map[string][]string) string {
+	var parts []string
+	for _, table := range sortedKeys(keys) {
+		db, tbl, _ := strings.Cut(table, ".")
+		parts = append(parts, regexp.QuoteMeta(db)+`\.`+regexp.QuoteMeta(tbl)+":"+strings.Join(keys[table], ","))
+	}
+	return strings.Join(parts, ";")
 }
 
 var topicUnsafe = regexp.MustCompile(`[^A-Za-z0-9._-]`)
@@ -232,7 +263,9 @@ type ConnectorArgs struct {
 	Provider        pulumi.ProviderResource
 	UserDependsOn   []pulumi.Resource
 	TimeoutSeconds  int
-	// DependsOn: what the workers need before they start (the Secrets Manager endpoint).
+	// KeyColumns are the target tables' primary keys by captured table (message.key.columns).
+	KeyColumns map[string][]string
+	// DependsOn: what the workers need before they start (the Secrets Manager endpoint, the topics).
 	DependsOn          []pulumi.Resource
 	SecretRecoveryDays int
 	Tags               pulumi.StringMap
@@ -343,6 +376,7 @@ func NewConnector(ctx *pulumi.Context, name string, args *ConnectorArgs, opts ..
 		return DebeziumConfig(DebeziumSettings{
 			Hostname: v[0].(string), Port: args.DatabasePort, SecretName: v[1].(string), BootstrapServers: v[2].(string),
 			TopicPrefix: cfg.TopicPrefix, Tables: cfg.Tables, ServerID: serverID, Partitions: cfg.TopicPartitions, Replication: args.Replication,
+			KeyColumns: args.KeyColumns,
 		})
 	}).(pulumi.StringMapOutput)
 
@@ -377,7 +411,11 @@ func NewConnector(ctx *pulumi.Context, name string, args *ConnectorArgs, opts ..
 		WorkerConfiguration:     mskconnect.ConnectorWorkerConfigurationArgs{Arn: c.Worker.Arn, Revision: c.Worker.LatestRevision},
 		Tags:                    args.Tags,
 		// Its name is fixed and a new plugin or worker configuration replaces it: delete first.
-	}, parent, pulumi.DependsOn(deps), pulumi.DeleteBeforeReplace(true))
+		// A changed configuration replaces it too: MSK Connect can update one in place,
+		// but the provider has reported such updates as applied when they were not
+		// (hashicorp/terraform-provider-aws#47004, #48199). The replacement resumes
+		// from the fixed offsets topic, so nothing is read twice or skipped.
+	}, parent, pulumi.DependsOn(deps), pulumi.DeleteBeforeReplace(true), pulumi.ReplaceOnChanges([]string{"connectorConfiguration"}))
 	if err != nil {
 		return nil, err
 	}
@@ -559,7 +597,7 @@ func (c *Connector) role(ctx *pulumi.Context, name string, args *ConnectorArgs, 
 			Resources: pulumi.StringArray{cluster}},
 		// Change topics are written, never read, by a source connector.
 		{Sid: "ChangeTopics", Actions: []string{"kafka-cluster:CreateTopic", "kafka-cluster:DescribeTopic", "kafka-cluster:WriteData"},
-			Resources: under("topic", prefix+".*")},
+			Resources: under("topic", prefix+".*", HeartbeatTopic(prefix))},
 		{Sid: "SchemaHistoryAndConnectTopics", Actions: []string{"kafka-cluster:CreateTopic", "kafka-cluster:DescribeTopic", "kafka-cluster:ReadData", "kafka-cluster:WriteData"},
 			Resources: under("topic", HistoryTopic(prefix), "__amazon_msk_connect_*")},
 		{Sid: "Groups", Actions: []string{"kafka-cluster:AlterGroup", "kafka-cluster:DescribeGroup"},

@@ -31,7 +31,9 @@ type Pipeline struct {
 	LogShipper *LogShipper
 	// Kafka is the MSK cluster of CDC and SourceDB the database it captures
 	// (nil unless haina:cdc.enabled; SourceDB nil for an existing database).
-	Kafka     *Kafka
+	Kafka *Kafka
+	// Topics creates the CDC topics before the connector and the landing views.
+	Topics    *Topics
 	SourceDB  *SourceDatabase
 	Connector *Connector
 	// Changes is the Redshift side of CDC; ApplySchedule nil without target tables.
@@ -439,6 +441,21 @@ func (p *Pipeline) cdc(ctx *pulumi.Context, name string, args *PipelineArgs, tag
 	if err != nil {
 		return err
 	}
+	conn := args.CDC.Connector
+	p.Topics, err = NewTopics(ctx, name+"-topics", &TopicsArgs{
+		Name: args.Name("cdc-topics"), Region: args.Region,
+		Topics:     CDCTopics(conn.TopicPrefix, conn.Tables, conn.TopicPartitions, p.Kafka.Replication, conn.TopicRetentionHours),
+		ClusterArn: p.Kafka.ClusterArn, BootstrapBrokers: p.Kafka.BootstrapBrokers,
+		VpcID: p.Network.VpcID, SubnetIDs: subnets, KafkaSecurityGroupID: p.Kafka.SecurityGroup.ID(),
+		LogRetentionDays: conn.LogRetentionDays, Tags: tags, DependsOn: []pulumi.Resource{p.Kafka.Resource()},
+	}, parent)
+	if err != nil {
+		return err
+	}
+	keys := map[string][]string{}
+	for _, t := range args.CDC.Redshift.Tables {
+		keys[t.Source] = t.PrimaryKey
+	}
 	db := args.CDC.Database
 	connArgs := &ConnectorArgs{
 		Config: args.CDC.Connector, Plugin: args.CDC.Plugin, Name: args.Name("cdc"), Region: args.Region,
@@ -446,10 +463,12 @@ func (p *Pipeline) cdc(ctx *pulumi.Context, name string, args *PipelineArgs, tag
 		VpcID:   p.Network.VpcID, SubnetIDs: subnets, VpcCidr: p.Network.CidrBlock,
 		ClusterArn: p.Kafka.ClusterArn, BootstrapServers: p.Kafka.BootstrapBrokers, KafkaSecurityGroupID: p.Kafka.SecurityGroup.ID(),
 		Replication: p.Kafka.Replication, Provider: p.Ingestion.Provider, TimeoutSeconds: args.Ingestion.TimeoutSeconds,
-		SecretRecoveryDays: 7, Tags: tags,
+		SecretRecoveryDays: 7, KeyColumns: keys, Tags: tags,
+		// The topics exist before Debezium writes to them (auto-create is off).
+		DependsOn: []pulumi.Resource{p.Topics.Invocation},
 	}
 	if ep, ok := p.Network.InterfaceEndpoints["secretsmanager"]; ok {
-		connArgs.DependsOn = []pulumi.Resource{ep} // the config provider resolves the secret when a worker starts
+		connArgs.DependsOn = append(connArgs.DependsOn, ep) // the config provider resolves the secret when a worker starts
 	}
 	if args.Protect {
 		connArgs.SecretRecoveryDays = 30
@@ -496,9 +515,10 @@ func (p *Pipeline) changes(ctx *pulumi.Context, name string, args *PipelineArgs,
 		WorkgroupName: p.Warehouse.WorkgroupName, Database: p.Warehouse.DatabaseName, AdminSecretArn: p.Warehouse.AdminSecretArn,
 		AllowDataLoss: args.Ingestion.AllowDataLoss, GuardDelete: production, Protect: args.Protect,
 		TimeoutSeconds: args.Ingestion.TimeoutSeconds,
-		// The topics exist once the connector runs (Debezium creates them with its snapshot).
+		// The topics exist before the landing views read them (created up front, even
+		// for an empty table); after the connector, whose snapshot fills them.
 		DependsOn: []pulumi.Resource{p.Warehouse.Workgroup, p.Warehouse.Namespace, p.Warehouse.StreamingRolePolicy,
-			p.Kafka, p.Kafka.Resource(), p.Connector.Connector}, // p.Kafka: its security group rules too
+			p.Kafka, p.Kafka.Resource(), p.Topics.Invocation, p.Connector.Connector}, // p.Kafka: its security group rules too
 	}, parent)
 	if err != nil || len(cfg.Tables) == 0 {
 		return err

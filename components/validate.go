@@ -591,6 +591,9 @@ func (a *PipelineArgs) validateConnector(bad badFunc) {
 	if c.TopicPartitions < 1 || c.TopicPartitions > 100 {
 		bad("haina:cdc.connector.topicPartitions", c.TopicPartitions, "allowed: 1 to 100 partitions per change topic")
 	}
+	if c.TopicRetentionHours < 24 || c.TopicRetentionHours > 8760 {
+		bad("haina:cdc.connector.topicRetentionHours", c.TopicRetentionHours, "allowed: 24 to 8760 hours a change topic keeps its messages")
+	}
 	if !slices.Contains(logRetentionDays, c.LogRetentionDays) {
 		bad("haina:cdc.connector.logRetentionDays", c.LogRetentionDays, fmt.Sprintf("allowed: one of %v", logRetentionDays))
 	}
@@ -690,7 +693,7 @@ func (a *PipelineArgs) validateCDCRedshift(bad badFunc) {
 			bad("haina:cdc.connector.tables", t, fmt.Sprintf("its landing view %s is longer than Redshift's 127 bytes; use shorter names", name))
 		}
 	}
-	reserved := map[string]bool{cdcOffsetsTable: true, cdcRunsTable: true}
+	reserved := map[string]bool{cdcOffsetsTable: true, cdcRunsTable: true, cdcRejectsTable: true}
 	for name := range landing {
 		reserved[name] = true
 	}

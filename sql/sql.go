@@ -81,6 +81,7 @@ const (
 	CDCTargetTable  = "cdc_target_table.sql.tmpl"
 	CDCOffsetsTable = "cdc_offsets_table.sql.tmpl"
 	CDCRunsTable    = "cdc_runs_table.sql.tmpl"
+	CDCRejectsTable = "cdc_rejects_table.sql.tmpl"
 	// DBRole is a database role a schedule runs as (the CDC apply, the refresh).
 	DBRole            = "db_role.sql.tmpl"
 	CDCApplyProcedure = "cdc_apply_procedure.sql.tmpl"

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -135,17 +136,18 @@ func redshiftOnly(stmt string) string {
 // The apply procedure itself, rendered from the same template with jsonb
 // navigation in place of SUPER's, runs on PostgreSQL over the Debezium
 // fixture, refresh by refresh, and must agree with the Go model at every step:
-// rows, counts and watermarks. A run that fails changes nothing.
+// rows, counts, watermarks and rejects. A run that fails changes nothing.
 func TestApplyProcedureOnPostgresAgreesWithTheModel(t *testing.T) {
 	db := startPostgres(t)
+	// Declared as in MySQL: NAME holds 16 characters, MKTSEGMENT 10 (a MySQL CHAR).
 	table := components.CDCTableConfig{Source: "salesdb.CUSTOMER", Table: "customer", PrimaryKey: []string{"CUST_ID"},
-		Columns: []components.ColumnConfig{{Name: "CUST_ID", Type: "INTEGER"}, {Name: "NAME", Type: "VARCHAR(100)"},
-			{Name: "MKTSEGMENT", Type: "VARCHAR(100)"}, {Name: "UPDATED_AT", Type: "TIMESTAMPTZ"}}}
+		Columns: []components.ColumnConfig{{Name: "CUST_ID", Type: "INTEGER"}, {Name: "NAME", Type: "VARCHAR(16)"},
+			{Name: "MKTSEGMENT", Type: "CHAR(10)"}, {Name: "UPDATED_AT", Type: "TIMESTAMPTZ"}}}
 	cols, key, err := table.TargetColumns()
 	require.NoError(t, err)
-	data := map[string]any{"Schema": "cdc", "Offsets": "apply_offsets", "Runs": "apply_runs", "Role": "apply", "Dialect": "postgres",
-		"Table": "customer", "Columns": cols, "Key": key, "DistKey": "CUST_ID", "Landing": components.LandingViewName(table.Source),
-		"Name": components.ProcedureName("customer")}
+	data := map[string]any{"Schema": "cdc", "Offsets": "apply_offsets", "Runs": "apply_runs", "Rejects": "apply_rejects", "Role": "apply",
+		"Dialect": "postgres", "Table": "customer", "Columns": cols, "Key": key, "DistKey": "CUST_ID",
+		"Landing": components.LandingViewName(table.Source), "Name": components.ProcedureName("customer")}
 	script := []string{
 		// Redshift's SUPER functions, over jsonb.
 		`CREATE FUNCTION json_typeof(jsonb) RETURNS text LANGUAGE sql IMMUTABLE AS 'SELECT jsonb_typeof($1)'`,
@@ -155,9 +157,9 @@ func TestApplyProcedureOnPostgresAgreesWithTheModel(t *testing.T) {
 		`CREATE FUNCTION getdate() RETURNS timestamp LANGUAGE sql AS 'SELECT now()::timestamp'`,
 		`CREATE SCHEMA cdc`,
 		// The landing view's columns the procedure reads (a table stands in for the streaming MV).
-		`CREATE TABLE cdc.salesdb_customer_changes (kafka_partition BIGINT, kafka_offset BIGINT, payload JSONB, failed_payload BYTEA)`,
+		`CREATE TABLE cdc.salesdb_customer_changes (kafka_partition BIGINT, kafka_offset BIGINT, kafka_key BYTEA, payload JSONB, failed_payload BYTEA)`,
 	}
-	for _, file := range []string{sql.CDCOffsetsTable, sql.CDCRunsTable, sql.CDCTargetTable} {
+	for _, file := range []string{sql.CDCOffsetsTable, sql.CDCRunsTable, sql.CDCRejectsTable, sql.CDCTargetTable} {
 		o, err := sql.Render(file, data)
 		require.NoError(t, err)
 		script = append(script, redshiftOnly(o.Create[0]))
@@ -169,10 +171,30 @@ func TestApplyProcedureOnPostgresAgreesWithTheModel(t *testing.T) {
 	call, err := sql.Section(sql.CDCApplyProcedure, "call", data)
 	require.NoError(t, err)
 
+	// The byte lengths Redshift gets: the deployed (Redshift) rendering of the same table.
+	redshiftData := map[string]any{}
+	for k, v := range data {
+		redshiftData[k] = v
+	}
+	redshiftData["Dialect"] = "redshift"
+	rt, err := sql.Render(sql.CDCTargetTable, redshiftData)
+	require.NoError(t, err)
+	redshiftBytes := func(col string) int {
+		m := regexp.MustCompile(`"` + col + `" VARCHAR\((\d+)\)`).FindStringSubmatch(rt.Create[0])
+		require.NotNil(t, m, "%s is a VARCHAR in Redshift: %s", col, rt.Create[0])
+		n, _ := strconv.Atoi(m[1])
+		return n
+	}
+	assert.Equal(t, 64, redshiftBytes("NAME"), "VARCHAR(16) characters: 4 bytes each at most")
+	assert.Equal(t, 40, redshiftBytes("MKTSEGMENT"), "CHAR(10): a VARCHAR, Redshift's CHAR holds single-byte characters only")
+
 	insert := func(msgs []cdcapply.Message) {
 		var b strings.Builder
 		for _, m := range msgs {
-			payload, failed := "NULL", "NULL"
+			key, payload, failed := "NULL", "NULL", "NULL"
+			if m.Key != nil {
+				key = "convert_to($j$" + string(m.Key) + "$j$, 'UTF8')"
+			}
 			switch {
 			case m.Value == nil: // tombstone
 			case json.Valid(m.Value):
@@ -180,7 +202,7 @@ func TestApplyProcedureOnPostgresAgreesWithTheModel(t *testing.T) {
 			default:
 				failed = "convert_to($j$" + string(m.Value) + "$j$, 'UTF8')"
 			}
-			fmt.Fprintf(&b, "INSERT INTO cdc.salesdb_customer_changes VALUES (%d, %d, %s, %s);\n", m.Partition, m.Offset, payload, failed)
+			fmt.Fprintf(&b, "INSERT INTO cdc.salesdb_customer_changes VALUES (%d, %d, %s, %s, %s);\n", m.Partition, m.Offset, key, payload, failed)
 		}
 		db.must(b.String())
 	}
@@ -200,12 +222,25 @@ func TestApplyProcedureOnPostgresAgreesWithTheModel(t *testing.T) {
 		return rows, marks
 	}
 	lastRun := func() cdcapply.Counts {
-		r := db.must(`SELECT changes_read, upserts, deletes, superseded, tombstones, malformed FROM cdc.apply_runs ORDER BY finished_at DESC, changes_read LIMIT 1`)
+		r := db.must(`SELECT changes_read, upserts, deletes, superseded, tombstones, rejected, malformed FROM cdc.apply_runs ORDER BY finished_at DESC, changes_read LIMIT 1`)
 		require.Len(t, r, 1)
 		var c cdcapply.Counts
-		_, err := fmt.Sscanf(strings.ReplaceAll(r[0], "|", " "), "%d %d %d %d %d %d", &c.Read, &c.Upserts, &c.Deletes, &c.Superseded, &c.Tombstones, &c.Malformed)
+		var malformed int
+		_, err := fmt.Sscanf(strings.ReplaceAll(r[0], "|", " "), "%d %d %d %d %d %d %d", &c.Read, &c.Upserts, &c.Deletes, &c.Superseded, &c.Tombstones, &c.Rejected, &malformed)
 		require.NoError(t, err)
+		assert.Equal(t, c.Rejected, malformed, "malformed keeps counting what is now rejected")
 		return c
+	}
+	// rejects is the rejects table: (partition, offset) → reason.
+	rejects := func() map[[2]int64]string {
+		out := map[[2]int64]string{}
+		for _, r := range db.must(`SELECT kafka_partition, kafka_offset, reason FROM cdc.apply_rejects WHERE target_table = 'customer'`) {
+			f := strings.Split(r, "|")
+			p, _ := strconv.ParseInt(f[0], 10, 64)
+			o, _ := strconv.ParseInt(f[1], 10, 64)
+			out[[2]int64{p, o}] = f[2]
+		}
+		return out
 	}
 	modelRows := func(tbl *cdcapply.Table) map[string]string {
 		out := map[string]string{}
@@ -218,30 +253,54 @@ func TestApplyProcedureOnPostgresAgreesWithTheModel(t *testing.T) {
 
 	all := fixture(t)
 	model, marks := customers(), cdcapply.Watermarks{}
+	modelRejects := map[[2]int64]string{}
 	seen := 0
-	for _, visible := range []int{6, 12, 16, 16} {
+	for _, visible := range []int{6, 12, 16, 26, 30, 30} {
 		insert(all[seen:visible])
 		seen = visible
 		want := cdcapply.Apply(model, marks, all[:visible])
+		for _, r := range want.Rejects {
+			modelRejects[[2]int64{r.Partition, r.Offset}] = r.Reason
+		}
 		db.must(call + ";")
 		rows, got := state()
 		assert.Equal(t, modelRows(model), rows, "rows after %d messages", visible)
 		assert.Equal(t, marks, got, "watermarks after %d messages", visible)
-		assert.Equal(t, want, lastRun(), "counts after %d messages", visible)
+		assert.Equal(t, want.Counts, lastRun(), "counts after %d messages", visible)
+		assert.Equal(t, modelRejects, rejects(), "rejects after %d messages", visible)
+		// Redshift counts VARCHAR in bytes: the longest NAME must fit the rendered Redshift column.
+		octets := db.must(`SELECT COALESCE(MAX(octet_length("NAME")), 0) FROM cdc.customer`)
+		n, _ := strconv.Atoi(octets[0])
+		assert.LessOrEqual(t, n, redshiftBytes("NAME"), "after %d messages: every NAME (a VARCHAR(16) in MySQL) fits Redshift's bytes", visible)
 	}
-	require.Equal(t, 4, runs())
+	require.Equal(t, 6, runs())
+	// Key 4's name is 12 characters and 17 bytes: more than VARCHAR(16) would hold in Redshift.
+	assert.Equal(t, []string{"Zoë Ørsted 🚀|12|17"}, db.must(`SELECT "NAME", char_length("NAME"), octet_length("NAME") FROM cdc.customer WHERE "CUST_ID" = 4`))
+	// A rejected message keeps what it was: the JSON, or the raw bytes when it is not JSON.
+	assert.Equal(t, []string{`{"hello": "not a change event"}`}, db.must(`SELECT payload::text FROM cdc.apply_rejects WHERE kafka_partition = 1 AND kafka_offset = 5 AND failed_payload IS NULL`))
+	assert.Equal(t, []string{`{"before":null,"after":{"CUST_ID":9`}, db.must(`SELECT convert_from(failed_payload, 'UTF8') FROM cdc.apply_rejects WHERE kafka_partition = 1 AND kafka_offset = 4 AND payload IS NULL`))
 
-	// A change the column type cannot hold fails the run: nothing applied, watermark and run log unchanged.
-	insert([]cdcapply.Message{{Partition: 0, Offset: 8, Value: []byte(`{"op":"c","before":null,"after":{"CUST_ID":9,"NAME":"x","MKTSEGMENT":"y","UPDATED_AT":"not a time"}}`)}})
-	before, beforeMarks := state()
-	_, err = db.run(call + ";")
-	require.Error(t, err)
-	assert.Contains(t, err.Error(), "not a time")
-	after, afterMarks := state()
-	assert.Equal(t, before, after)
-	assert.Equal(t, beforeMarks, afterMarks)
-	assert.Equal(t, 4, runs(), "a failed run logs nothing")
-	db.must(`DELETE FROM cdc.salesdb_customer_changes WHERE kafka_offset = 8 AND kafka_partition = 0;`)
+	// R12: a change a column cannot hold fails the run: nothing applied, watermark, run log and
+	// rejects unchanged. A time that is not one; a name of 17 characters, 68 bytes: longer than
+	// the 64 bytes Redshift holds (PostgreSQL's VARCHAR(64) counts characters and would take it:
+	// the procedure counts bytes, as Redshift does, rather than let a CAST cut it).
+	for what, value := range map[string]string{
+		"not a time": `{"op":"c","before":null,"after":{"CUST_ID":9,"NAME":"x","MKTSEGMENT":"y","UPDATED_AT":"not a time"}}`,
+		"too long":   `{"op":"c","before":null,"after":{"CUST_ID":9,"NAME":"` + strings.Repeat("🚀", 17) + `","MKTSEGMENT":"y","UPDATED_AT":null}}`,
+	} {
+		insert([]cdcapply.Message{{Partition: 0, Offset: 16, Key: []byte(`{"CUST_ID":9}`), Value: []byte(value)}})
+		before, beforeMarks := state()
+		beforeRejects := rejects()
+		_, err = db.run(call + ";")
+		require.Error(t, err, what)
+		assert.Contains(t, err.Error(), map[string]string{"not a time": "not a time", "too long": "haina apply customer: 1 changes have a value its column type cannot hold"}[what])
+		after, afterMarks := state()
+		assert.Equal(t, before, after, what)
+		assert.Equal(t, beforeMarks, afterMarks, what)
+		assert.Equal(t, beforeRejects, rejects(), what)
+		assert.Equal(t, 6, runs(), "%s: a failed run logs nothing", what)
+		db.must(`DELETE FROM cdc.salesdb_customer_changes WHERE kafka_offset = 16 AND kafka_partition = 0;`)
+	}
 
 	// Replay (README): forget the watermark, empty the table, call once.
 	db.must(`DELETE FROM cdc.apply_offsets WHERE target_table = 'customer'; TRUNCATE cdc.customer; ` + call + ";")
@@ -250,6 +309,30 @@ func TestApplyProcedureOnPostgresAgreesWithTheModel(t *testing.T) {
 	rows, got := state()
 	assert.Equal(t, modelRows(replay), rows)
 	assert.Equal(t, replayMarks, got)
-	assert.Equal(t, want, lastRun())
+	assert.Equal(t, want.Counts, lastRun())
 	assert.Equal(t, modelRows(model), rows, "the replay rebuilds the same table")
+	assert.Equal(t, modelRejects, rejects(), "a replay lists each rejected message once")
+
+	// R5 as the procedure implements it: each case of TestApplyOrdersChangesByBinlogPosition on
+	// a key of its own, both updates read in one run, then the older one alone read again later.
+	for i, c := range orderingCases() {
+		k, b := 100+i, int64(100+10*i)
+		key := []byte(fmt.Sprintf(`{"CUST_ID":%d}`, k))
+		msgs := []cdcapply.Message{
+			{Partition: 1, Offset: b + 9, Key: key, Value: updateOf(k, "first", c.first)},
+			{Partition: 0, Offset: b + 3, Key: key, Value: updateOf(k, "second", c.second)},
+		}
+		for _, step := range [][]cdcapply.Message{msgs, {{Partition: 0, Offset: b + 4, Key: key, Value: map[string][]byte{
+			"first": msgs[1].Value, "second": msgs[0].Value}[c.want]}}} {
+			all = append(all, step...)
+			insert(step)
+			want := cdcapply.Apply(replay, replayMarks, all)
+			db.must(call + ";")
+			rows, got := state()
+			assert.Equal(t, modelRows(replay), rows, c.what)
+			assert.Equal(t, replayMarks, got, c.what)
+			assert.Equal(t, want.Counts, lastRun(), c.what)
+			assert.Equal(t, []string{c.want}, db.must(fmt.Sprintf(`SELECT "NAME" FROM cdc.customer WHERE "CUST_ID" = %d`, k)), c.what)
+		}
+	}
 }

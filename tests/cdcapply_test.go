@@ -13,7 +13,9 @@ import (
 
 // fixture reads tests/testdata/debezium_changes.jsonl: Debezium 2.x change
 // events of seed 003's salesdb.CUSTOMER in their real envelope (JSON
-// converter, schemas disabled), as Kafka messages of a 2-partition topic.
+// converter, schemas disabled), with their keys, as Kafka messages of a
+// 2-partition topic. From offset 8 on, keys are spread over both partitions
+// (as after adding partitions to the topic) and arrive out of binlog order.
 func fixture(t *testing.T) []cdcapply.Message {
 	f, err := os.Open("testdata/debezium_changes.jsonl")
 	require.NoError(t, err)
@@ -24,17 +26,21 @@ func fixture(t *testing.T) []cdcapply.Message {
 		var line struct {
 			Partition int64   `json:"partition"`
 			Offset    int64   `json:"offset"`
+			Key       *string `json:"key"`
 			Value     *string `json:"value"`
 		}
 		require.NoError(t, json.Unmarshal(sc.Bytes(), &line))
 		m := cdcapply.Message{Partition: line.Partition, Offset: line.Offset}
+		if line.Key != nil {
+			m.Key = []byte(*line.Key)
+		}
 		if line.Value != nil {
 			m.Value = []byte(*line.Value)
 		}
 		out = append(out, m)
 	}
 	require.NoError(t, sc.Err())
-	require.Len(t, out, 16)
+	require.Len(t, out, 30)
 	return out
 }
 
@@ -67,22 +73,34 @@ func TestApplyFollowsTheLandingViewRefreshByRefresh(t *testing.T) {
 			cdcapply.Counts{Read: 6, Upserts: 3, Superseded: 3},
 			map[string]string{"[1]": "Ann/AUTOMOBILE", "[2]": "Bobby/BUILDING", "[3]": "Cid/MACHINERY"},
 			cdcapply.Watermarks{0: 3, 1: 1}},
-		{"a delete with its tombstone, a duplicate delivery, two malformed messages", 12,
-			cdcapply.Counts{Read: 6, Upserts: 1, Deletes: 1, Superseded: 1, Tombstones: 1, Malformed: 2},
+		{"a delete with its tombstone, a duplicate delivery, two rejected messages", 12,
+			cdcapply.Counts{Read: 6, Upserts: 1, Deletes: 1, Superseded: 1, Tombstones: 1, Rejected: 2},
 			map[string]string{"[1]": "Ann Lee/AUTOMOBILE", "[3]": "Cid/MACHINERY"},
 			cdcapply.Watermarks{0: 5, 1: 5}},
 		{"the deleted key created again and updated; another delete", 16,
 			cdcapply.Counts{Read: 4, Upserts: 1, Deletes: 1, Superseded: 1, Tombstones: 1},
 			map[string]string{"[1]": "Ann Lee/AUTOMOBILE", "[2]": "Bo Chen/BUILDING"},
 			cdcapply.Watermarks{0: 7, 1: 7}},
-		{"a rerun with nothing new applies nothing", 16,
+		// key 5: its newest change (a new binlog file) is at a lower offset than an older one; key 6 created
+		// and deleted; key 7 streamed at the snapshot's position; an update without its key is rejected.
+		{"keys over both partitions, out of Kafka order: the newest by binlog position wins", 26,
+			cdcapply.Counts{Read: 10, Upserts: 3, Deletes: 1, Superseded: 4, Tombstones: 1, Rejected: 1},
+			map[string]string{"[1]": "Ann Lee/AUTOMOBILE", "[2]": "Bo Chen/BUILDING", "[4]": "Zoë Ørsted 🚀/FURNITURE", "[5]": "Eve New/BUILDING", "[7]": "Gus/AUTOMOBILE"},
+			cdcapply.Watermarks{0: 13, 1: 11}},
+		// Partition 1 catches up: key 4's older update, key 6's update from before its delete, key 7's
+		// snapshot read (same position as its streamed update); a truncate event is rejected.
+		{"older changes read late change nothing", 30,
+			cdcapply.Counts{Read: 4, Superseded: 3, Rejected: 1},
+			map[string]string{"[1]": "Ann Lee/AUTOMOBILE", "[2]": "Bo Chen/BUILDING", "[4]": "Zoë Ørsted 🚀/FURNITURE", "[5]": "Eve New/BUILDING", "[7]": "Gus/AUTOMOBILE"},
+			cdcapply.Watermarks{0: 15, 1: 13}},
+		{"a rerun with nothing new applies nothing", 30,
 			cdcapply.Counts{},
-			map[string]string{"[1]": "Ann Lee/AUTOMOBILE", "[2]": "Bo Chen/BUILDING"},
-			cdcapply.Watermarks{0: 7, 1: 7}},
+			map[string]string{"[1]": "Ann Lee/AUTOMOBILE", "[2]": "Bo Chen/BUILDING", "[4]": "Zoë Ørsted 🚀/FURNITURE", "[5]": "Eve New/BUILDING", "[7]": "Gus/AUTOMOBILE"},
+			cdcapply.Watermarks{0: 15, 1: 13}},
 	}
 	for _, s := range steps {
 		got := cdcapply.Apply(tbl, w, all[:s.visible])
-		assert.Equal(t, s.counts, got, s.name)
+		assert.Equal(t, s.counts, got.Counts, s.name)
 		assert.Equal(t, s.rows, names(tbl), s.name)
 		assert.Equal(t, s.marks, w, s.name)
 	}
@@ -95,15 +113,19 @@ func TestApplyFollowsTheLandingViewRefreshByRefresh(t *testing.T) {
 func TestApplyReplayFromTheStartGivesTheSameTable(t *testing.T) {
 	all := fixture(t)
 	stepwise, w := customers(), cdcapply.Watermarks{}
-	for _, n := range []int{6, 12, 16} {
-		cdcapply.Apply(stepwise, w, all[:n])
+	var rejects []cdcapply.Reject
+	for _, n := range []int{6, 12, 16, 26, 30} {
+		rejects = append(rejects, cdcapply.Apply(stepwise, w, all[:n]).Rejects...)
 	}
 	replayed, w2 := customers(), cdcapply.Watermarks{}
 	got := cdcapply.Apply(replayed, w2, all)
 	assert.Equal(t, stepwise.Rows, replayed.Rows)
 	assert.Equal(t, w, w2)
-	// 12 changes over 3 keys: key 1 and key 2 end updated, key 3 deleted.
-	assert.Equal(t, cdcapply.Counts{Read: 16, Upserts: 2, Deletes: 1, Superseded: 9, Tombstones: 2, Malformed: 2}, got)
+	// 23 changes over 7 keys: keys 1, 2, 4, 5 and 7 end updated, 3 and 6 deleted.
+	assert.Equal(t, cdcapply.Counts{Read: 30, Upserts: 5, Deletes: 2, Superseded: 16, Tombstones: 3, Rejected: 4}, got.Counts)
+	assert.Equal(t, rejects, got.Rejects, "a replay rejects the same messages")
+	assert.Equal(t, []cdcapply.Reject{{Partition: 1, Offset: 4, Reason: "not JSON"}, {Partition: 1, Offset: 5, Reason: "not a change event"},
+		{Partition: 1, Offset: 11, Reason: "missing key"}, {Partition: 0, Offset: 15, Reason: "not a change event"}}, got.Rejects)
 
 	// Replaying over the rows already there (only the watermarks cleared) changes nothing either.
 	again := cdcapply.Apply(replayed, cdcapply.Watermarks{}, all)
@@ -125,37 +147,111 @@ func TestApplyWatermarkIsPerPartition(t *testing.T) {
 	}
 	tbl, w := customers(), cdcapply.Watermarks{}
 	c := cdcapply.Apply(tbl, w, p0) // partition 0 all the way, partition 1 not yet
-	assert.Equal(t, cdcapply.Watermarks{0: 7}, w)
-	assert.Equal(t, 8, c.Read)
-	assert.Equal(t, map[string]string{"[1]": "Ann Lee/AUTOMOBILE"}, names(tbl))
+	assert.Equal(t, cdcapply.Watermarks{0: 15}, w)
+	assert.Equal(t, 16, c.Read)
+	assert.Equal(t, map[string]string{"[1]": "Ann Lee/AUTOMOBILE", "[4]": "Zoë Ørsted 🚀/FURNITURE", "[5]": "Eve Old/HOUSEHOLD", "[7]": "Gus (snapshot)/AUTOMOBILE"}, names(tbl),
+		"the newer changes of keys 5 and 7 are in partition 1, not read yet")
 	c = cdcapply.Apply(tbl, w, append(p0, p1...))
-	assert.Equal(t, 8, c.Read, "partition 0 is not read twice")
-	assert.Equal(t, cdcapply.Watermarks{0: 7, 1: 7}, w)
-	assert.Equal(t, map[string]string{"[1]": "Ann Lee/AUTOMOBILE", "[2]": "Bo Chen/BUILDING"}, names(tbl))
+	assert.Equal(t, 14, c.Read, "partition 0 is not read twice")
+	assert.Equal(t, cdcapply.Watermarks{0: 15, 1: 13}, w)
+	assert.Equal(t, map[string]string{"[1]": "Ann Lee/AUTOMOBILE", "[2]": "Bo Chen/BUILDING", "[4]": "Zoë Ørsted 🚀/FURNITURE", "[5]": "Eve New/BUILDING", "[7]": "Gus/AUTOMOBILE"}, names(tbl),
+		"the same table as when the partitions arrive together")
 }
 
-// What is malformed: anything but a c/u/r/d event with its key in the right image.
-func TestApplySkipsAndCountsMalformedMessages(t *testing.T) {
-	for what, value := range map[string]string{
-		"not JSON":                   `{"op":"c"`,
-		"empty value":                ``,
-		"a JSON array":               `[1,2]`,
-		"unknown op":                 `{"op":"x","after":{"CUST_ID":5}}`,
-		"truncate event":             `{"op":"t","before":null,"after":null}`,
-		"create without after":       `{"op":"c","before":null,"after":null}`,
-		"delete without before":      `{"op":"d","before":null,"after":null}`,
-		"key column missing":         `{"op":"u","before":{"CUST_ID":5},"after":{"NAME":"x"}}`,
-		"key column null":            `{"op":"c","after":{"CUST_ID":null,"NAME":"x"}}`,
-		"two JSON values":            `{"op":"c","after":{"CUST_ID":5}} {}`,
-		"op not a string":            `{"op":1,"after":{"CUST_ID":5}}`,
-		"delete keyed by after only": `{"op":"d","before":{"NAME":"x"},"after":{"CUST_ID":5}}`,
+// What is rejected: anything but a c/u/r/d event with its row image and key.
+// Rejected messages are listed with a reason (the rejects table) and the
+// watermark moves past them: the run does not stall on them.
+func TestApplyRejectsWhatItCannotApply(t *testing.T) {
+	for what, c := range map[string]struct{ value, reason string }{
+		"not JSON":                   {`{"op":"c"`, "not JSON"},
+		"empty value":                {``, "not JSON"},
+		"two JSON values":            {`{"op":"c","after":{"CUST_ID":5}} {}`, "not JSON"},
+		"a JSON array":               {`[1,2]`, "not a change event"},
+		"a JSON string":              {`"c"`, "not a change event"},
+		"unknown op":                 {`{"op":"x","after":{"CUST_ID":5}}`, "not a change event"},
+		"truncate event":             {`{"op":"t","before":null,"after":null}`, "not a change event"},
+		"op not a string":            {`{"op":1,"after":{"CUST_ID":5}}`, "not a change event"},
+		"create without after":       {`{"op":"c","before":null,"after":null}`, "no row image"},
+		"delete without before":      {`{"op":"d","before":null,"after":null}`, "no row image"},
+		"after not an object":        {`{"op":"u","after":[5]}`, "no row image"},
+		"key column missing":         {`{"op":"u","before":{"CUST_ID":5},"after":{"NAME":"x"}}`, "missing key"},
+		"key column null":            {`{"op":"c","after":{"CUST_ID":null,"NAME":"x"}}`, "missing key"},
+		"delete keyed by after only": {`{"op":"d","before":{"NAME":"x"},"after":{"CUST_ID":5}}`, "missing key"},
 	} {
 		tbl, w := customers(), cdcapply.Watermarks{}
 		tbl.Rows[`[5]`] = cdcapply.Row{"CUST_ID": json.Number("5"), "NAME": "kept"}
-		c := cdcapply.Apply(tbl, w, []cdcapply.Message{{Partition: 2, Offset: 40, Value: []byte(value)}})
-		assert.Equal(t, cdcapply.Counts{Read: 1, Malformed: 1}, c, what)
+		got := cdcapply.Apply(tbl, w, []cdcapply.Message{{Partition: 2, Offset: 40, Key: []byte(`{"CUST_ID":5}`), Value: []byte(c.value)}})
+		assert.Equal(t, cdcapply.Result{Counts: cdcapply.Counts{Read: 1, Rejected: 1}, Rejects: []cdcapply.Reject{{Partition: 2, Offset: 40, Reason: c.reason}}}, got, what)
 		assert.Equal(t, "kept", tbl.Rows[`[5]`]["NAME"], what)
-		assert.Equal(t, cdcapply.Watermarks{2: 40}, w, "%s: skipped for good, never retried", what)
+		assert.Equal(t, cdcapply.Watermarks{2: 40}, w, "%s: rejected, not retried: the run goes on", what)
+	}
+	// A tombstone is expected after each delete: counted, not rejected.
+	got := cdcapply.Apply(customers(), cdcapply.Watermarks{}, []cdcapply.Message{{Partition: 0, Offset: 1, Key: []byte(`{"CUST_ID":5}`)}})
+	assert.Equal(t, cdcapply.Result{Counts: cdcapply.Counts{Read: 1, Tombstones: 1}}, got)
+}
+
+// updateOf is a Debezium update of key k at a binlog position (src nil: no source block).
+func updateOf(k int, name string, src map[string]any) []byte {
+	e := map[string]any{"op": "u", "before": nil,
+		"after": map[string]any{"CUST_ID": k, "NAME": name, "MKTSEGMENT": "X", "UPDATED_AT": "2026-11-22T09:00:00Z"}}
+	if src != nil {
+		e["source"] = src
+	}
+	b, _ := json.Marshal(e)
+	return b
+}
+
+func binlog(file string, pos, row int) map[string]any {
+	return map[string]any{"file": "mysql-bin-changelog." + file, "pos": pos, "row": row, "snapshot": "false"}
+}
+
+// orderingCase: two updates of one key, "first" at partition 1 offset 9,
+// "second" at partition 0 offset 3, and the one that must win.
+type orderingCase struct {
+	what          string
+	first, second map[string]any
+	want          string
+}
+
+func orderingCases() []orderingCase {
+	snapshot := func(v any) map[string]any { s := binlog("000002", 1000, 0); s["snapshot"] = v; return s }
+	return []orderingCase{
+		{"a later position in the same file", binlog("000002", 1200, 0), binlog("000002", 1100, 0), "first"},
+		{"a later file, at a smaller position", binlog("000003", 4, 0), binlog("000002", 9000, 0), "first"},
+		{"the sequence number past six digits", binlog("1000000", 4, 0), binlog("999999", 9000, 0), "first"},
+		{"a later row of the same event (at a lower offset)", binlog("000002", 1100, 0), binlog("000002", 1100, 1), "second"},
+		{"streamed beats a snapshot read at its position (at a lower offset)", snapshot("last"), binlog("000002", 1000, 0), "second"},
+		{"a Debezium 1.x snapshot (a boolean)", snapshot(true), binlog("000002", 1000, 0), "second"},
+		{"an incremental snapshot read", snapshot("incremental"), binlog("000002", 1000, 0), "second"},
+		{`snapshot "false" is streamed: equal positions, the higher offset`, snapshot("false"), binlog("000002", 1000, 0), "first"},
+		{"a position beats none", nil, binlog("000002", 1, 0), "second"},
+		{"a position beats none, even with an empty file name", nil, map[string]any{"file": "", "pos": 0, "row": 0}, "second"},
+		{"neither has a position: the higher offset", nil, nil, "first"},
+		{"an older position at the higher offset loses", binlog("000002", 1100, 0), binlog("000002", 1200, 0), "second"},
+	}
+}
+
+// R5: the newest change of a key is decided by its binlog position, whatever
+// partition and offset delivered it; the Kafka position only breaks ties.
+// tests/applysql_test.go runs the same cases through the procedure.
+func TestApplyOrdersChangesByBinlogPosition(t *testing.T) {
+	for _, c := range orderingCases() {
+		msgs := []cdcapply.Message{
+			{Partition: 1, Offset: 9, Key: []byte(`{"CUST_ID":1}`), Value: updateOf(1, "first", c.first)},
+			{Partition: 0, Offset: 3, Key: []byte(`{"CUST_ID":1}`), Value: updateOf(1, "second", c.second)},
+		}
+		// In one run, and each message read in an earlier run of its own (the newer one read
+		// first, or the older one first: it is then replaced).
+		tbl := customers()
+		cdcapply.Apply(tbl, cdcapply.Watermarks{}, msgs)
+		assert.Equal(t, c.want, tbl.Rows["[1]"]["NAME"], "%s: one run", c.what)
+		for _, first := range []int{0, 1} {
+			tbl, w := customers(), cdcapply.Watermarks{}
+			cdcapply.Apply(tbl, w, []cdcapply.Message{msgs[first]})
+			got := cdcapply.Apply(tbl, w, msgs)
+			assert.Equal(t, c.want, tbl.Rows["[1]"]["NAME"], "%s: %s read in an earlier run", c.what, msgs[first].Value)
+			assert.Equal(t, 1, got.Read, c.what)
+		}
 	}
 }
 
@@ -168,6 +264,6 @@ func TestApplyCompositeKey(t *testing.T) {
 		{Partition: 0, Offset: 2, Value: []byte(`{"op":"d","before":{"order_id":7,"line":1,"qty":2},"after":null}`)},
 	}
 	c := cdcapply.Apply(tbl, cdcapply.Watermarks{}, msgs)
-	assert.Equal(t, cdcapply.Counts{Read: 3, Upserts: 1, Deletes: 1, Superseded: 1}, c, "line 1: created, then deleted")
+	assert.Equal(t, cdcapply.Counts{Read: 3, Upserts: 1, Deletes: 1, Superseded: 1}, c.Counts, "line 1: created, then deleted")
 	assert.Equal(t, []string{"[7,2]"}, tbl.Keys())
 }

@@ -55,7 +55,7 @@ func TestGoldenCDCSQL(t *testing.T) {
 			objs = append(objs, o)
 		}
 	}
-	require.Len(t, objs, 11, "external schema, schema, watermarks, runs, role, 2 landing views, 2 tables, 2 procedures")
+	require.Len(t, objs, 12, "external schema, schema, watermarks, runs, rejects, role, 2 landing views, 2 tables, 2 procedures")
 	unsafe := regexp.MustCompile(`[^A-Za-z0-9_.-]`)
 	for _, o := range objs {
 		name := unsafe.ReplaceAllString(strings.TrimPrefix(o.Name, "haina-changes-"), "_") + ".sql"
@@ -119,7 +119,7 @@ func TestApplyProcedureIsAtomicAndRunsAsItsOwner(t *testing.T) {
 					assert.Regexp(t, `^v_[a-z]+$`, strings.TrimSpace(arg), "%s: RAISE argument", o.Name)
 				}
 			}
-			for _, r := range []string{"R1", "R2", "R3", "R4", "R5", "R6", "R7", "R8", "R9", "R10", "R11", "R12"} {
+			for _, r := range []string{"R1", "R2", "R3", "R4", "R5", "R6", "R7", "R8", "R9", "R10", "R11", "R12", "R13"} {
 				assert.Regexp(t, `-- [R0-9, ]*\b`+r+`\b`, obj.Create[0], "%s implements %s", o.Name, r)
 			}
 		}
@@ -162,12 +162,15 @@ func TestCDCRedshiftObjectsAndTheirDependencies(t *testing.T) {
 				assert.Equal(t, true, in(target)["holdsData"], "a target table holds data")
 				assert.Equal(t, stack == "production", target.Protect)
 				proc := one(t, g, tSQL, "haina-changes-apply-"+table)
-				for _, dep := range []string{"haina-changes-table-" + table, "haina-changes-offsets", "haina-changes-runs", "haina-changes-apply-role"} {
+				for _, dep := range []string{"haina-changes-table-" + table, "haina-changes-offsets", "haina-changes-runs", "haina-changes-rejects", "haina-changes-apply-role"} {
 					assert.True(t, dependsOn(proc, tSQL, dep), "%s waits for %s", proc.Name, dep)
 				}
 			}
 			offsets := one(t, g, tSQL, "haina-changes-offsets")
 			assert.Equal(t, true, in(offsets)["holdsData"], "the watermarks are state")
+			rejects := one(t, g, tSQL, "haina-changes-rejects")
+			assert.Equal(t, true, in(rejects)["holdsData"], "the rejects hold data")
+			assert.Equal(t, stack == "production", rejects.Protect)
 		})
 	}
 }

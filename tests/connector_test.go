@@ -46,6 +46,7 @@ func TestGoldenDebeziumConnectorConfiguration(t *testing.T) {
 		BootstrapServers: "b-1.x.kafka.us-east-1.amazonaws.com:9098,b-2.x.kafka.us-east-1.amazonaws.com:9098",
 		TopicPrefix:      "salesdb", Tables: []string{"salesdb.CUSTOMER", "billing.invoice$2026", "salesdb.ORDERS"},
 		ServerID: 184054, Partitions: 3, Replication: 3,
+		KeyColumns: map[string][]string{"salesdb.ORDERS": {"order_id", "line"}, "billing.invoice$2026": {"id"}},
 	}))
 	path := filepath.Join("testdata", "debezium_connector.properties")
 	if *update {
@@ -99,7 +100,15 @@ func TestConnectorIsProvisionedOneWorkerOneTaskIAMAndTLS(t *testing.T) {
 				TopicPrefix: map[string]string{"staging": "salesdb", "production": "shop"}[stack],
 				Tables:      map[string][]string{"staging": {"salesdb.CUSTOMER"}, "production": {"shop.orders", "shop.customers"}}[stack],
 				ServerID:    components.DefaultServerID("haina-" + stack + "-cdc"), Partitions: 3, Replication: 3,
+				KeyColumns: map[string]map[string][]string{"staging": {"salesdb.CUSTOMER": {"CUST_ID"}},
+					"production": {"shop.orders": {"order_id"}, "shop.customers": {"customer_id"}}}[stack],
 			})
+			// Every change of a row stays in one partition (keyed by the configured
+			// key), offsets are committed while tables are quiet, TRUNCATE is skipped on purpose.
+			assert.Equal(t, map[string]string{"staging": `salesdb\.CUSTOMER:CUST_ID`,
+				"production": `shop\.customers:customer_id;shop\.orders:order_id`}[stack], cfg["message.key.columns"])
+			assert.Equal(t, "60000", cfg["heartbeat.interval.ms"])
+			assert.Equal(t, "t", cfg["skipped.operations"])
 			assert.Equal(t, len(want), len(cfg))
 			for k, v := range want {
 				assert.Equal(t, v, cfg[k], k)
@@ -187,7 +196,7 @@ func TestConnectorRoleIsExact(t *testing.T) {
 		for sid, want := range map[string][2][]string{
 			"Cluster": {{"kafka-cluster:Connect", "kafka-cluster:DescribeCluster", "kafka-cluster:DescribeClusterDynamicConfiguration"}, {cluster}},
 			"ChangeTopics": {{"kafka-cluster:CreateTopic", "kafka-cluster:DescribeTopic", "kafka-cluster:WriteData"},
-				{topic + prefix + ".*"}},
+				{topic + prefix + ".*", topic + "__debezium-heartbeat." + prefix}},
 			"SchemaHistoryAndConnectTopics": {{"kafka-cluster:CreateTopic", "kafka-cluster:DescribeTopic", "kafka-cluster:ReadData", "kafka-cluster:WriteData"},
 				{topic + "schemahistory." + prefix, topic + "__amazon_msk_connect_*"}},
 			"Groups":            {{"kafka-cluster:AlterGroup", "kafka-cluster:DescribeGroup"}, {group + prefix + "-schemahistory", group + "__amazon_msk_connect_*"}},
@@ -358,4 +367,14 @@ func TestConnectorValidation(t *testing.T) {
 		`"secretArn":"arn:aws:secretsmanager:us-east-1:123456789012:secret:debezium-AbC123","securityGroupId":"sg-0123456789abcdef0","secretKmsKeyArn":"alias/x"}}`})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `haina:cdc.database.secretKmsKeyArn: "alias/x" is not allowed`)
+}
+
+// MSK Connect can update a connector's configuration in place, but the provider
+// has reported such updates as applied when they were not: a changed
+// configuration replaces the connector (deleted first: its name is fixed).
+func TestConnectorReplacedOnAConfigurationChange(t *testing.T) {
+	g := evaluate(t, "staging", nil)
+	c := one(t, g, "aws:mskconnect/connector:Connector", "haina-connector")
+	assert.Equal(t, []string{"connectorConfiguration"}, c.ReplaceOnChanges)
+	assert.True(t, c.DeleteBeforeReplace)
 }

@@ -52,7 +52,8 @@ func TestKafkaIsIAMOnlyTLSOnlyAndEncrypted(t *testing.T) {
 					admitted[i["referencedSecurityGroupId"]] = true
 				}
 			}
-			assert.Equal(t, map[any]bool{one(t, g, tSG, "haina").ID: true, one(t, g, tSG, "haina-connector").ID: true}, admitted)
+			assert.Equal(t, map[any]bool{one(t, g, tSG, "haina").ID: true, one(t, g, tSG, "haina-connector").ID: true,
+				one(t, g, tSG, "haina-topics").ID: true}, admitted)
 			egress := in(one(t, g, tEgress, "haina-kafka-to-warehouse"))
 			assert.Equal(t, 9098.0, egress["toPort"])
 			assert.Equal(t, one(t, g, tSG, "haina-kafka").ID, egress["referencedSecurityGroupId"])

@@ -194,6 +194,7 @@ func TestProtectionOnlyOnStatefulResourcesInProduction(t *testing.T) {
 		"haina:redshift:SqlObject::haina-changes-landing-shop.orders": true, "haina:redshift:SqlObject::haina-changes-landing-shop.customers": true,
 		"haina:redshift:SqlObject::haina-changes-table-orders": true, "haina:redshift:SqlObject::haina-changes-table-customers": true,
 		"haina:redshift:SqlObject::haina-changes-offsets": true,
+		"haina:redshift:SqlObject::haina-changes-rejects": true,
 		"aws:s3/bucketV2:BucketV2::haina-lake":            true, tMSK: true, "aws:rds/cluster:Cluster": true, "aws:rds/clusterInstance:ClusterInstance": true}
 	for _, stack := range stacks {
 		t.Run(stack, func(t *testing.T) {
@@ -207,9 +208,9 @@ func TestProtectionOnlyOnStatefulResourcesInProduction(t *testing.T) {
 				}
 			}
 			if stack == "production" {
-				assert.Equal(t, 19, protected, "stream, namespace, workgroup, landing MV, lake bucket, MSK cluster, Aurora cluster and writer, "+
+				assert.Equal(t, 20, protected, "stream, namespace, workgroup, landing MV, lake bucket, MSK cluster, Aurora cluster and writer, "+
 					"the keys of stream, namespace, lake, flow logs, MSK and Aurora (not the rebuildable plugin artifacts or Debezium's secret), "+
-					"and CDC's two landing views, two target tables and watermark table")
+					"and CDC's two landing views, two target tables, watermark table and rejects table")
 			}
 		})
 	}

@@ -2,7 +2,9 @@ package tests
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -151,7 +153,21 @@ func TestSQLCatalogBothStacks(t *testing.T) {
 			t.Cleanup(fake.Close)
 			cat := fakeredshift.NewCatalog()
 			cat.StreamExists = func(name string) bool { return name == stream }
-			fake.Catalog = cat // topics: not checked
+			// The topics that exist are those the topics function is asked to create.
+			var topics []string
+			for _, inv := range g.OfType("aws:lambda/invocation:Invocation") {
+				var req struct {
+					Topics []struct {
+						Name string `json:"name"`
+					} `json:"topics"`
+				}
+				require.NoError(t, json.Unmarshal([]byte(in(inv)["input"].(string)), &req))
+				for _, tp := range req.Topics {
+					topics = append(topics, tp.Name)
+				}
+			}
+			cat.TopicExists = func(topic string) bool { return slices.Contains(topics, topic) }
+			fake.Catalog = cat
 			run := &provider.Runner{
 				API: redshiftdata.New(redshiftdata.Options{
 					Region: "us-east-1", BaseEndpoint: aws.String(fake.URL),

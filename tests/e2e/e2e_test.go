@@ -28,6 +28,9 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 const cliVersion = "v3.259.0"
@@ -41,7 +44,10 @@ type engine struct {
 	backend string
 	fake    *fakeredshift.Server
 	// cloud is where the fake aws provider records what exists (fakeprovider.CloudDirEnv).
-	cloud   string
+	cloud string
+	// kafka stands in for the MSK brokers: a Kafka protocol server on 127.0.0.1
+	// where the topics function (run by the fake provider) creates the topics.
+	kafka   *kfake.Cluster
 	mysql   *fakerdsdata.Server
 	secrets *fakesecrets.Server
 	s3      *fakes3.Server
@@ -87,6 +93,13 @@ func setup(t *testing.T) *engine {
 	e.fake = fakeredshift.Start()
 	t.Cleanup(e.fake.Close)
 	e.fake.Catalog = fakeredshift.NewCatalog()
+	kafka, err := kfake.NewCluster(kfake.NumBrokers(3)) // listens on 127.0.0.1
+	require.NoError(t, err)
+	t.Cleanup(kafka.Close)
+	e.kafka = kafka
+	e.fake.Catalog.TopicExists = func(topic string) bool {
+		return slices.Contains(e.topics(t), topic)
+	}
 	e.fake.Catalog.StreamExists = func(name string) bool {
 		streams, err := fakeprovider.Resources(e.cloud, "aws:kinesis/stream:Stream")
 		require.NoError(t, err)
@@ -128,6 +141,7 @@ func (e *engine) open(t *testing.T, ctx context.Context, stack string, progress 
 			"PULUMI_IGNORE_AMBIENT_PLUGINS":               "true",
 			"AWS_ENDPOINT_URL_REDSHIFT_DATA":              e.fake.URL,
 			fakeprovider.CloudDirEnv:                      e.cloud,
+			fakeprovider.KafkaEnv:                         strings.Join(e.kafka.ListenAddrs(), ","),
 			"AWS_ENDPOINT_URL_RDS_DATA":                   e.mysql.URL,
 			"AWS_ENDPOINT_URL_SECRETS_MANAGER":            e.secrets.URL,
 			"AWS_ENDPOINT_URL_S3":                         e.s3.URL,
@@ -192,8 +206,8 @@ func TestEngineUpNoOpAndDestroy(t *testing.T) {
 			assert.Equal(t, `"ingest"."events_landing"`, outputs["landingView"])
 
 			// haina's provider ran the SQL for real: seven ingestion objects (five, the
-			// refresh role and procedure) and CDC's (schema over MSK, schema, watermarks,
-			// runs, role, and per table a landing view, a target table and a procedure),
+			// refresh role and procedure) and CDC's (schema over Kafka, schema, watermarks,
+			// runs, rejects, role, and per table a landing view, a target table and a procedure),
 			// each one transaction, in dependency order; the first try of the schema was
 			// aborted (error 1023) and tried again.
 			var creates [][]string
@@ -204,7 +218,7 @@ func TestEngineUpNoOpAndDestroy(t *testing.T) {
 			}
 			tables := map[string]int{"staging": 1, "production": 2}[stack]
 			retried := map[string]int{"staging": 1, "production": 0}[stack] // FailFirst fails the first submission only
-			require.Len(t, creates, 7+5+3*tables+retried)
+			require.Len(t, creates, 7+6+3*tables+retried)
 			at := func(prefix, contains string) int {
 				for i, q := range creates {
 					if strings.HasPrefix(q[0], prefix) && strings.Contains(q[0], contains) {
@@ -230,6 +244,18 @@ func TestEngineUpNoOpAndDestroy(t *testing.T) {
 				}
 			}
 			assert.Contains(t, outputs["cdcApplyScheduleGroup"], "haina-"+stack+"-cdc-apply")
+
+			// The topics function created every topic (the change topics even of
+			// tables with no rows yet) before the connector ran; the landing views
+			// could only be created over them (the fake Redshift checks).
+			prefix := map[string]string{"staging": "salesdb", "production": "shop"}[stack]
+			for _, topic := range outputs["cdcTopics"].([]any) {
+				assert.Contains(t, e.topics(t), topic)
+			}
+			assert.Contains(t, e.topics(t), "schemahistory."+prefix)
+			assert.Contains(t, e.topics(t), "__debezium-heartbeat."+prefix)
+			assert.Less(t, e.created(t, "aws:lambda/invocation:Invocation", "haina-topics"),
+				e.created(t, "aws:mskconnect/connector:Connector", "haina-connector"), "the topics exist before the connector")
 
 			// CDC: the MySQL setup ran through the RDS Data API, Debezium's user got a
 			// generated password that only the secret and the database saw, and the
@@ -331,6 +357,31 @@ func TestEngineUpNoOpAndDestroy(t *testing.T) {
 			assert.Empty(t, left)
 		})
 	}
+}
+
+// topics lists the fake Kafka's topics.
+func (e *engine) topics(t *testing.T) []string {
+	cl, err := kgo.NewClient(kgo.SeedBrokers(e.kafka.ListenAddrs()...))
+	require.NoError(t, err)
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	details, err := kadm.NewClient(cl).ListTopics(ctx)
+	require.NoError(t, err)
+	return details.Names()
+}
+
+// created is when the fake cloud created the resource of a type and name.
+func (e *engine) created(t *testing.T, typ, name string) int64 {
+	rs, err := fakeprovider.Resources(e.cloud, typ)
+	require.NoError(t, err)
+	for _, r := range rs {
+		if strings.HasSuffix(r.URN, "::"+name) {
+			return r.Created
+		}
+	}
+	t.Fatalf("the fake cloud holds no %s %s", typ, name)
+	return 0
 }
 
 // exportedResources turns an exported deployment into what the IAM evaluator reads.

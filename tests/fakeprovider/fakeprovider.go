@@ -12,7 +12,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
+	"time"
+
+	"github.com/haina-data/haina/kafkatopics"
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/haina-data/haina/tests/fakeaws"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -109,15 +115,20 @@ func (s *Server) state(urn string, props *structpb.Struct) (string, *structpb.St
 	return id, out, err
 }
 
-func (s *Server) Create(_ context.Context, req *pulumirpc.CreateRequest) (*pulumirpc.CreateResponse, error) {
+func (s *Server) Create(ctx context.Context, req *pulumirpc.CreateRequest) (*pulumirpc.CreateResponse, error) {
 	id, out, err := s.state(req.GetUrn(), req.GetProperties())
 	if err != nil {
 		return nil, err
 	}
 	if req.GetPreview() {
 		id = ""
-	} else if err := record(req.GetUrn(), out); err != nil {
-		return nil, err
+	} else {
+		if err := invoke(ctx, req.GetUrn(), kafkatopics.ActionCreate, out); err != nil {
+			return nil, err
+		}
+		if err := record(req.GetUrn(), out); err != nil {
+			return nil, err
+		}
 	}
 	return &pulumirpc.CreateResponse{Id: id, Properties: out}, nil
 }
@@ -133,6 +144,50 @@ type Existing struct {
 	Type  string         `json:"type"`
 	URN   string         `json:"urn"`
 	State map[string]any `json:"state"`
+	// Created is when it was created or last updated (Unix nanoseconds): the order things happened in.
+	Created int64 `json:"created"`
+}
+
+// KafkaEnv names the bootstrap address of a Kafka protocol server (the
+// e2e test's in-process kfake cluster) standing in for the MSK brokers.
+const KafkaEnv = "HAINA_FAKE_KAFKA"
+
+// invoke runs what an aws.lambda.Invocation of haina's topics function runs,
+// for real: the function's handler (package kafkatopics) against the fake
+// Kafka, with the lifecycle key a CRUD invocation adds ("tf": {"action": …}).
+// A handler error fails the step, as a function error fails the invocation.
+func invoke(ctx context.Context, urn, action string, props *structpb.Struct) error {
+	if resource.URN(urn).Type().String() != "aws:lambda/invocation:Invocation" {
+		return nil
+	}
+	bootstrap := os.Getenv(KafkaEnv)
+	if bootstrap == "" {
+		return fmt.Errorf("fakeprovider: %s is not set: there is no Kafka for the invocation %s to reach", KafkaEnv, urn)
+	}
+	pm, err := plugin.UnmarshalProperties(props, opts)
+	if err != nil {
+		return err
+	}
+	input, _ := pm["input"].V.(string)
+	var req kafkatopics.Request
+	if err := json.Unmarshal([]byte(input), &req); err != nil {
+		return fmt.Errorf("invocation %s: input is not the topics function's request: %w", urn, err)
+	}
+	// The brokers MSK names are the fake cluster's address here.
+	req.Bootstrap, req.TF = strings.Split(bootstrap, ","), &kafkatopics.Lifecycle{Action: action}
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	_, err = kafkatopics.Handle(ctx, req, func(b []string) (*kadm.Client, error) {
+		cl, err := kgo.NewClient(kgo.SeedBrokers(b...))
+		if err != nil {
+			return nil, err
+		}
+		return kadm.NewClient(cl), nil
+	})
+	if err != nil {
+		return fmt.Errorf("invoking the topics function: %w", err)
+	}
+	return nil
 }
 
 func cloudFile(dir, urn string) string {
@@ -150,7 +205,7 @@ func record(urn string, state *structpb.Struct) error {
 	if err != nil {
 		return err
 	}
-	b, err := json.Marshal(Existing{Type: resource.URN(urn).Type().String(), URN: urn, State: props.Mappable()})
+	b, err := json.Marshal(Existing{Type: resource.URN(urn).Type().String(), URN: urn, State: props.Mappable(), Created: time.Now().UnixNano()})
 	if err != nil {
 		return err
 	}
@@ -190,6 +245,9 @@ func (s *Server) Update(_ context.Context, req *pulumirpc.UpdateRequest) (*pulum
 		return nil, err
 	}
 	if !req.GetPreview() {
+		if err := invoke(context.Background(), req.GetUrn(), kafkatopics.ActionUpdate, out); err != nil {
+			return nil, err
+		}
 		if err := record(req.GetUrn(), out); err != nil {
 			return nil, err
 		}
@@ -197,7 +255,10 @@ func (s *Server) Update(_ context.Context, req *pulumirpc.UpdateRequest) (*pulum
 	return &pulumirpc.UpdateResponse{Properties: out}, nil
 }
 
-func (s *Server) Delete(_ context.Context, req *pulumirpc.DeleteRequest) (*emptypb.Empty, error) {
+func (s *Server) Delete(ctx context.Context, req *pulumirpc.DeleteRequest) (*emptypb.Empty, error) {
+	if err := invoke(ctx, req.GetUrn(), kafkatopics.ActionDelete, req.GetProperties()); err != nil {
+		return nil, err
+	}
 	if dir := os.Getenv(CloudDirEnv); dir != "" {
 		if err := os.Remove(cloudFile(dir, req.GetUrn())); err != nil && !os.IsNotExist(err) {
 			return nil, err

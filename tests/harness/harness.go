@@ -36,8 +36,10 @@ type Resource struct {
 	// Provider is the explicit provider reference ("urn::id"), if any.
 	Provider            string
 	DeleteBeforeReplace bool
-	// IgnoreChanges are the input paths the engine does not diff.
-	IgnoreChanges []string
+	// IgnoreChanges are the input paths the engine does not diff; a change to
+	// one of ReplaceOnChanges replaces the resource.
+	IgnoreChanges    []string
+	ReplaceOnChanges []string
 }
 
 // Graph is everything one evaluation registered, in registration order.
@@ -65,6 +67,7 @@ func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		r.Provider = rpc.GetProvider()
 		r.DeleteBeforeReplace = rpc.GetDeleteBeforeReplace()
 		r.IgnoreChanges = rpc.GetIgnoreChanges()
+		r.ReplaceOnChanges = rpc.GetReplaceOnChanges()
 	}
 	var state resource.PropertyMap
 	if args.Custom {

@@ -162,6 +162,24 @@ var producerStreamActions = []string{"kinesis:PutRecord", "kinesis:PutRecords"}
 // https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs.html.
 var lambdaLogActions = []string{"logs:CreateLogStream", "logs:PutLogEvents"}
 
+// A function attached to a VPC creates and removes its network interfaces with
+// its execution role: ec2:CreateNetworkInterface, DescribeNetworkInterfaces,
+// DescribeSubnets, DeleteNetworkInterface, AssignPrivateIpAddresses,
+// UnassignPrivateIpAddresses ("Giving Lambda functions access to resources in
+// an Amazon VPC", https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html#configuration-vpc-permissions).
+var lambdaVPCActions = []string{"ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets",
+	"ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"}
+
+// A Kafka admin client creating topics and fixing their partitions and configs
+// over IAM: kafka-cluster:Connect and DescribeCluster on the cluster;
+// CreateTopic, DescribeTopic, AlterTopic (more partitions),
+// DescribeTopicDynamicConfiguration and AlterTopicDynamicConfiguration on each
+// topic ("IAM access control: semantics of actions and resources",
+// https://docs.aws.amazon.com/msk/latest/developerguide/kafka-actions.html).
+var topicAdminClusterActions = []string{"kafka-cluster:Connect", "kafka-cluster:DescribeCluster"}
+var topicAdminTopicActions = []string{"kafka-cluster:CreateTopic", "kafka-cluster:DescribeTopic", "kafka-cluster:AlterTopic",
+	"kafka-cluster:DescribeTopicDynamicConfiguration", "kafka-cluster:AlterTopicDynamicConfiguration"}
+
 // Firehose with a Kinesis data stream as source: kinesis:DescribeStream,
 // GetShardIterator, GetRecords, ListShards on the stream, and kms:Decrypt
 // through Kinesis for a customer key ("Grant Firehose access to an Amazon S3
@@ -258,6 +276,9 @@ var listDocs = map[string]string{
 	"schedulerLambdaActions":          "https://docs.aws.amazon.com/scheduler/latest/UserGuide/setting-up.html#setting-up-execution-role",
 	"producerStreamActions":           "https://docs.aws.amazon.com/streams/latest/dev/permissions-user-key-KMS.html",
 	"lambdaLogActions":                "https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs.html",
+	"lambdaVPCActions":                "https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html#configuration-vpc-permissions",
+	"topicAdminClusterActions":        "https://docs.aws.amazon.com/msk/latest/developerguide/kafka-actions.html",
+	"topicAdminTopicActions":          "https://docs.aws.amazon.com/msk/latest/developerguide/kafka-actions.html",
 	"firehoseSourceActions":           "https://docs.aws.amazon.com/firehose/latest/dev/controlling-access.html#using-iam-s3",
 	"firehoseBucketActions":           "https://docs.aws.amazon.com/firehose/latest/dev/controlling-access.html#using-iam-s3",
 	"firehoseObjectActions":           "https://docs.aws.amazon.com/firehose/latest/dev/controlling-access.html#using-iam-s3",
@@ -710,6 +731,15 @@ func (s *Stack) lambdaPaths() ([]Path, error) {
 		p := Path{Name: "Lambda " + name + " → Kinesis, CloudWatch Logs", RoleArn: str(fn.State, "role"),
 			Trust: []TrustCheck{{Service: "lambda.amazonaws.com", Doc: docLambdaTrust, Context: Context{"aws:SourceAccount": {s.Account}}}},
 			Calls: []CallList{{Doc: doc("lambdaLogActions"), Calls: calls(lambdaLogActions, s.logStream(group, "2025/01/02/[$LATEST]0123456789abcdef0123456789abcdef"), nil)}}}
+		if len(strs(fn.State, "vpcConfig", "subnetIds")) > 0 {
+			p.Name = "Lambda " + name + " (in the VPC) → MSK, CloudWatch Logs"
+			p.Calls = append(p.Calls, CallList{Doc: doc("lambdaVPCActions"), Calls: calls(lambdaVPCActions, "*", nil)})
+			calls, err := s.topicAdminCalls(str(fn.State, "name"))
+			if err != nil {
+				return nil, err
+			}
+			p.Calls = append(p.Calls, calls...)
+		}
 		if stream := str(fn.State, "environment", "variables", "STREAM"); stream != "" {
 			if _, ok := s.find(tStream, "arn", stream); !ok {
 				return nil, fmt.Errorf("function %s: STREAM %s is not a stream of the stack", name, stream)
@@ -1001,6 +1031,11 @@ func (s *Stack) Check(p Path) []string {
 	}
 	if role != nil {
 		for _, pol := range role.Policies {
+			if _, ok := awsManagedPolicies[pol.Name]; ok {
+				// AWS's own managed policy for the purpose (its "*" grants are
+				// AWS's, written down in awsManagedPolicies): haina cannot narrow it.
+				continue
+			}
 			for i, st := range pol.Statements {
 				if st.Effect != "Allow" || (!st.HasNotResource && !contains(st.Resource, "*")) {
 					continue
@@ -1059,4 +1094,34 @@ func CheckAll(resources []Resource) (map[string][]string, []Path, error) {
 		out[""] = wild
 	}
 	return out, paths, nil
+}
+
+// topicAdminCalls are the Kafka calls of a function that creates topics: the
+// topics its invocations ask for, on the stack's cluster.
+func (s *Stack) topicAdminCalls(function string) ([]CallList, error) {
+	var out []CallList
+	for _, inv := range s.OfType(tInvocation) {
+		if str(inv.State, "functionName") != function {
+			continue
+		}
+		var in struct {
+			Topics []struct {
+				Name string `json:"name"`
+			} `json:"topics"`
+		}
+		if err := json.Unmarshal([]byte(str(inv.State, "input")), &in); err != nil {
+			return nil, fmt.Errorf("invocation %s: %w", inv.Name, err)
+		}
+		clusters := s.OfType(tMSK)
+		if len(clusters) != 1 {
+			return nil, fmt.Errorf("invocation %s: %d MSK clusters in the stack, want 1", inv.Name, len(clusters))
+		}
+		cluster := str(clusters[0].State, "arn")
+		out = append(out, CallList{Doc: doc("topicAdminClusterActions"), Calls: calls(topicAdminClusterActions, cluster, nil)})
+		for _, t := range in.Topics {
+			topic := strings.Replace(cluster, ":cluster/", ":topic/", 1) + "/" + t.Name
+			out = append(out, CallList{Doc: doc("topicAdminTopicActions"), Calls: calls(topicAdminTopicActions, topic, nil)})
+		}
+	}
+	return out, nil
 }

@@ -63,6 +63,7 @@ const (
 	tSecret           = "aws:secretsmanager/secret:Secret"
 	tSchedule         = "aws:scheduler/schedule:Schedule"
 	tFunction         = "aws:lambda/function:Function"
+	tInvocation       = "aws:lambda/invocation:Invocation"
 	tSubscription     = "aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter"
 	tFlowLog          = "aws:ec2/flowLog:FlowLog"
 )
@@ -250,7 +251,15 @@ func Load(resources []Resource) (*Stack, error) {
 			role.Unknown = append(role.Unknown, str(r.State, "policyArn"))
 		}
 	}
-	// Customer-managed policies declared in the stack are known after all.
+	// Customer-managed policies declared in the stack are known after all, and so
+	// are the AWS managed policies whose documents are written down here.
+	for arn, doc := range awsManagedPolicies {
+		p, err := Parse(arn, doc)
+		if err != nil {
+			return nil, err
+		}
+		managed[arn] = p
+	}
 	for _, role := range s.Roles {
 		var unknown []string
 		for _, arn := range role.Unknown {
@@ -361,4 +370,12 @@ func (s *Stack) WildcardGrants() ([]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// awsManagedPolicies are AWS managed policies haina attaches, as AWS publishes
+// them. AWSLambdaVPCAccessExecutionRole: "AWS managed policy reference",
+// https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSLambdaVPCAccessExecutionRole.html
+// (what a function in a VPC needs for its network interfaces, and its logs).
+var awsManagedPolicies = map[string]string{
+	"arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole": `{"Version":"2012-10-17","Statement":[{"Sid":"AWSLambdaVPCAccessExecutionPermissions","Effect":"Allow","Action":["logs:CreateLogGroup","logs:CreateLogStream","logs:PutLogEvents","ec2:CreateNetworkInterface","ec2:DescribeNetworkInterfaces","ec2:DescribeSubnets","ec2:DeleteNetworkInterface","ec2:AssignPrivateIpAddresses","ec2:UnassignPrivateIpAddresses"],"Resource":"*"}]}`,
 }

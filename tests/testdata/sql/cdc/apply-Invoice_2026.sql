@@ -8,7 +8,7 @@ DECLARE
     v_target VARCHAR(127) := 'Invoice 2026';
     v_read BIGINT;
     v_tombstones BIGINT;
-    v_malformed BIGINT;
+    v_rejected BIGINT;
     v_changes BIGINT;
     v_upserts BIGINT;
     v_deletes BIGINT;
@@ -19,69 +19,109 @@ BEGIN
     LOCK "cdc"."apply_offsets";
     -- R1: the messages past each partition's watermark (none yet: from the start).
     CREATE TEMP TABLE haina_apply_new AS
-    SELECT l.kafka_partition, l.kafka_offset, l.payload, l.failed_payload
+    SELECT l.kafka_partition, l.kafka_offset, l.kafka_key, l.payload, l.failed_payload
     FROM "cdc"."billing_invoice$2026_changes" l
     LEFT JOIN "cdc"."apply_offsets" w
         ON w.target_table = 'Invoice 2026' AND w.kafka_partition = l.kafka_partition
     WHERE l.kafka_offset > COALESCE(w.last_offset, -1);
-    -- R4: each JSON object's op, after image and key (from "before" for d, else from "after"),
-    -- with whether the key's source value was there at all.
+    -- R5: what earlier runs read of the keys read now. Debezium keys each message by the row's
+    -- primary key, so the Kafka key finds them without parsing the whole view (a VARBYTE
+    -- join); they are matched by the key parsed from them below.
+    CREATE TEMP TABLE haina_apply_seen AS
+    SELECT l.kafka_partition, l.kafka_offset, l.payload, l.failed_payload
+    FROM "cdc"."billing_invoice$2026_changes" l
+    LEFT JOIN "cdc"."apply_offsets" w
+        ON w.target_table = 'Invoice 2026' AND w.kafka_partition = l.kafka_partition
+    WHERE l.kafka_offset <= COALESCE(w.last_offset, -1)
+        AND l.payload IS NOT NULL
+        AND l.kafka_key IN (SELECT kafka_key FROM haina_apply_new WHERE kafka_key IS NOT NULL);
+    -- R4: each message's op, row images, key (from "before" for d, else from "after") with
+    -- whether its source value was there at all, and binlog position (R5); R3: why it cannot
+    -- be applied, if it cannot (NULL: a change). Tombstones (R2) are left out.
     CREATE TEMP TABLE haina_apply_parsed AS
-    SELECT n.kafka_partition, n.kafka_offset,
-        CASE WHEN JSON_TYPEOF(n.payload."op") = 'string' THEN CAST(CAST(n.payload."op" AS VARCHAR(MAX)) AS VARCHAR(8)) END AS op,
-        n.payload."after" AS after_image,
-        CASE WHEN CASE WHEN JSON_TYPEOF(n.payload."op") = 'string' THEN CAST(CAST(n.payload."op" AS VARCHAR(MAX)) AS VARCHAR(8)) END = 'd'
-            THEN COALESCE(JSON_TYPEOF(n.payload."before"."InvoiceNo") <> 'null', FALSE)
-            ELSE COALESCE(JSON_TYPEOF(n.payload."after"."InvoiceNo") <> 'null', FALSE)
-        END AS haina_key_given_0,
-        CASE WHEN CASE WHEN JSON_TYPEOF(n.payload."op") = 'string' THEN CAST(CAST(n.payload."op" AS VARCHAR(MAX)) AS VARCHAR(8)) END = 'd'
-            THEN CASE WHEN JSON_TYPEOF(n.payload."before"."InvoiceNo") = 'string' THEN CAST(CAST(n.payload."before"."InvoiceNo" AS VARCHAR(MAX)) AS BIGINT) ELSE CAST(n.payload."before"."InvoiceNo" AS BIGINT) END
-            ELSE CASE WHEN JSON_TYPEOF(n.payload."after"."InvoiceNo") = 'string' THEN CAST(CAST(n.payload."after"."InvoiceNo" AS VARCHAR(MAX)) AS BIGINT) ELSE CAST(n.payload."after"."InvoiceNo" AS BIGINT) END
-        END AS "InvoiceNo",
-        CASE WHEN CASE WHEN JSON_TYPEOF(n.payload."op") = 'string' THEN CAST(CAST(n.payload."op" AS VARCHAR(MAX)) AS VARCHAR(8)) END = 'd'
-            THEN COALESCE(JSON_TYPEOF(n.payload."before"."Line") <> 'null', FALSE)
-            ELSE COALESCE(JSON_TYPEOF(n.payload."after"."Line") <> 'null', FALSE)
-        END AS haina_key_given_1,
-        CASE WHEN CASE WHEN JSON_TYPEOF(n.payload."op") = 'string' THEN CAST(CAST(n.payload."op" AS VARCHAR(MAX)) AS VARCHAR(8)) END = 'd'
-            THEN CASE WHEN JSON_TYPEOF(n.payload."before"."Line") = 'string' THEN CAST(CAST(n.payload."before"."Line" AS VARCHAR(MAX)) AS SMALLINT) ELSE CAST(n.payload."before"."Line" AS SMALLINT) END
-            ELSE CASE WHEN JSON_TYPEOF(n.payload."after"."Line") = 'string' THEN CAST(CAST(n.payload."after"."Line" AS VARCHAR(MAX)) AS SMALLINT) ELSE CAST(n.payload."after"."Line" AS SMALLINT) END
-        END AS "Line"
-    FROM haina_apply_new n
-    WHERE n.payload IS NOT NULL AND JSON_TYPEOF(n.payload) = 'object';
+    SELECT p.*,
+        CASE
+            WHEN p.haina_payload_type IS NULL THEN 'not JSON'
+            WHEN p.haina_payload_type <> 'object' OR p.op IS NULL OR p.op NOT IN ('c', 'u', 'r', 'd') THEN 'not a change event'
+            WHEN COALESCE(p.haina_image_type, 'null') <> 'object' THEN 'no row image'
+            WHEN NOT (haina_key_given_0 AND haina_key_given_1) THEN 'missing key'
+        END AS reject_reason
+    FROM (
+        SELECT e.kafka_partition, e.kafka_offset, e.fresh, e.payload, e.failed_payload, e.op,
+            JSON_TYPEOF(e.payload) AS haina_payload_type,
+            CASE WHEN e.op = 'd' THEN JSON_TYPEOF(e.payload."before") ELSE JSON_TYPEOF(e.payload."after") END AS haina_image_type,
+            e.payload."after" AS after_image,
+            -- R5: the binlog position Debezium's MySQL connector puts in each event's source block
+            -- (file, pos, row; "snapshot" is one of SnapshotRecord's values, lower case, or false;
+            -- a boolean before Debezium 2). An event without file and pos sorts before those with.
+            CASE WHEN JSON_TYPEOF(e.payload."source"."file") = 'string' AND JSON_TYPEOF(e.payload."source"."pos") = 'number' THEN 1 ELSE 0 END AS haina_positioned,
+            CASE WHEN JSON_TYPEOF(e.payload."source"."file") = 'string' AND JSON_TYPEOF(e.payload."source"."pos") = 'number' THEN CAST(e.payload."source"."file" AS VARCHAR(MAX)) ELSE '' END AS haina_file,
+            CASE WHEN JSON_TYPEOF(e.payload."source"."file") = 'string' AND JSON_TYPEOF(e.payload."source"."pos") = 'number' THEN CAST(e.payload."source"."pos" AS BIGINT) ELSE 0 END AS haina_pos,
+            CASE WHEN JSON_TYPEOF(e.payload."source"."row") = 'number' THEN CAST(e.payload."source"."row" AS BIGINT) ELSE 0 END AS haina_row,
+            CASE WHEN e.op = 'r' OR JSON_SERIALIZE(e.payload."source"."snapshot") IN ('true', '"true"', '"first"', '"first_in_data_collection"', '"last_in_data_collection"', '"last"', '"incremental"') THEN 0 ELSE 1 END AS haina_streamed,
+            CASE WHEN e.op = 'd' THEN COALESCE(JSON_TYPEOF(e.payload."before"."InvoiceNo") <> 'null', FALSE)
+                WHEN e.op IN ('c', 'u', 'r') THEN COALESCE(JSON_TYPEOF(e.payload."after"."InvoiceNo") <> 'null', FALSE)
+                ELSE FALSE
+            END AS haina_key_given_0,
+            CASE WHEN e.op = 'd' THEN CASE WHEN JSON_TYPEOF(e.payload."before"."InvoiceNo") = 'string' THEN CAST(CAST(e.payload."before"."InvoiceNo" AS VARCHAR(MAX)) AS BIGINT) ELSE CAST(e.payload."before"."InvoiceNo" AS BIGINT) END
+                WHEN e.op IN ('c', 'u', 'r') THEN CASE WHEN JSON_TYPEOF(e.payload."after"."InvoiceNo") = 'string' THEN CAST(CAST(e.payload."after"."InvoiceNo" AS VARCHAR(MAX)) AS BIGINT) ELSE CAST(e.payload."after"."InvoiceNo" AS BIGINT) END
+            END AS "InvoiceNo",
+            CASE WHEN e.op = 'd' THEN COALESCE(JSON_TYPEOF(e.payload."before"."Line") <> 'null', FALSE)
+                WHEN e.op IN ('c', 'u', 'r') THEN COALESCE(JSON_TYPEOF(e.payload."after"."Line") <> 'null', FALSE)
+                ELSE FALSE
+            END AS haina_key_given_1,
+            CASE WHEN e.op = 'd' THEN CASE WHEN JSON_TYPEOF(e.payload."before"."Line") = 'string' THEN CAST(CAST(e.payload."before"."Line" AS VARCHAR(MAX)) AS SMALLINT) ELSE CAST(e.payload."before"."Line" AS SMALLINT) END
+                WHEN e.op IN ('c', 'u', 'r') THEN CASE WHEN JSON_TYPEOF(e.payload."after"."Line") = 'string' THEN CAST(CAST(e.payload."after"."Line" AS VARCHAR(MAX)) AS SMALLINT) ELSE CAST(e.payload."after"."Line" AS SMALLINT) END
+            END AS "Line"
+        FROM (
+            SELECT n.kafka_partition, n.kafka_offset, n.fresh, n.payload, n.failed_payload,
+                CASE WHEN JSON_TYPEOF(n.payload."op") = 'string' THEN CAST(CAST(n.payload."op" AS VARCHAR(MAX)) AS VARCHAR(8)) END AS op
+            FROM (
+                SELECT kafka_partition, kafka_offset, TRUE AS fresh, payload, failed_payload FROM haina_apply_new
+                WHERE payload IS NOT NULL OR failed_payload IS NOT NULL
+                UNION ALL
+                SELECT kafka_partition, kafka_offset, FALSE AS fresh, payload, failed_payload FROM haina_apply_seen
+            ) n
+        ) e
+    ) p;
     -- R12: a key value its column type cannot hold fails the run (Redshift turns a failed
-    -- SUPER cast into NULL; the change must not pass for malformed and be skipped for good).
+    -- SUPER cast into NULL; the change must not pass for a missing key and be rejected).
     SELECT INTO v_unfit COUNT(*) FROM haina_apply_parsed
-    WHERE op IN ('c', 'u', 'r', 'd') AND ((haina_key_given_0 AND "InvoiceNo" IS NULL) OR (haina_key_given_1 AND "Line" IS NULL));
+    WHERE fresh AND op IN ('c', 'u', 'r', 'd') AND ((haina_key_given_0 AND "InvoiceNo" IS NULL) OR (haina_key_given_1 AND "Line" IS NULL));
     IF v_unfit > 0 THEN
         RAISE EXCEPTION 'haina apply %: % changes have a key value its column type cannot hold', v_target, v_unfit;
     END IF;
-    -- R3: change events with their key; anything else is malformed.
+    -- R3: the changes, read now or before (R5), each ranked among its key's.
     CREATE TEMP TABLE haina_apply_changes AS
-    SELECT kafka_partition, kafka_offset, op, after_image,
+    SELECT kafka_partition, kafka_offset, fresh, op, after_image,
         "InvoiceNo",
         "Line",
-        -- R5: the latest change of each key is the one with the highest offset.
-        ROW_NUMBER() OVER (PARTITION BY "InvoiceNo", "Line" ORDER BY kafka_offset DESC, kafka_partition DESC) AS recency
+        -- R5: the newest change of each key: the latest binlog file (a longer name is a later
+        -- file: the sequence number grows past six digits), position, a streamed change before
+        -- a snapshot read at the same position, the row within the event; equal positions are
+        -- one change delivered twice: then the Kafka position.
+        ROW_NUMBER() OVER (PARTITION BY "InvoiceNo", "Line"
+            ORDER BY haina_positioned DESC, OCTET_LENGTH(haina_file) DESC, haina_file DESC, haina_pos DESC,
+                haina_streamed DESC, haina_row DESC, kafka_offset DESC, kafka_partition DESC) AS recency
     FROM haina_apply_parsed
-    WHERE op IN ('c', 'u', 'r', 'd')
-        AND (op = 'd' OR JSON_TYPEOF(after_image) = 'object')
-        AND "InvoiceNo" IS NOT NULL
-        AND "Line" IS NOT NULL;
-    -- R2, R3: what was skipped.
+    WHERE reject_reason IS NULL;
+    -- R2, R3: what was skipped or rejected.
     SELECT INTO v_read, v_tombstones
         COUNT(*), COUNT(CASE WHEN payload IS NULL AND failed_payload IS NULL THEN 1 END)
     FROM haina_apply_new;
-    SELECT INTO v_changes COUNT(*) FROM haina_apply_changes;
-    v_malformed := v_read - v_tombstones - v_changes;
-    -- R5: only the latest change of each key counts.
+    SELECT INTO v_changes COUNT(*) FROM haina_apply_changes WHERE fresh;
+    SELECT INTO v_rejected COUNT(*) FROM haina_apply_parsed WHERE fresh AND reject_reason IS NOT NULL;
+    -- R5: only the newest change of each key counts, and only if it was read now (else an
+    -- earlier run applied it and the changes read now are older).
     CREATE TEMP TABLE haina_apply_latest AS
-    SELECT * FROM haina_apply_changes WHERE recency = 1;
+    SELECT * FROM haina_apply_changes WHERE recency = 1 AND fresh;
     SELECT INTO v_upserts, v_deletes
         COUNT(CASE WHEN op <> 'd' THEN 1 END), COUNT(CASE WHEN op = 'd' THEN 1 END)
     FROM haina_apply_latest;
     -- R6: the rest were superseded.
     v_superseded := v_changes - v_upserts - v_deletes;
-    -- R12: any other value its column type cannot hold fails the run too.
+    -- R12: any other value its column type cannot hold fails the run too, text longer in bytes
+    -- than its column included.
     SELECT INTO v_unfit COUNT(*) FROM haina_apply_latest s
     WHERE s.op <> 'd' AND ((COALESCE(JSON_TYPEOF(s.after_image."InvoiceNo") <> 'null', FALSE) AND (CASE WHEN JSON_TYPEOF(s.after_image."InvoiceNo") = 'string' THEN CAST(CAST(s.after_image."InvoiceNo" AS VARCHAR(MAX)) AS BIGINT) ELSE CAST(s.after_image."InvoiceNo" AS BIGINT) END) IS NULL)
         OR (COALESCE(JSON_TYPEOF(s.after_image."Line") <> 'null', FALSE) AND (CASE WHEN JSON_TYPEOF(s.after_image."Line") = 'string' THEN CAST(CAST(s.after_image."Line" AS VARCHAR(MAX)) AS SMALLINT) ELSE CAST(s.after_image."Line" AS SMALLINT) END) IS NULL)
@@ -91,8 +131,10 @@ BEGIN
         OR (COALESCE(JSON_TYPEOF(s.after_image."Due") <> 'null', FALSE) AND (CASE JSON_TYPEOF(s.after_image."Due") WHEN 'number' THEN CAST((TIMESTAMP 'epoch' + CAST(s.after_image."Due" AS BIGINT) * INTERVAL '1 day') AS DATE) WHEN 'string' THEN CAST(CAST(s.after_image."Due" AS VARCHAR(MAX)) AS DATE) END) IS NULL)
         OR (COALESCE(JSON_TYPEOF(s.after_image."At") <> 'null', FALSE) AND (CASE JSON_TYPEOF(s.after_image."At") WHEN 'number' THEN CAST((TIMESTAMP 'epoch' + CAST(s.after_image."At" AS BIGINT) * INTERVAL '0.001 second') AS TIME) WHEN 'string' THEN CAST(CAST(s.after_image."At" AS VARCHAR(MAX)) AS TIME) END) IS NULL)
         OR (COALESCE(JSON_TYPEOF(s.after_image."Issued") <> 'null', FALSE) AND (CASE JSON_TYPEOF(s.after_image."Issued") WHEN 'number' THEN CAST((TIMESTAMP 'epoch' + CAST(s.after_image."Issued" AS BIGINT) * INTERVAL '0.001 second') AS TIMESTAMP) WHEN 'string' THEN CAST(CAST(s.after_image."Issued" AS VARCHAR(MAX)) AS TIMESTAMP) END) IS NULL)
-        OR (COALESCE(JSON_TYPEOF(s.after_image."Note") <> 'null', FALSE) AND (CASE JSON_TYPEOF(s.after_image."Note") WHEN 'string' THEN CAST(CAST(s.after_image."Note" AS VARCHAR(MAX)) AS VARCHAR(256)) WHEN 'null' THEN NULL ELSE CAST(JSON_SERIALIZE(s.after_image."Note") AS VARCHAR(256)) END) IS NULL)
-        OR (COALESCE(JSON_TYPEOF(s.after_image."Code") <> 'null', FALSE) AND (CASE JSON_TYPEOF(s.after_image."Code") WHEN 'string' THEN CAST(CAST(s.after_image."Code" AS VARCHAR(MAX)) AS CHAR(3)) WHEN 'null' THEN NULL ELSE CAST(JSON_SERIALIZE(s.after_image."Code") AS CHAR(3)) END) IS NULL)
+        OR (COALESCE(JSON_TYPEOF(s.after_image."Note") <> 'null', FALSE) AND (CAST(CASE JSON_TYPEOF(s.after_image."Note") WHEN 'string' THEN CAST(s.after_image."Note" AS VARCHAR(MAX)) WHEN 'null' THEN NULL ELSE JSON_SERIALIZE(s.after_image."Note") END AS VARCHAR(1024))) IS NULL)
+        OR OCTET_LENGTH(CASE JSON_TYPEOF(s.after_image."Note") WHEN 'string' THEN CAST(s.after_image."Note" AS VARCHAR(MAX)) WHEN 'null' THEN NULL ELSE JSON_SERIALIZE(s.after_image."Note") END) > 1024
+        OR (COALESCE(JSON_TYPEOF(s.after_image."Code") <> 'null', FALSE) AND (CAST(CASE JSON_TYPEOF(s.after_image."Code") WHEN 'string' THEN CAST(s.after_image."Code" AS VARCHAR(MAX)) WHEN 'null' THEN NULL ELSE JSON_SERIALIZE(s.after_image."Code") END AS VARCHAR(12))) IS NULL)
+        OR OCTET_LENGTH(CASE JSON_TYPEOF(s.after_image."Code") WHEN 'string' THEN CAST(s.after_image."Code" AS VARCHAR(MAX)) WHEN 'null' THEN NULL ELSE JSON_SERIALIZE(s.after_image."Code") END) > 12
         OR (COALESCE(JSON_TYPEOF(s.after_image."Meta") <> 'null', FALSE) AND (CASE WHEN JSON_TYPEOF(s.after_image."Meta") = 'string' AND CAN_JSON_PARSE(CAST(s.after_image."Meta" AS VARCHAR(MAX))) THEN JSON_PARSE(CAST(s.after_image."Meta" AS VARCHAR(MAX))) ELSE s.after_image."Meta" END) IS NULL));
     IF v_unfit > 0 THEN
         RAISE EXCEPTION 'haina apply %: % changes have a value its column type cannot hold', v_target, v_unfit;
@@ -111,12 +153,23 @@ BEGIN
         CASE JSON_TYPEOF(s.after_image."Due") WHEN 'number' THEN CAST((TIMESTAMP 'epoch' + CAST(s.after_image."Due" AS BIGINT) * INTERVAL '1 day') AS DATE) WHEN 'string' THEN CAST(CAST(s.after_image."Due" AS VARCHAR(MAX)) AS DATE) END,
         CASE JSON_TYPEOF(s.after_image."At") WHEN 'number' THEN CAST((TIMESTAMP 'epoch' + CAST(s.after_image."At" AS BIGINT) * INTERVAL '0.001 second') AS TIME) WHEN 'string' THEN CAST(CAST(s.after_image."At" AS VARCHAR(MAX)) AS TIME) END,
         CASE JSON_TYPEOF(s.after_image."Issued") WHEN 'number' THEN CAST((TIMESTAMP 'epoch' + CAST(s.after_image."Issued" AS BIGINT) * INTERVAL '0.001 second') AS TIMESTAMP) WHEN 'string' THEN CAST(CAST(s.after_image."Issued" AS VARCHAR(MAX)) AS TIMESTAMP) END,
-        CASE JSON_TYPEOF(s.after_image."Note") WHEN 'string' THEN CAST(CAST(s.after_image."Note" AS VARCHAR(MAX)) AS VARCHAR(256)) WHEN 'null' THEN NULL ELSE CAST(JSON_SERIALIZE(s.after_image."Note") AS VARCHAR(256)) END,
-        CASE JSON_TYPEOF(s.after_image."Code") WHEN 'string' THEN CAST(CAST(s.after_image."Code" AS VARCHAR(MAX)) AS CHAR(3)) WHEN 'null' THEN NULL ELSE CAST(JSON_SERIALIZE(s.after_image."Code") AS CHAR(3)) END,
+        CAST(CASE JSON_TYPEOF(s.after_image."Note") WHEN 'string' THEN CAST(s.after_image."Note" AS VARCHAR(MAX)) WHEN 'null' THEN NULL ELSE JSON_SERIALIZE(s.after_image."Note") END AS VARCHAR(1024)),
+        CAST(CASE JSON_TYPEOF(s.after_image."Code") WHEN 'string' THEN CAST(s.after_image."Code" AS VARCHAR(MAX)) WHEN 'null' THEN NULL ELSE JSON_SERIALIZE(s.after_image."Code") END AS VARCHAR(12)),
         CASE WHEN JSON_TYPEOF(s.after_image."Meta") = 'string' AND CAN_JSON_PARSE(CAST(s.after_image."Meta" AS VARCHAR(MAX))) THEN JSON_PARSE(CAST(s.after_image."Meta" AS VARCHAR(MAX))) ELSE s.after_image."Meta" END
     FROM haina_apply_latest s
     WHERE s.op <> 'd';
-    -- R9: the watermark moves past everything read, skipped messages included.
+    -- R13: what cannot be applied is listed with its reason, never lost: the message replaces
+    -- what an earlier run said of it (a replay after a fix), so each is listed once.
+    DELETE FROM "cdc"."apply_rejects"
+    USING haina_apply_new n
+    WHERE "cdc"."apply_rejects".target_table = 'Invoice 2026'
+        AND "cdc"."apply_rejects".kafka_partition = n.kafka_partition
+        AND "cdc"."apply_rejects".kafka_offset = n.kafka_offset;
+    INSERT INTO "cdc"."apply_rejects" (target_table, kafka_partition, kafka_offset, reason, payload, failed_payload, rejected_at)
+    SELECT 'Invoice 2026', kafka_partition, kafka_offset, reject_reason, payload, failed_payload, GETDATE()
+    FROM haina_apply_parsed
+    WHERE fresh AND reject_reason IS NOT NULL;
+    -- R9: the watermark moves past everything read, rejected messages included (R13 kept them).
     DELETE FROM "cdc"."apply_offsets"
     WHERE target_table = 'Invoice 2026'
         AND kafka_partition IN (SELECT DISTINCT kafka_partition FROM haina_apply_new);
@@ -124,14 +177,15 @@ BEGIN
     SELECT 'Invoice 2026', kafka_partition, MAX(kafka_offset), GETDATE()
     FROM haina_apply_new
     GROUP BY kafka_partition;
-    -- R11: the counts, logged (RAISE takes variables only).
-    INSERT INTO "cdc"."apply_runs" (target_table, finished_at, changes_read, upserts, deletes, superseded, tombstones, malformed)
-    VALUES ('Invoice 2026', GETDATE(), v_read, v_upserts, v_deletes, v_superseded, v_tombstones, v_malformed);
-    RAISE INFO 'haina apply %: % read, % upserts, % deletes, % superseded, % tombstones, % malformed',
-        v_target, v_read, v_upserts, v_deletes, v_superseded, v_tombstones, v_malformed;
+    -- R11: the counts, logged (RAISE takes variables only); malformed is rejected's former name.
+    INSERT INTO "cdc"."apply_runs" (target_table, finished_at, changes_read, upserts, deletes, superseded, tombstones, malformed, rejected)
+    VALUES ('Invoice 2026', GETDATE(), v_read, v_upserts, v_deletes, v_superseded, v_tombstones, v_rejected, v_rejected);
+    RAISE INFO 'haina apply %: % read, % upserts, % deletes, % superseded, % tombstones, % rejected',
+        v_target, v_read, v_upserts, v_deletes, v_superseded, v_tombstones, v_rejected;
     DROP TABLE haina_apply_latest;
     DROP TABLE haina_apply_changes;
     DROP TABLE haina_apply_parsed;
+    DROP TABLE haina_apply_seen;
     DROP TABLE haina_apply_new;
 END;
 $$ LANGUAGE plpgsql
@@ -146,7 +200,7 @@ DECLARE
     v_target VARCHAR(127) := 'Invoice 2026';
     v_read BIGINT;
     v_tombstones BIGINT;
-    v_malformed BIGINT;
+    v_rejected BIGINT;
     v_changes BIGINT;
     v_upserts BIGINT;
     v_deletes BIGINT;
@@ -157,69 +211,109 @@ BEGIN
     LOCK "cdc"."apply_offsets";
     -- R1: the messages past each partition's watermark (none yet: from the start).
     CREATE TEMP TABLE haina_apply_new AS
-    SELECT l.kafka_partition, l.kafka_offset, l.payload, l.failed_payload
+    SELECT l.kafka_partition, l.kafka_offset, l.kafka_key, l.payload, l.failed_payload
     FROM "cdc"."billing_invoice$2026_changes" l
     LEFT JOIN "cdc"."apply_offsets" w
         ON w.target_table = 'Invoice 2026' AND w.kafka_partition = l.kafka_partition
     WHERE l.kafka_offset > COALESCE(w.last_offset, -1);
-    -- R4: each JSON object's op, after image and key (from "before" for d, else from "after"),
-    -- with whether the key's source value was there at all.
+    -- R5: what earlier runs read of the keys read now. Debezium keys each message by the row's
+    -- primary key, so the Kafka key finds them without parsing the whole view (a VARBYTE
+    -- join); they are matched by the key parsed from them below.
+    CREATE TEMP TABLE haina_apply_seen AS
+    SELECT l.kafka_partition, l.kafka_offset, l.payload, l.failed_payload
+    FROM "cdc"."billing_invoice$2026_changes" l
+    LEFT JOIN "cdc"."apply_offsets" w
+        ON w.target_table = 'Invoice 2026' AND w.kafka_partition = l.kafka_partition
+    WHERE l.kafka_offset <= COALESCE(w.last_offset, -1)
+        AND l.payload IS NOT NULL
+        AND l.kafka_key IN (SELECT kafka_key FROM haina_apply_new WHERE kafka_key IS NOT NULL);
+    -- R4: each message's op, row images, key (from "before" for d, else from "after") with
+    -- whether its source value was there at all, and binlog position (R5); R3: why it cannot
+    -- be applied, if it cannot (NULL: a change). Tombstones (R2) are left out.
     CREATE TEMP TABLE haina_apply_parsed AS
-    SELECT n.kafka_partition, n.kafka_offset,
-        CASE WHEN JSON_TYPEOF(n.payload."op") = 'string' THEN CAST(CAST(n.payload."op" AS VARCHAR(MAX)) AS VARCHAR(8)) END AS op,
-        n.payload."after" AS after_image,
-        CASE WHEN CASE WHEN JSON_TYPEOF(n.payload."op") = 'string' THEN CAST(CAST(n.payload."op" AS VARCHAR(MAX)) AS VARCHAR(8)) END = 'd'
-            THEN COALESCE(JSON_TYPEOF(n.payload."before"."InvoiceNo") <> 'null', FALSE)
-            ELSE COALESCE(JSON_TYPEOF(n.payload."after"."InvoiceNo") <> 'null', FALSE)
-        END AS haina_key_given_0,
-        CASE WHEN CASE WHEN JSON_TYPEOF(n.payload."op") = 'string' THEN CAST(CAST(n.payload."op" AS VARCHAR(MAX)) AS VARCHAR(8)) END = 'd'
-            THEN CASE WHEN JSON_TYPEOF(n.payload."before"."InvoiceNo") = 'string' THEN CAST(CAST(n.payload."before"."InvoiceNo" AS VARCHAR(MAX)) AS BIGINT) ELSE CAST(n.payload."before"."InvoiceNo" AS BIGINT) END
-            ELSE CASE WHEN JSON_TYPEOF(n.payload."after"."InvoiceNo") = 'string' THEN CAST(CAST(n.payload."after"."InvoiceNo" AS VARCHAR(MAX)) AS BIGINT) ELSE CAST(n.payload."after"."InvoiceNo" AS BIGINT) END
-        END AS "InvoiceNo",
-        CASE WHEN CASE WHEN JSON_TYPEOF(n.payload."op") = 'string' THEN CAST(CAST(n.payload."op" AS VARCHAR(MAX)) AS VARCHAR(8)) END = 'd'
-            THEN COALESCE(JSON_TYPEOF(n.payload."before"."Line") <> 'null', FALSE)
-            ELSE COALESCE(JSON_TYPEOF(n.payload."after"."Line") <> 'null', FALSE)
-        END AS haina_key_given_1,
-        CASE WHEN CASE WHEN JSON_TYPEOF(n.payload."op") = 'string' THEN CAST(CAST(n.payload."op" AS VARCHAR(MAX)) AS VARCHAR(8)) END = 'd'
-            THEN CASE WHEN JSON_TYPEOF(n.payload."before"."Line") = 'string' THEN CAST(CAST(n.payload."before"."Line" AS VARCHAR(MAX)) AS SMALLINT) ELSE CAST(n.payload."before"."Line" AS SMALLINT) END
-            ELSE CASE WHEN JSON_TYPEOF(n.payload."after"."Line") = 'string' THEN CAST(CAST(n.payload."after"."Line" AS VARCHAR(MAX)) AS SMALLINT) ELSE CAST(n.payload."after"."Line" AS SMALLINT) END
-        END AS "Line"
-    FROM haina_apply_new n
-    WHERE n.payload IS NOT NULL AND JSON_TYPEOF(n.payload) = 'object';
+    SELECT p.*,
+        CASE
+            WHEN p.haina_payload_type IS NULL THEN 'not JSON'
+            WHEN p.haina_payload_type <> 'object' OR p.op IS NULL OR p.op NOT IN ('c', 'u', 'r', 'd') THEN 'not a change event'
+            WHEN COALESCE(p.haina_image_type, 'null') <> 'object' THEN 'no row image'
+            WHEN NOT (haina_key_given_0 AND haina_key_given_1) THEN 'missing key'
+        END AS reject_reason
+    FROM (
+        SELECT e.kafka_partition, e.kafka_offset, e.fresh, e.payload, e.failed_payload, e.op,
+            JSON_TYPEOF(e.payload) AS haina_payload_type,
+            CASE WHEN e.op = 'd' THEN JSON_TYPEOF(e.payload."before") ELSE JSON_TYPEOF(e.payload."after") END AS haina_image_type,
+            e.payload."after" AS after_image,
+            -- R5: the binlog position Debezium's MySQL connector puts in each event's source block
+            -- (file, pos, row; "snapshot" is one of SnapshotRecord's values, lower case, or false;
+            -- a boolean before Debezium 2). An event without file and pos sorts before those with.
+            CASE WHEN JSON_TYPEOF(e.payload."source"."file") = 'string' AND JSON_TYPEOF(e.payload."source"."pos") = 'number' THEN 1 ELSE 0 END AS haina_positioned,
+            CASE WHEN JSON_TYPEOF(e.payload."source"."file") = 'string' AND JSON_TYPEOF(e.payload."source"."pos") = 'number' THEN CAST(e.payload."source"."file" AS VARCHAR(MAX)) ELSE '' END AS haina_file,
+            CASE WHEN JSON_TYPEOF(e.payload."source"."file") = 'string' AND JSON_TYPEOF(e.payload."source"."pos") = 'number' THEN CAST(e.payload."source"."pos" AS BIGINT) ELSE 0 END AS haina_pos,
+            CASE WHEN JSON_TYPEOF(e.payload."source"."row") = 'number' THEN CAST(e.payload."source"."row" AS BIGINT) ELSE 0 END AS haina_row,
+            CASE WHEN e.op = 'r' OR JSON_SERIALIZE(e.payload."source"."snapshot") IN ('true', '"true"', '"first"', '"first_in_data_collection"', '"last_in_data_collection"', '"last"', '"incremental"') THEN 0 ELSE 1 END AS haina_streamed,
+            CASE WHEN e.op = 'd' THEN COALESCE(JSON_TYPEOF(e.payload."before"."InvoiceNo") <> 'null', FALSE)
+                WHEN e.op IN ('c', 'u', 'r') THEN COALESCE(JSON_TYPEOF(e.payload."after"."InvoiceNo") <> 'null', FALSE)
+                ELSE FALSE
+            END AS haina_key_given_0,
+            CASE WHEN e.op = 'd' THEN CASE WHEN JSON_TYPEOF(e.payload."before"."InvoiceNo") = 'string' THEN CAST(CAST(e.payload."before"."InvoiceNo" AS VARCHAR(MAX)) AS BIGINT) ELSE CAST(e.payload."before"."InvoiceNo" AS BIGINT) END
+                WHEN e.op IN ('c', 'u', 'r') THEN CASE WHEN JSON_TYPEOF(e.payload."after"."InvoiceNo") = 'string' THEN CAST(CAST(e.payload."after"."InvoiceNo" AS VARCHAR(MAX)) AS BIGINT) ELSE CAST(e.payload."after"."InvoiceNo" AS BIGINT) END
+            END AS "InvoiceNo",
+            CASE WHEN e.op = 'd' THEN COALESCE(JSON_TYPEOF(e.payload."before"."Line") <> 'null', FALSE)
+                WHEN e.op IN ('c', 'u', 'r') THEN COALESCE(JSON_TYPEOF(e.payload."after"."Line") <> 'null', FALSE)
+                ELSE FALSE
+            END AS haina_key_given_1,
+            CASE WHEN e.op = 'd' THEN CASE WHEN JSON_TYPEOF(e.payload."before"."Line") = 'string' THEN CAST(CAST(e.payload."before"."Line" AS VARCHAR(MAX)) AS SMALLINT) ELSE CAST(e.payload."before"."Line" AS SMALLINT) END
+                WHEN e.op IN ('c', 'u', 'r') THEN CASE WHEN JSON_TYPEOF(e.payload."after"."Line") = 'string' THEN CAST(CAST(e.payload."after"."Line" AS VARCHAR(MAX)) AS SMALLINT) ELSE CAST(e.payload."after"."Line" AS SMALLINT) END
+            END AS "Line"
+        FROM (
+            SELECT n.kafka_partition, n.kafka_offset, n.fresh, n.payload, n.failed_payload,
+                CASE WHEN JSON_TYPEOF(n.payload."op") = 'string' THEN CAST(CAST(n.payload."op" AS VARCHAR(MAX)) AS VARCHAR(8)) END AS op
+            FROM (
+                SELECT kafka_partition, kafka_offset, TRUE AS fresh, payload, failed_payload FROM haina_apply_new
+                WHERE payload IS NOT NULL OR failed_payload IS NOT NULL
+                UNION ALL
+                SELECT kafka_partition, kafka_offset, FALSE AS fresh, payload, failed_payload FROM haina_apply_seen
+            ) n
+        ) e
+    ) p;
     -- R12: a key value its column type cannot hold fails the run (Redshift turns a failed
-    -- SUPER cast into NULL; the change must not pass for malformed and be skipped for good).
+    -- SUPER cast into NULL; the change must not pass for a missing key and be rejected).
     SELECT INTO v_unfit COUNT(*) FROM haina_apply_parsed
-    WHERE op IN ('c', 'u', 'r', 'd') AND ((haina_key_given_0 AND "InvoiceNo" IS NULL) OR (haina_key_given_1 AND "Line" IS NULL));
+    WHERE fresh AND op IN ('c', 'u', 'r', 'd') AND ((haina_key_given_0 AND "InvoiceNo" IS NULL) OR (haina_key_given_1 AND "Line" IS NULL));
     IF v_unfit > 0 THEN
         RAISE EXCEPTION 'haina apply %: % changes have a key value its column type cannot hold', v_target, v_unfit;
     END IF;
-    -- R3: change events with their key; anything else is malformed.
+    -- R3: the changes, read now or before (R5), each ranked among its key's.
     CREATE TEMP TABLE haina_apply_changes AS
-    SELECT kafka_partition, kafka_offset, op, after_image,
+    SELECT kafka_partition, kafka_offset, fresh, op, after_image,
         "InvoiceNo",
         "Line",
-        -- R5: the latest change of each key is the one with the highest offset.
-        ROW_NUMBER() OVER (PARTITION BY "InvoiceNo", "Line" ORDER BY kafka_offset DESC, kafka_partition DESC) AS recency
+        -- R5: the newest change of each key: the latest binlog file (a longer name is a later
+        -- file: the sequence number grows past six digits), position, a streamed change before
+        -- a snapshot read at the same position, the row within the event; equal positions are
+        -- one change delivered twice: then the Kafka position.
+        ROW_NUMBER() OVER (PARTITION BY "InvoiceNo", "Line"
+            ORDER BY haina_positioned DESC, OCTET_LENGTH(haina_file) DESC, haina_file DESC, haina_pos DESC,
+                haina_streamed DESC, haina_row DESC, kafka_offset DESC, kafka_partition DESC) AS recency
     FROM haina_apply_parsed
-    WHERE op IN ('c', 'u', 'r', 'd')
-        AND (op = 'd' OR JSON_TYPEOF(after_image) = 'object')
-        AND "InvoiceNo" IS NOT NULL
-        AND "Line" IS NOT NULL;
-    -- R2, R3: what was skipped.
+    WHERE reject_reason IS NULL;
+    -- R2, R3: what was skipped or rejected.
     SELECT INTO v_read, v_tombstones
         COUNT(*), COUNT(CASE WHEN payload IS NULL AND failed_payload IS NULL THEN 1 END)
     FROM haina_apply_new;
-    SELECT INTO v_changes COUNT(*) FROM haina_apply_changes;
-    v_malformed := v_read - v_tombstones - v_changes;
-    -- R5: only the latest change of each key counts.
+    SELECT INTO v_changes COUNT(*) FROM haina_apply_changes WHERE fresh;
+    SELECT INTO v_rejected COUNT(*) FROM haina_apply_parsed WHERE fresh AND reject_reason IS NOT NULL;
+    -- R5: only the newest change of each key counts, and only if it was read now (else an
+    -- earlier run applied it and the changes read now are older).
     CREATE TEMP TABLE haina_apply_latest AS
-    SELECT * FROM haina_apply_changes WHERE recency = 1;
+    SELECT * FROM haina_apply_changes WHERE recency = 1 AND fresh;
     SELECT INTO v_upserts, v_deletes
         COUNT(CASE WHEN op <> 'd' THEN 1 END), COUNT(CASE WHEN op = 'd' THEN 1 END)
     FROM haina_apply_latest;
     -- R6: the rest were superseded.
     v_superseded := v_changes - v_upserts - v_deletes;
-    -- R12: any other value its column type cannot hold fails the run too.
+    -- R12: any other value its column type cannot hold fails the run too, text longer in bytes
+    -- than its column included.
     SELECT INTO v_unfit COUNT(*) FROM haina_apply_latest s
     WHERE s.op <> 'd' AND ((COALESCE(JSON_TYPEOF(s.after_image."InvoiceNo") <> 'null', FALSE) AND (CASE WHEN JSON_TYPEOF(s.after_image."InvoiceNo") = 'string' THEN CAST(CAST(s.after_image."InvoiceNo" AS VARCHAR(MAX)) AS BIGINT) ELSE CAST(s.after_image."InvoiceNo" AS BIGINT) END) IS NULL)
         OR (COALESCE(JSON_TYPEOF(s.after_image."Line") <> 'null', FALSE) AND (CASE WHEN JSON_TYPEOF(s.after_image."Line") = 'string' THEN CAST(CAST(s.after_image."Line" AS VARCHAR(MAX)) AS SMALLINT) ELSE CAST(s.after_image."Line" AS SMALLINT) END) IS NULL)
@@ -229,8 +323,10 @@ BEGIN
         OR (COALESCE(JSON_TYPEOF(s.after_image."Due") <> 'null', FALSE) AND (CASE JSON_TYPEOF(s.after_image."Due") WHEN 'number' THEN CAST((TIMESTAMP 'epoch' + CAST(s.after_image."Due" AS BIGINT) * INTERVAL '1 day') AS DATE) WHEN 'string' THEN CAST(CAST(s.after_image."Due" AS VARCHAR(MAX)) AS DATE) END) IS NULL)
         OR (COALESCE(JSON_TYPEOF(s.after_image."At") <> 'null', FALSE) AND (CASE JSON_TYPEOF(s.after_image."At") WHEN 'number' THEN CAST((TIMESTAMP 'epoch' + CAST(s.after_image."At" AS BIGINT) * INTERVAL '0.001 second') AS TIME) WHEN 'string' THEN CAST(CAST(s.after_image."At" AS VARCHAR(MAX)) AS TIME) END) IS NULL)
         OR (COALESCE(JSON_TYPEOF(s.after_image."Issued") <> 'null', FALSE) AND (CASE JSON_TYPEOF(s.after_image."Issued") WHEN 'number' THEN CAST((TIMESTAMP 'epoch' + CAST(s.after_image."Issued" AS BIGINT) * INTERVAL '0.001 second') AS TIMESTAMP) WHEN 'string' THEN CAST(CAST(s.after_image."Issued" AS VARCHAR(MAX)) AS TIMESTAMP) END) IS NULL)
-        OR (COALESCE(JSON_TYPEOF(s.after_image."Note") <> 'null', FALSE) AND (CASE JSON_TYPEOF(s.after_image."Note") WHEN 'string' THEN CAST(CAST(s.after_image."Note" AS VARCHAR(MAX)) AS VARCHAR(256)) WHEN 'null' THEN NULL ELSE CAST(JSON_SERIALIZE(s.after_image."Note") AS VARCHAR(256)) END) IS NULL)
-        OR (COALESCE(JSON_TYPEOF(s.after_image."Code") <> 'null', FALSE) AND (CASE JSON_TYPEOF(s.after_image."Code") WHEN 'string' THEN CAST(CAST(s.after_image."Code" AS VARCHAR(MAX)) AS CHAR(3)) WHEN 'null' THEN NULL ELSE CAST(JSON_SERIALIZE(s.after_image."Code") AS CHAR(3)) END) IS NULL)
+        OR (COALESCE(JSON_TYPEOF(s.after_image."Note") <> 'null', FALSE) AND (CAST(CASE JSON_TYPEOF(s.after_image."Note") WHEN 'string' THEN CAST(s.after_image."Note" AS VARCHAR(MAX)) WHEN 'null' THEN NULL ELSE JSON_SERIALIZE(s.after_image."Note") END AS VARCHAR(1024))) IS NULL)
+        OR OCTET_LENGTH(CASE JSON_TYPEOF(s.after_image."Note") WHEN 'string' THEN CAST(s.after_image."Note" AS VARCHAR(MAX)) WHEN 'null' THEN NULL ELSE JSON_SERIALIZE(s.after_image."Note") END) > 1024
+        OR (COALESCE(JSON_TYPEOF(s.after_image."Code") <> 'null', FALSE) AND (CAST(CASE JSON_TYPEOF(s.after_image."Code") WHEN 'string' THEN CAST(s.after_image."Code" AS VARCHAR(MAX)) WHEN 'null' THEN NULL ELSE JSON_SERIALIZE(s.after_image."Code") END AS VARCHAR(12))) IS NULL)
+        OR OCTET_LENGTH(CASE JSON_TYPEOF(s.after_image."Code") WHEN 'string' THEN CAST(s.after_image."Code" AS VARCHAR(MAX)) WHEN 'null' THEN NULL ELSE JSON_SERIALIZE(s.after_image."Code") END) > 12
         OR (COALESCE(JSON_TYPEOF(s.after_image."Meta") <> 'null', FALSE) AND (CASE WHEN JSON_TYPEOF(s.after_image."Meta") = 'string' AND CAN_JSON_PARSE(CAST(s.after_image."Meta" AS VARCHAR(MAX))) THEN JSON_PARSE(CAST(s.after_image."Meta" AS VARCHAR(MAX))) ELSE s.after_image."Meta" END) IS NULL));
     IF v_unfit > 0 THEN
         RAISE EXCEPTION 'haina apply %: % changes have a value its column type cannot hold', v_target, v_unfit;
@@ -249,12 +345,23 @@ BEGIN
         CASE JSON_TYPEOF(s.after_image."Due") WHEN 'number' THEN CAST((TIMESTAMP 'epoch' + CAST(s.after_image."Due" AS BIGINT) * INTERVAL '1 day') AS DATE) WHEN 'string' THEN CAST(CAST(s.after_image."Due" AS VARCHAR(MAX)) AS DATE) END,
         CASE JSON_TYPEOF(s.after_image."At") WHEN 'number' THEN CAST((TIMESTAMP 'epoch' + CAST(s.after_image."At" AS BIGINT) * INTERVAL '0.001 second') AS TIME) WHEN 'string' THEN CAST(CAST(s.after_image."At" AS VARCHAR(MAX)) AS TIME) END,
         CASE JSON_TYPEOF(s.after_image."Issued") WHEN 'number' THEN CAST((TIMESTAMP 'epoch' + CAST(s.after_image."Issued" AS BIGINT) * INTERVAL '0.001 second') AS TIMESTAMP) WHEN 'string' THEN CAST(CAST(s.after_image."Issued" AS VARCHAR(MAX)) AS TIMESTAMP) END,
-        CASE JSON_TYPEOF(s.after_image."Note") WHEN 'string' THEN CAST(CAST(s.after_image."Note" AS VARCHAR(MAX)) AS VARCHAR(256)) WHEN 'null' THEN NULL ELSE CAST(JSON_SERIALIZE(s.after_image."Note") AS VARCHAR(256)) END,
-        CASE JSON_TYPEOF(s.after_image."Code") WHEN 'string' THEN CAST(CAST(s.after_image."Code" AS VARCHAR(MAX)) AS CHAR(3)) WHEN 'null' THEN NULL ELSE CAST(JSON_SERIALIZE(s.after_image."Code") AS CHAR(3)) END,
+        CAST(CASE JSON_TYPEOF(s.after_image."Note") WHEN 'string' THEN CAST(s.after_image."Note" AS VARCHAR(MAX)) WHEN 'null' THEN NULL ELSE JSON_SERIALIZE(s.after_image."Note") END AS VARCHAR(1024)),
+        CAST(CASE JSON_TYPEOF(s.after_image."Code") WHEN 'string' THEN CAST(s.after_image."Code" AS VARCHAR(MAX)) WHEN 'null' THEN NULL ELSE JSON_SERIALIZE(s.after_image."Code") END AS VARCHAR(12)),
         CASE WHEN JSON_TYPEOF(s.after_image."Meta") = 'string' AND CAN_JSON_PARSE(CAST(s.after_image."Meta" AS VARCHAR(MAX))) THEN JSON_PARSE(CAST(s.after_image."Meta" AS VARCHAR(MAX))) ELSE s.after_image."Meta" END
     FROM haina_apply_latest s
     WHERE s.op <> 'd';
-    -- R9: the watermark moves past everything read, skipped messages included.
+    -- R13: what cannot be applied is listed with its reason, never lost: the message replaces
+    -- what an earlier run said of it (a replay after a fix), so each is listed once.
+    DELETE FROM "cdc"."apply_rejects"
+    USING haina_apply_new n
+    WHERE "cdc"."apply_rejects".target_table = 'Invoice 2026'
+        AND "cdc"."apply_rejects".kafka_partition = n.kafka_partition
+        AND "cdc"."apply_rejects".kafka_offset = n.kafka_offset;
+    INSERT INTO "cdc"."apply_rejects" (target_table, kafka_partition, kafka_offset, reason, payload, failed_payload, rejected_at)
+    SELECT 'Invoice 2026', kafka_partition, kafka_offset, reject_reason, payload, failed_payload, GETDATE()
+    FROM haina_apply_parsed
+    WHERE fresh AND reject_reason IS NOT NULL;
+    -- R9: the watermark moves past everything read, rejected messages included (R13 kept them).
     DELETE FROM "cdc"."apply_offsets"
     WHERE target_table = 'Invoice 2026'
         AND kafka_partition IN (SELECT DISTINCT kafka_partition FROM haina_apply_new);
@@ -262,14 +369,15 @@ BEGIN
     SELECT 'Invoice 2026', kafka_partition, MAX(kafka_offset), GETDATE()
     FROM haina_apply_new
     GROUP BY kafka_partition;
-    -- R11: the counts, logged (RAISE takes variables only).
-    INSERT INTO "cdc"."apply_runs" (target_table, finished_at, changes_read, upserts, deletes, superseded, tombstones, malformed)
-    VALUES ('Invoice 2026', GETDATE(), v_read, v_upserts, v_deletes, v_superseded, v_tombstones, v_malformed);
-    RAISE INFO 'haina apply %: % read, % upserts, % deletes, % superseded, % tombstones, % malformed',
-        v_target, v_read, v_upserts, v_deletes, v_superseded, v_tombstones, v_malformed;
+    -- R11: the counts, logged (RAISE takes variables only); malformed is rejected's former name.
+    INSERT INTO "cdc"."apply_runs" (target_table, finished_at, changes_read, upserts, deletes, superseded, tombstones, malformed, rejected)
+    VALUES ('Invoice 2026', GETDATE(), v_read, v_upserts, v_deletes, v_superseded, v_tombstones, v_rejected, v_rejected);
+    RAISE INFO 'haina apply %: % read, % upserts, % deletes, % superseded, % tombstones, % rejected',
+        v_target, v_read, v_upserts, v_deletes, v_superseded, v_tombstones, v_rejected;
     DROP TABLE haina_apply_latest;
     DROP TABLE haina_apply_changes;
     DROP TABLE haina_apply_parsed;
+    DROP TABLE haina_apply_seen;
     DROP TABLE haina_apply_new;
 END;
 $$ LANGUAGE plpgsql

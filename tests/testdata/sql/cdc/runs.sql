@@ -10,7 +10,8 @@ CREATE TABLE IF NOT EXISTS "cdc"."apply_runs" (
     deletes BIGINT NOT NULL,
     superseded BIGINT NOT NULL,
     tombstones BIGINT NOT NULL,
-    malformed BIGINT NOT NULL
+    malformed BIGINT NOT NULL,
+    rejected BIGINT NOT NULL
 )
 DISTSTYLE ALL
 SORTKEY (finished_at);

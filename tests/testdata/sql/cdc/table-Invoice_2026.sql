@@ -11,8 +11,8 @@
     "Due" DATE,
     "At" TIME,
     "Issued" TIMESTAMP,
-    "Note" VARCHAR(256),
-    "Code" CHAR(3),
+    "Note" VARCHAR(1024),
+    "Code" VARCHAR(12),
     "Meta" SUPER,
     PRIMARY KEY ("InvoiceNo", "Line")
 )
@@ -29,8 +29,8 @@ CREATE TABLE IF NOT EXISTS "cdc"."Invoice 2026" (
     "Due" DATE,
     "At" TIME,
     "Issued" TIMESTAMP,
-    "Note" VARCHAR(256),
-    "Code" CHAR(3),
+    "Note" VARCHAR(1024),
+    "Code" VARCHAR(12),
     "Meta" SUPER,
     PRIMARY KEY ("InvoiceNo", "Line")
 )

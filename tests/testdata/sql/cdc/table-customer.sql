@@ -4,7 +4,7 @@
 -- definition (a change replaces the object)
 (
     "CUST_ID" INTEGER NOT NULL,
-    "NAME" VARCHAR(100),
+    "NAME" VARCHAR(400),
     "UPDATED_AT" TIMESTAMPTZ,
     PRIMARY KEY ("CUST_ID")
 )
@@ -14,7 +14,7 @@ SORTKEY ("CUST_ID")
 -- create (one transaction)
 CREATE TABLE IF NOT EXISTS "cdc"."customer" (
     "CUST_ID" INTEGER NOT NULL,
-    "NAME" VARCHAR(100),
+    "NAME" VARCHAR(400),
     "UPDATED_AT" TIMESTAMPTZ,
     PRIMARY KEY ("CUST_ID")
 )
