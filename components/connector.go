@@ -169,7 +169,13 @@ func messageKeyColumns(keys map[string][]string) string {
 	var parts []string
 	for _, table := range sortedKeys(keys) {
 		db, tbl, _ := strings.Cut(table, ".")
-		parts = append(parts, regexp.QuoteMeta(db)+`\.`+regexp.QuoteMeta(tbl)+":"+strings.Join(keys[table], ","))
+		// Debezium reads the column names as regular expressions too: escaped, so a
+		// name never matches another column (nor none, which would fall back to MySQL's key).
+		var cols []string
+		for _, c := range keys[table] {
+			cols = append(cols, regexp.QuoteMeta(c))
+		}
+		parts = append(parts, regexp.QuoteMeta(db)+`\.`+regexp.QuoteMeta(tbl)+":"+strings.Join(cols, ","))
 	}
 	return strings.Join(parts, ";")
 }
@@ -231,6 +237,34 @@ func FileSha256(path string) (string, error) {
 	}
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:]), nil
+}
+
+// LocalPluginArchive is a user's plugin archive as haina deploys it: the
+// bytes read once, checked, hashed and copied into a private file (Path; see
+// LambdaArchive), which is what the engine uploads. Whatever happens to the
+// user's file afterwards, the upload is the bytes that were checked and whose
+// digest names the S3 key and the custom plugin.
+type LocalPluginArchive struct {
+	Path   string
+	Sha256 string // hex
+}
+
+// readPluginArchive reads the user's plugin archive once (see LocalPluginArchive).
+func readPluginArchive(path string) (LocalPluginArchive, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return LocalPluginArchive{}, err
+	}
+	if err := pluginarchive.Check(b); err != nil {
+		return LocalPluginArchive{}, fmt.Errorf("%s: %w", path, err)
+	}
+	sum := sha256.Sum256(b)
+	hexSum := hex.EncodeToString(sum[:])
+	private, err := privateCopy("plugin-"+hexSum[:16]+".zip", b)
+	if err != nil {
+		return LocalPluginArchive{}, fmt.Errorf("copying %s: %w", path, err)
+	}
+	return LocalPluginArchive{Path: private, Sha256: hexSum}, nil
 }
 
 // ConnectorArgs configures the Connector component.
@@ -453,14 +487,15 @@ func (c *Connector) plugin(ctx *pulumi.Context, name string, args *ConnectorArgs
 		}
 		bucketArn = c.ArtifactsBucket.Arn
 		if p.Archive != "" {
-			sum, err := FileSha256(p.Archive)
+			local, err := readPluginArchive(p.Archive)
 			if err != nil {
 				return fmt.Errorf("haina:cdc.plugin.archive: %w", err)
 			}
+			sum := local.Sha256
 			version = sum[:12]
 			c.PluginObject, err = s3.NewBucketObjectv2(ctx, name+"-plugin", &s3.BucketObjectv2Args{
 				Bucket: c.ArtifactsBucket.ID(), Key: pulumi.String("msk-connect/plugins/local-" + sum[:16] + ".zip"),
-				Source: pulumi.NewFileAsset(p.Archive), ContentType: pulumi.String("application/zip"), Tags: args.Tags,
+				Source: pulumi.NewFileAsset(local.Path), ContentType: pulumi.String("application/zip"), Tags: args.Tags,
 			}, parent)
 			if err != nil {
 				return err

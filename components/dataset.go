@@ -19,6 +19,8 @@ var EventsSchema = []Column{
 	{Name: "event_time", Type: "timestamp"},
 	{Name: "event_name", Type: "string"},
 	{Name: "user", Type: "int"},
+	// Last, so files written before keep their column positions; older events have none.
+	{Name: "event_id", Type: "string"},
 }
 
 // flowLogFieldTypes are the Glue types of the VPC flow log fields haina knows

@@ -1,7 +1,6 @@
 package components
 
 import (
-	"encoding/json"
 	"fmt"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
@@ -50,30 +49,18 @@ type FlowLogs struct {
 	Subscription     *cloudwatch.LogSubscriptionFilter
 }
 
-// keyAdminActions are what the account may do with the logs key: every key
-// action named, instead of kms:*, so no policy in haina carries a wildcard action.
-var keyAdminActions = []string{
-	"kms:CancelKeyDeletion", "kms:CreateAlias", "kms:CreateGrant", "kms:Decrypt", "kms:DeleteAlias", "kms:DescribeKey",
-	"kms:DisableKey", "kms:DisableKeyRotation", "kms:EnableKey", "kms:EnableKeyRotation", "kms:Encrypt", "kms:GenerateDataKey",
-	"kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListAliases", "kms:ListGrants", "kms:ListKeyPolicies",
-	"kms:ListResourceTags", "kms:PutKeyPolicy", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:RetireGrant", "kms:RevokeGrant",
-	"kms:RotateKeyOnDemand", "kms:ScheduleKeyDeletion", "kms:TagResource", "kms:UntagResource", "kms:UpdateAlias",
-	"kms:UpdateKeyDescription",
-}
-
-// logsKeyPolicy lets the account administer the key and the regional logs
-// service use it for one log group only. In a key policy, "*" is this key.
+// logsKeyPolicy lets the account administer the key (keyPolicy) and the
+// regional logs service use it for one log group only ("Encrypt log data in
+// CloudWatch Logs using AWS KMS", encryption context aws:logs:arn,
+// https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html).
+// No principal of the account uses it directly: CloudWatch Logs does.
 func logsKeyPolicy(account, region, groupArn string) string {
-	doc := policyDoc{Version: "2012-10-17", Statement: []policyStmt{
-		{Sid: "AccountAdministers", Effect: "Allow", Principal: map[string][]string{"AWS": {"arn:aws:iam::" + account + ":root"}},
-			Action: keyAdminActions, Resource: []string{"*"}},
+	return keyPolicy(account, region, keyUse{Extra: []policyStmt{
 		{Sid: "LogsUseForTheFlowLogGroup", Effect: "Allow", Principal: map[string][]string{"Service": {"logs." + region + ".amazonaws.com"}},
 			Action:    []string{"kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncryptFrom", "kms:ReEncryptTo"},
 			Resource:  []string{"*"},
 			Condition: map[string]map[string][]string{"ArnEquals": {"kms:EncryptionContext:aws:logs:arn": {groupArn}}}},
-	}}
-	b, _ := json.Marshal(doc) // strings only: always marshals
-	return string(b)
+	}})
 }
 
 // NewFlowLogs declares the flow-log pipeline.

@@ -6,8 +6,11 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
 )
 
 // Statement is one statement of an IAM policy (Allow unless Deny). Resources
@@ -141,4 +144,130 @@ func accountTrust(account pulumi.StringInput, services []string, extra map[strin
 		}
 		return TrustPolicy(services, cond)
 	}).(pulumi.StringOutput)
+}
+
+// ---- KMS key policies ----
+
+// keyAdminActions are what the account may do to administer a haina key
+// (IAM policies decide which of its principals): every action named, instead
+// of kms:*, so no policy in haina carries a wildcard action, and none of them
+// encrypts or decrypts data (that is keyUseActions, through a service only).
+// The account keeps administration so it can never lock itself out of a key
+// ("Allows access to the AWS account and enables IAM policies",
+// https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html#key-policy-default-allow-root-enable-iam).
+// DescribeKey, GetKeyPolicy, GetKeyRotationStatus and ListResourceTags are
+// what the Pulumi provider reads back; PutKeyPolicy lets the deployer create
+// the key with this policy (KMS refuses a policy that would lock its creator
+// out: "BypassPolicyLockoutSafetyCheck", CreateKey API reference).
+var keyAdminActions = []string{
+	"kms:CancelKeyDeletion", "kms:CreateAlias", "kms:DeleteAlias", "kms:DescribeKey", "kms:DisableKey", "kms:DisableKeyRotation",
+	"kms:EnableKey", "kms:EnableKeyRotation", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListAliases", "kms:ListGrants",
+	"kms:ListKeyPolicies", "kms:ListResourceTags", "kms:PutKeyPolicy", "kms:RetireGrant", "kms:RevokeGrant", "kms:RotateKeyOnDemand",
+	"kms:ScheduleKeyDeletion", "kms:TagResource", "kms:UntagResource", "kms:UpdateAlias", "kms:UpdateKeyDescription",
+}
+
+// keyUseActions are the cryptographic operations AWS services make with a
+// key on a principal's behalf (the statement AWS managed keys carry:
+// Encrypt, Decrypt, ReEncrypt*, GenerateDataKey*, DescribeKey under
+// kms:ViaService and kms:CallerAccount), named one by one.
+var keyUseActions = []string{
+	"kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext",
+	"kms:ReEncryptFrom", "kms:ReEncryptTo",
+}
+
+// keyUse says who uses a key besides its administrators.
+type keyUse struct {
+	// Services are the service prefixes that use the key on the account's
+	// principals' behalf: the use actions are allowed to the account (IAM then
+	// decides which role) only through <service>.<region>.amazonaws.com
+	// (kms:ViaService) and only for callers of this account (kms:CallerAccount):
+	// https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-via-service,
+	// https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-caller-account.
+	Services []string
+	// Grants: the services attach grants to the resources they encrypt
+	// (RDS, Redshift, MSK): kms:CreateGrant through them, for AWS resources
+	// only (kms:GrantIsForAWSResource,
+	// https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-grant-is-for-aws-resource).
+	Grants bool
+	// Extra statements, e.g. a service principal that uses the key itself
+	// (CloudWatch Logs for an encrypted log group).
+	Extra []policyStmt
+}
+
+// keyPolicy separates administration (the account, every admin action
+// named) from use (through the listed services only). In a key policy,
+// Resource "*" is the key itself. A key policy that names the account's root
+// delegates to IAM: a role still needs its own kms: grant, and the key policy
+// adds the service condition on top ("Unless the key policy explicitly allows
+// it, you cannot use IAM policies to allow access to a KMS key",
+// https://docs.aws.amazon.com/kms/latest/developerguide/key-policies.html).
+func keyPolicy(account, region string, use keyUse) string {
+	root := map[string][]string{"AWS": {"arn:aws:iam::" + account + ":root"}}
+	stmts := []policyStmt{{Sid: "AccountAdministers", Effect: "Allow", Principal: root, Action: sortedUnique(keyAdminActions), Resource: []string{"*"}}}
+	var via []string
+	for _, s := range use.Services {
+		via = append(via, s+"."+region+".amazonaws.com")
+	}
+	if via = sortedUnique(via); len(via) > 0 {
+		through := map[string][]string{"kms:CallerAccount": {account}, "kms:ViaService": via}
+		stmts = append(stmts, policyStmt{Sid: "AccountUsesThroughServices", Effect: "Allow", Principal: root,
+			Action: keyUseActions, Resource: []string{"*"}, Condition: map[string]map[string][]string{"StringEquals": through}})
+		if use.Grants {
+			stmts = append(stmts, policyStmt{Sid: "ServicesAttachGrants", Effect: "Allow", Principal: root,
+				Action: []string{"kms:CreateGrant"}, Resource: []string{"*"}, Condition: map[string]map[string][]string{
+					"StringEquals": through, "Bool": {"kms:GrantIsForAWSResource": {"true"}}}})
+		}
+	}
+	stmts = append(stmts, use.Extra...)
+	b, _ := json.Marshal(policyDoc{Version: "2012-10-17", Statement: stmts}) // strings only: always marshals
+	return string(b)
+}
+
+// stackRegion is the region the stack deploys to (aws:region, as
+// LoadPipelineArgs reads it): the region of every service a key policy names.
+func stackRegion(ctx *pulumi.Context) (string, error) {
+	if r := config.Get(ctx, "aws:region"); r != "" {
+		return r, nil
+	}
+	return "", fmt.Errorf("aws:region is not set: key and endpoint policies name the region's services")
+}
+
+// callerAccount is the deploying account's ID.
+func callerAccount(ctx *pulumi.Context, parent pulumi.Resource) pulumi.StringOutput {
+	return aws.GetCallerIdentityOutput(ctx, aws.GetCallerIdentityOutputArgs{}, pulumi.Parent(parent)).AccountId()
+}
+
+// customerKey configures newCustomerKey.
+type customerKey struct {
+	Description string
+	Use         keyUse
+	// Protect: production keeps the key (and the longest deletion window).
+	Protect bool
+	Tags    pulumi.StringMap
+	// Parent is the component the key belongs to.
+	Parent pulumi.Resource
+}
+
+// newCustomerKey creates a symmetric KMS key with yearly rotation and an
+// explicit key policy (keyPolicy). A protected key gets the longest deletion
+// window, so a mistaken delete can be cancelled.
+func newCustomerKey(ctx *pulumi.Context, name string, k customerKey, opts ...pulumi.ResourceOption) (*kms.Key, error) {
+	region, err := stackRegion(ctx)
+	if err != nil {
+		return nil, err
+	}
+	window := 7
+	if k.Protect {
+		window = 30
+	}
+	use := k.Use
+	return kms.NewKey(ctx, name, &kms.KeyArgs{
+		Description:          pulumi.String(k.Description),
+		EnableKeyRotation:    pulumi.Bool(true),
+		DeletionWindowInDays: pulumi.Int(window),
+		Policy: callerAccount(ctx, k.Parent).ApplyT(func(account string) string {
+			return keyPolicy(account, region, use)
+		}).(pulumi.StringOutput),
+		Tags: k.Tags,
+	}, append([]pulumi.ResourceOption{pulumi.Parent(k.Parent), pulumi.Protect(k.Protect)}, opts...)...)
 }

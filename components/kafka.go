@@ -145,7 +145,14 @@ func NewKafka(ctx *pulumi.Context, name string, args *KafkaArgs, opts ...pulumi.
 		}
 		k.ClusterArn, k.BootstrapBrokers, k.Replication = k.Serverless.Arn, k.Serverless.BootstrapBrokersSaslIam, 3
 	} else {
-		if k.Key, err = newCustomerKey(ctx, name+"-key", "haina: MSK cluster "+args.Name, args.Protect, args.Tags, stateful...); err != nil {
+		// MSK encrypts the brokers' volumes with a grant it creates when the
+		// cluster is created (the creator needs kms:CreateGrant and DescribeKey:
+		// AmazonMSKFullAccess, "AWS KMS permissions … required for Amazon MSK to
+		// be able to use the passed key",
+		// https://docs.aws.amazon.com/msk/latest/developerguide/security-iam-awsmanpol-AmazonMSKFullAccess.html;
+		// "Amazon MSK encryption", https://docs.aws.amazon.com/msk/latest/developerguide/msk-encryption.html).
+		if k.Key, err = newCustomerKey(ctx, name+"-key", customerKey{Description: "haina: MSK cluster " + args.Name,
+			Use: keyUse{Services: []string{"kafka"}, Grants: true}, Protect: args.Protect, Tags: args.Tags, Parent: k}); err != nil {
 			return nil, err
 		}
 		k.LogGroup, err = cloudwatch.NewLogGroup(ctx, name, &cloudwatch.LogGroupArgs{

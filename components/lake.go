@@ -72,11 +72,18 @@ func NewLake(ctx *pulumi.Context, name string, args *LakeArgs, opts ...pulumi.Re
 		return nil, err
 	}
 	parent := pulumi.Parent(l)
-	stateful := []pulumi.ResourceOption{parent, pulumi.Protect(args.Protect)}
 	cfg := args.Config
 
 	var err error
-	if l.Key, err = newCustomerKey(ctx, name+"-key", "haina: data lake objects and query results", args.Protect, args.Tags, stateful...); err != nil {
+	// Every reader and writer of the lake goes through S3 (SSE-KMS with a
+	// bucket key: encryption context aws:s3:arn = the bucket): Firehose ("Grant
+	// Firehose access to an Amazon S3 destination", kms:ViaService
+	// s3.<region>.amazonaws.com, https://docs.aws.amazon.com/firehose/latest/dev/controlling-access.html#using-iam-s3),
+	// Athena's SSE_KMS results and reads ("Supported Amazon S3 encryption
+	// options", https://docs.aws.amazon.com/athena/latest/ug/encryption.html),
+	// Redshift COPY and Spectrum with the namespace's role. S3 attaches no grants.
+	if l.Key, err = newCustomerKey(ctx, name+"-key", customerKey{Description: "haina: data lake objects and query results",
+		Use: keyUse{Services: []string{"s3"}}, Protect: args.Protect, Tags: args.Tags, Parent: l}); err != nil {
 		return nil, err
 	}
 	// Staging is freely destroyable, objects included; production is not.

@@ -1,6 +1,7 @@
 package components
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -51,6 +52,9 @@ type Network struct {
 	EndpointSecurityGroup *ec2.SecurityGroup
 	InterfaceEndpoints    map[string]*ec2.VpcEndpoint
 
+	// Account is the deploying account: the only resource owner the endpoints let requests reach.
+	Account pulumi.StringOutput
+
 	VpcID     pulumi.StringOutput
 	SubnetIDs pulumi.StringArrayOutput
 	// CidrBlock is the VPC's IPv4 range: what "inside the VPC" means for ingress rules.
@@ -67,6 +71,7 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 		return nil, err
 	}
 	parent := pulumi.Parent(n)
+	n.Account = callerAccount(ctx, n)
 	services := args.InterfaceServices
 	if services == nil {
 		services = []string{"kinesis-streams"}
@@ -178,6 +183,7 @@ func (n *Network) createVpc(ctx *pulumi.Context, name string, args *NetworkArgs,
 		ServiceName:     pulumi.Sprintf("com.amazonaws.%s.s3", args.Region),
 		VpcEndpointType: pulumi.String("Gateway"),
 		RouteTableIds:   pulumi.StringArray{n.RouteTable.ID()},
+		Policy:          endpointPolicy(n.Account, "s3"),
 		Tags:            withName(args.Tags, name+"-s3"),
 	}, parent)
 	return err
@@ -211,6 +217,7 @@ func (n *Network) createEndpoints(ctx *pulumi.Context, name string, args *Networ
 			PrivateDnsEnabled: pulumi.Bool(true),
 			SubnetIds:         n.SubnetIDs,
 			SecurityGroupIds:  pulumi.StringArray{n.EndpointSecurityGroup.ID()},
+			Policy:            endpointPolicy(n.Account, svc),
 			Tags:              withName(args.Tags, name+"-"+svc),
 		}, parent)
 		if err != nil {
@@ -219,6 +226,80 @@ func (n *Network) createEndpoints(ctx *pulumi.Context, name string, args *Networ
 		n.InterfaceEndpoints[svc] = ep
 	}
 	return nil
+}
+
+// EndpointEgress is where a security group inside haina's VPC opens HTTPS
+// connections to AWS: the interface endpoints' security group and the S3
+// gateway endpoint's prefix list, instead of 0.0.0.0/0 ("Gateway endpoints
+// for Amazon S3": "You can reference the ID of the prefix list for Amazon S3
+// in security group rules", https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-s3.html).
+type EndpointEgress struct {
+	InterfaceSecurityGroupID pulumi.StringInput
+	S3PrefixListID           pulumi.StringInput
+}
+
+// Endpoints returns where HTTPS may go when haina created the VPC and so
+// both the S3 gateway and the interface endpoints; nil for an existing VPC,
+// whose route to S3 (its own gateway or interface endpoint, a NAT) and other
+// endpoints haina does not know: a group there keeps HTTPS to 0.0.0.0/0.
+func (n *Network) Endpoints() *EndpointEgress {
+	if n == nil || n.S3Endpoint == nil || n.EndpointSecurityGroup == nil {
+		return nil
+	}
+	return &EndpointEgress{InterfaceSecurityGroupID: n.EndpointSecurityGroup.ID(), S3PrefixListID: n.S3Endpoint.PrefixListId}
+}
+
+// resourceLessListActions are list calls that name no resource (their
+// resource is "*"), so no resource account can be matched: they are allowed
+// through the endpoint as they are (they list names, they move no data).
+var resourceLessListActions = map[string][]string{
+	"s3":              {"s3:ListAllMyBuckets"},
+	"kinesis-streams": {"kinesis:ListStreams"},
+	"secretsmanager":  {"secretsmanager:ListSecrets"},
+}
+
+// endpointPolicy lets requests through an endpoint reach only resources of
+// this account (aws:ResourceAccount), whoever signs them: a database user can
+// then not UNLOAD into, nor a stolen key write to, another account's bucket,
+// stream or secret from inside the VPC. This is the data-perimeter form AWS
+// documents ("Control access to VPC endpoints using endpoint policies",
+// https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-access.html;
+// the resource perimeter of aws-samples/data-perimeter-policy-examples,
+// vpc_endpoint_policies/s3_endpoint_policy.json and default_endpoint_policy.json;
+// Redshift: "you can add a policy to your VPC endpoint that permits unloading
+// data only to a specific Amazon S3 bucket in your account",
+// https://docs.aws.amazon.com/redshift/latest/mgmt/enhanced-vpc-working-with-endpoints.html).
+// An endpoint policy grants nothing (the caller's IAM and the resource's
+// policies still must allow): Action "*" only bounds what passes.
+//
+// What this breaks, on purpose or not — AWS-owned resources reached through
+// the endpoint ("Check whether you are using an AWS service that uses an S3
+// bucket. If so, ensure that the endpoint policy … allows access to the
+// buckets used by the AWS service", vpc-endpoints-s3.html above; the bucket
+// list of the aws-samples README): Amazon Linux package repositories
+// (al2023-repos-<region>-*, amazonlinux-2-repos-<region>), SSM agent buckets
+// (amazon-ssm-<region>, aws-ssm-<region>…), ECR image layers
+// (prod-<region>-starport-layer-bucket), CloudWatch agent, CloudFormation
+// wait conditions, and COPY from AWS's public sample buckets. Nothing haina
+// runs in its VPC uses them: Redshift's COPY/UNLOAD/Spectrum read the lake
+// with the namespace's role; the Lambda functions are zip packages (no ECR);
+// MSK Connect fetches its plugin through the service, not the VPC; the log
+// shipper lives in a subnet of its own with a route out. Someone who puts an
+// EC2 host in haina's private subnets must add those buckets.
+func endpointPolicy(account pulumi.StringInput, service string) pulumi.StringOutput {
+	return account.ToStringOutput().ApplyT(func(acct string) string {
+		stmts := []policyStmt{{
+			Sid: "OnlyThisAccountsResources", Effect: "Allow", Principal: map[string][]string{"AWS": {"*"}},
+			Action: []string{"*"}, Resource: []string{"*"},
+			Condition: map[string]map[string][]string{"StringEquals": {"aws:ResourceAccount": {acct}}},
+		}}
+		if list := resourceLessListActions[service]; len(list) > 0 {
+			stmts = append(stmts, policyStmt{Sid: "ListCallsWithoutAResource", Effect: "Allow",
+				Principal: map[string][]string{"AWS": {"*"}}, Action: list, Resource: []string{"*"}})
+		}
+		b, _ := json.Marshal(policyDoc{Version: "2012-10-17", Statement: stmts}) // strings only: always marshals
+		return string(b)
+	}).(pulumi.StringOutput)
 }
 
 // privateSubnetCidrs splits the VPC range in quarters and uses the first three,

@@ -46,6 +46,11 @@ type Pipeline struct {
 
 	// Outputs are the values a user needs; NewPipeline exports them as stack outputs.
 	Outputs pulumi.Map
+	// Guard depends on everything else and is protected with it: a refused
+	// destroy stops there before deleting anything (see guard.go).
+	Guard *DestroyGuard
+	// guarded records every custom resource under the pipeline: what the guard depends on.
+	guarded *collector
 }
 
 // NewPipeline declares the pipeline. args must come from LoadPipelineArgs or
@@ -58,7 +63,9 @@ func NewPipeline(ctx *pulumi.Context, name string, args *PipelineArgs, opts ...p
 	if err := args.Validate(); err != nil {
 		return nil, err
 	}
-	p := &Pipeline{Args: args}
+	p := &Pipeline{Args: args, guarded: &collector{}}
+	// Every custom resource under the pipeline is recorded as it is registered: the guard depends on each.
+	opts = append(opts, pulumi.Transformations([]pulumi.ResourceTransformation{p.guarded.transformation}))
 	if err := ctx.RegisterComponentResource("haina:pipeline:Pipeline", name, p, opts...); err != nil {
 		return nil, err
 	}
@@ -93,6 +100,7 @@ func NewPipeline(ctx *pulumi.Context, name string, args *PipelineArgs, opts ...p
 		SubnetIDs:         p.Network.SubnetIDs,
 		ClientCidrs:       args.Network.ClientCidrs,
 		VpcCidr:           p.Network.CidrBlock,
+		Endpoints:         p.Network.Endpoints(), // HTTPS only to haina's endpoints, when it made them
 		StreamingRoleName: args.Name("redshift-streaming"),
 		KinesisStreamArns: pulumi.StringArray{p.Stream.Arn},
 	}
@@ -229,6 +237,9 @@ func NewPipeline(ctx *pulumi.Context, name string, args *PipelineArgs, opts ...p
 		p.Outputs["lakeBucket"] = p.Lake.BucketName
 		p.Outputs["glueDatabase"] = p.Lake.Database.Name
 		p.Outputs["athenaWorkgroup"] = p.Lake.Workgroup.Name
+	}
+	if p.Guard, err = newDestroyGuard(ctx, name, args, p.guarded.all(), parent); err != nil {
+		return nil, err
 	}
 	if err := ctx.RegisterResourceOutputs(p, p.Outputs); err != nil {
 		return nil, err
@@ -444,7 +455,8 @@ func (p *Pipeline) cdc(ctx *pulumi.Context, name string, args *PipelineArgs, tag
 	conn := args.CDC.Connector
 	p.Topics, err = NewTopics(ctx, name+"-topics", &TopicsArgs{
 		Name: args.Name("cdc-topics"), Region: args.Region,
-		Topics:     CDCTopics(conn.TopicPrefix, conn.Tables, conn.TopicPartitions, p.Kafka.Replication, conn.TopicRetentionHours),
+		Topics: CDCTopics(conn.TopicPrefix, conn.Tables, conn.TopicPartitions, p.Kafka.Replication, conn.TopicRetentionHours,
+			args.CDC.Kafka.Mode == "serverless"),
 		ClusterArn: p.Kafka.ClusterArn, BootstrapBrokers: p.Kafka.BootstrapBrokers,
 		VpcID: p.Network.VpcID, SubnetIDs: subnets, KafkaSecurityGroupID: p.Kafka.SecurityGroup.ID(),
 		LogRetentionDays: conn.LogRetentionDays, Tags: tags, DependsOn: []pulumi.Resource{p.Kafka.Resource()},

@@ -3,12 +3,14 @@ package components
 import (
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lambda"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/scheduler"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sqs"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -43,14 +45,23 @@ type ProducerArgs struct {
 
 // Producer is a Go Lambda that sends synthetic seed events to the stream,
 // invoked by an EventBridge Scheduler schedule.
+//
+// The schedule invokes it asynchronously, and Lambda retries a failed
+// asynchronous run twice by default: each retry would send a whole new batch
+// (new events, new event_ids), multiplying the load exactly when something
+// is wrong. InvokeConfig turns those retries off (the next scheduled run
+// comes soon) and sends the record of a failed or expired run to Failures,
+// a small encrypted queue, where it can be seen.
 type Producer struct {
 	pulumi.ResourceState
 
 	Archive         *LambdaArchive
 	LogGroup        *cloudwatch.LogGroup
+	Failures        *sqs.Queue
 	Role            *iam.Role
 	RolePolicy      *iam.RolePolicy
 	Function        *lambda.Function
+	InvokeConfig    *lambda.FunctionEventInvokeConfig
 	SchedulerRole   *iam.Role
 	SchedulerPolicy *iam.RolePolicy
 	Schedule        *scheduler.Schedule
@@ -83,10 +94,29 @@ func NewProducer(ctx *pulumi.Context, name string, args *ProducerArgs, opts ...p
 	if err != nil {
 		return nil, err
 	}
+	// Where Lambda records a run that failed or expired (the destination of
+	// the asynchronous invocation): SSE-KMS with the AWS managed key for SQS,
+	// whose key policy lets this account's principals use it through SQS, so
+	// the role needs no KMS grant (and no customer key to protect and pay for).
+	// At most one message a minute; three days are enough to look after a
+	// weekend, and nothing piles up.
+	p.Failures, err = sqs.NewQueue(ctx, name+"-failures", &sqs.QueueArgs{
+		Name:                         pulumi.String(args.FunctionName + "-failures"),
+		KmsMasterKeyId:               pulumi.String("alias/aws/sqs"),
+		KmsDataKeyReusePeriodSeconds: pulumi.Int(300),
+		MessageRetentionSeconds:      pulumi.Int(FailureRetentionSeconds),
+		Tags:                         args.Tags,
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	failuresArn := queueArn(args.StreamArn, p.Failures.Name)
 	stmts := []Statement{
 		{Sid: "PutRecords", Actions: []string{"kinesis:PutRecord", "kinesis:PutRecords"}, Resources: pulumi.StringArray{args.StreamArn}},
 		{Sid: "Logs", Actions: []string{"logs:CreateLogStream", "logs:PutLogEvents"},
 			Resources: pulumi.StringArray{pulumi.Sprintf("%s:*", p.LogGroup.Arn)}},
+		// Lambda sends the failure record as the function's role.
+		{Sid: "ReportFailures", Actions: []string{"sqs:SendMessage"}, Resources: pulumi.StringArray{failuresArn}},
 	}
 	if args.StreamKeyArn != nil {
 		stmts = append(stmts, Statement{Sid: "EncryptRecords", Actions: []string{"kms:GenerateDataKey"}, Resources: pulumi.StringArray{args.StreamKeyArn}})
@@ -124,6 +154,22 @@ func NewProducer(ctx *pulumi.Context, name string, args *ProducerArgs, opts ...p
 		return nil, err
 	}
 
+	// No retries of a failed asynchronous run (each would send a new batch),
+	// and a run waiting longer than a scheduling period is dropped; both go
+	// to the failures queue. Lambda checks the role may send there when this
+	// is set, hence after the function (which waits for the role's policy).
+	p.InvokeConfig, err = lambda.NewFunctionEventInvokeConfig(ctx, name, &lambda.FunctionEventInvokeConfigArgs{
+		FunctionName:             p.Function.Name,
+		MaximumRetryAttempts:     pulumi.Int(0),
+		MaximumEventAgeInSeconds: pulumi.Int(MaxEventAgeSeconds),
+		DestinationConfig: &lambda.FunctionEventInvokeConfigDestinationConfigArgs{
+			OnFailure: &lambda.FunctionEventInvokeConfigDestinationConfigOnFailureArgs{Destination: failuresArn},
+		},
+	}, parent, pulumi.DependsOn([]pulumi.Resource{p.RolePolicy, p.Failures}))
+	if err != nil {
+		return nil, err
+	}
+
 	// The scheduler's role may invoke this function only, and only for schedules of this account.
 	p.SchedulerRole, p.SchedulerPolicy, err = newServiceRole(ctx, name+"-schedule", serviceRole{
 		Name: args.FunctionName + "-schedule", Description: "haina: EventBridge Scheduler invokes the producer", PolicyName: "invoke",
@@ -156,10 +202,31 @@ func NewProducer(ctx *pulumi.Context, name string, args *ProducerArgs, opts ...p
 		return nil, err
 	}
 	p.FunctionName = p.Function.Name
-	if err := ctx.RegisterResourceOutputs(p, pulumi.Map{"functionName": p.FunctionName, "schedule": p.Schedule.Name}); err != nil {
+	if err := ctx.RegisterResourceOutputs(p, pulumi.Map{"functionName": p.FunctionName, "schedule": p.Schedule.Name, "failuresQueue": p.Failures.Name}); err != nil {
 		return nil, err
 	}
 	return p, nil
+}
+
+// Asynchronous invocation of the producer: a run waits at most
+// MaxEventAgeSeconds (Lambda's minimum) before it is dropped; the failures
+// queue keeps a record FailureRetentionSeconds.
+const (
+	MaxEventAgeSeconds      = 60
+	FailureRetentionSeconds = 3 * 24 * 3600
+)
+
+// queueArn is the ARN of a queue of this name in the stream's partition,
+// region and account (what the queue's arn output is), known before the
+// queue exists.
+func queueArn(streamArn pulumi.StringInput, name pulumi.StringOutput) pulumi.StringOutput {
+	return pulumi.All(streamArn, name).ApplyT(func(v []any) (string, error) {
+		parts := strings.SplitN(v[0].(string), ":", 6)
+		if len(parts) != 6 || parts[0] != "arn" {
+			return "", fmt.Errorf("producer: %q is not a stream ARN", v[0])
+		}
+		return strings.Join([]string{"arn", parts[1], "sqs", parts[3], parts[4], v[1].(string)}, ":"), nil
+	}).(pulumi.StringOutput)
 }
 
 // reservedConcurrency maps haina's 0 (none) to Lambda's -1 (unreserved).

@@ -86,7 +86,14 @@ func NewSourceDatabase(ctx *pulumi.Context, name string, args *SourceDatabaseArg
 	cfg := args.Config
 
 	var err error
-	if d.Key, err = newCustomerKey(ctx, name+"-key", "haina: CDC source database "+args.Name, args.Protect, args.Tags, stateful...); err != nil {
+	// RDS encrypts the cluster's storage and snapshots with grants it creates
+	// ("AWS KMS key management", authorizing a customer managed key,
+	// https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Overview.Encryption.Keys.html);
+	// the master secret RDS manages and Debezium's secret (the connector's) are
+	// encrypted through Secrets Manager
+	// (https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html).
+	if d.Key, err = newCustomerKey(ctx, name+"-key", customerKey{Description: "haina: CDC source database " + args.Name,
+		Use: keyUse{Services: []string{"rds", "secretsmanager"}, Grants: true}, Protect: args.Protect, Tags: args.Tags, Parent: d}); err != nil {
 		return nil, err
 	}
 	params := rds.ClusterParameterGroupParameterArray{}

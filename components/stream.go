@@ -46,7 +46,13 @@ func NewStream(ctx *pulumi.Context, name string, args *StreamArgs, opts ...pulum
 	keyID := pulumi.String("alias/aws/kinesis").ToStringOutput()
 	s.KeyArn = pulumi.String(cfg.KmsKeyArn).ToStringOutput()
 	if cfg.CustomerKey {
-		key, err := newCustomerKey(ctx, name+"-key", "haina: Kinesis stream "+cfg.Name, args.Protect, args.Tags, res...)
+		// Producers (GenerateDataKey) and consumers (Decrypt) use the key only
+		// through Kinesis, which calls KMS with the stream ARN as encryption
+		// context ("Permissions to use user-generated KMS keys",
+		// https://docs.aws.amazon.com/streams/latest/dev/permissions-user-key-KMS.html).
+		// Kinesis attaches no grants.
+		key, err := newCustomerKey(ctx, name+"-key", customerKey{Description: "haina: Kinesis stream " + cfg.Name,
+			Use: keyUse{Services: []string{"kinesis"}}, Protect: args.Protect, Tags: args.Tags, Parent: s})
 		if err != nil {
 			return nil, err
 		}
@@ -79,19 +85,4 @@ func NewStream(ctx *pulumi.Context, name string, args *StreamArgs, opts ...pulum
 		return nil, err
 	}
 	return s, nil
-}
-
-// newCustomerKey creates a symmetric KMS key with yearly rotation. A protected
-// key gets the longest deletion window, so a mistaken delete can be cancelled.
-func newCustomerKey(ctx *pulumi.Context, name, description string, protect bool, tags pulumi.StringMap, opts ...pulumi.ResourceOption) (*kms.Key, error) {
-	window := 7
-	if protect {
-		window = 30
-	}
-	return kms.NewKey(ctx, name, &kms.KeyArgs{
-		Description:          pulumi.String(description),
-		EnableKeyRotation:    pulumi.Bool(true),
-		DeletionWindowInDays: pulumi.Int(window),
-		Tags:                 tags,
-	}, opts...)
 }

@@ -37,10 +37,15 @@ func HeartbeatTopic(prefix string) string { return "__debezium-heartbeat." + pre
 // https://debezium.io/documentation/reference/stable/connectors/mysql.html#mysql-schema-history-topic)
 // and the heartbeat topic. A replicated topic keeps writing while one broker
 // is down: min.insync.replicas is one less than the replication factor.
-func CDCTopics(prefix string, tables []string, partitions, replication, retentionHours int) []TopicSpec {
+//
+// MSK Serverless fixes the replication and lets a topic set only a few configs
+// (cleanup.policy, retention.ms, retention.bytes among them;
+// https://docs.aws.amazon.com/msk/latest/developerguide/serverless-config.html):
+// there no min.insync.replicas is asked for.
+func CDCTopics(prefix string, tables []string, partitions, replication, retentionHours int, serverless bool) []TopicSpec {
 	base := func(retentionMs string) map[string]string {
 		c := map[string]string{"cleanup.policy": "delete", "retention.ms": retentionMs}
-		if replication > 1 {
+		if replication > 1 && !serverless {
 			c["min.insync.replicas"] = fmt.Sprint(replication - 1)
 		}
 		return c

@@ -24,6 +24,11 @@ type WarehouseArgs struct {
 	// ClientCidrs may reach the port; when empty, VpcCidr does.
 	ClientCidrs []string
 	VpcCidr     pulumi.StringInput
+	// Endpoints are where the workgroup may open HTTPS connections (the
+	// interface endpoints' group and the S3 prefix list: Network.Endpoints).
+	// Nil (an existing VPC whose endpoints haina did not create): 0.0.0.0/0,
+	// which in a VPC without a route out still reaches only its endpoints.
+	Endpoints *EndpointEgress
 
 	// StreamingRoleName is the physical name of the streaming-ingestion role.
 	StreamingRoleName string
@@ -79,7 +84,22 @@ func NewWarehouse(ctx *pulumi.Context, name string, args *WarehouseArgs, opts ..
 
 	keyArn := pulumi.String(cfg.KmsKeyArn).ToStringOutput()
 	if cfg.KmsKeyArn == "" {
-		key, err := newCustomerKey(ctx, name+"-key", "haina: Redshift Serverless namespace "+cfg.NamespaceName, args.Protect, args.Tags, stateful...)
+		// Redshift Serverless encrypts the namespace "on behalf of the user who
+		// is creating or modifying" it and keeps grants on the key
+		// ("Authorizing use of an AWS KMS customer managed key with Amazon
+		// Redshift (Provisioned) and Amazon Redshift Serverless",
+		// https://docs.aws.amazon.com/redshift/latest/mgmt/authorizing-kms-customer-managed-key.html);
+		// the Data API creates a grant on the caller's behalf when it runs a
+		// statement on a namespace with a customer key ("Using AWS KMS with the
+		// Amazon Redshift Data API", https://docs.aws.amazon.com/redshift/latest/mgmt/data-api-kms.html);
+		// the admin secret is encrypted through Secrets Manager ("Secret
+		// encryption and decryption in AWS Secrets Manager",
+		// https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html).
+		// Both Redshift service names are listed: which one Serverless calls KMS
+		// through on a namespace is not stated on those pages.
+		key, err := newCustomerKey(ctx, name+"-key", customerKey{Description: "haina: Redshift Serverless namespace " + cfg.NamespaceName,
+			Use:     keyUse{Services: []string{"redshift", "redshift-data", "redshift-serverless", "secretsmanager"}, Grants: true},
+			Protect: args.Protect, Tags: args.Tags, Parent: w})
 		if err != nil {
 			return nil, err
 		}
@@ -177,8 +197,14 @@ func NewWarehouse(ctx *pulumi.Context, name string, args *WarehouseArgs, opts ..
 func (w *Warehouse) streamingRole(ctx *pulumi.Context, name string, args *WarehouseArgs, parent pulumi.ResourceOption) error {
 	var err error
 	w.StreamingRole, err = iam.NewRole(ctx, name+"-streaming", &iam.RoleArgs{
-		Name:             pulumi.String(args.StreamingRoleName),
-		Description:      pulumi.String("haina: Redshift streaming ingestion reads the pipeline's streams"),
+		Name:        pulumi.String(args.StreamingRoleName),
+		Description: pulumi.String("haina: Redshift streaming ingestion reads the pipeline's streams"),
+		// No aws:SourceAccount/aws:SourceArn condition: Redshift's pages on
+		// roles it assumes ("Authorizing Amazon Redshift to access AWS services
+		// on your behalf", https://docs.aws.amazon.com/redshift/latest/mgmt/authorizing-redshift-service.html)
+		// show the bare service trust and do not say which context keys Redshift
+		// Serverless sends when it assumes a namespace's default role; a
+		// condition on a key it does not send would break streaming ingestion.
 		AssumeRolePolicy: pulumi.String(TrustPolicy([]string{"redshift.amazonaws.com", "redshift-serverless.amazonaws.com"}, nil)),
 		Tags:             args.Tags,
 	}, parent)
@@ -202,7 +228,10 @@ func (w *Warehouse) streamingRole(ctx *pulumi.Context, name string, args *Wareho
 }
 
 // securityGroup admits the warehouse port from the clients only and lets the
-// warehouse open HTTPS connections, which in a private VPC reach only endpoints.
+// warehouse open HTTPS connections to the VPC's endpoints only (COPY, UNLOAD
+// and streaming ingestion go through them with enhanced VPC routing), so the
+// endpoints' policies are the only way out; without known endpoints, to
+// 0.0.0.0/0 (see WarehouseArgs.Endpoints).
 func (w *Warehouse) securityGroup(ctx *pulumi.Context, name string, args *WarehouseArgs, parent pulumi.ResourceOption) error {
 	var err error
 	w.SecurityGroup, err = ec2.NewSecurityGroup(ctx, name, &ec2.SecurityGroupArgs{
@@ -237,9 +266,20 @@ func (w *Warehouse) securityGroup(ctx *pulumi.Context, name string, args *Wareho
 			return err
 		}
 	}
-	_, err = vpc.NewSecurityGroupEgressRule(ctx, name+"-https", &vpc.SecurityGroupEgressRuleArgs{
-		SecurityGroupId: w.SecurityGroup.ID(), Description: pulumi.String("HTTPS to AWS endpoints (Kinesis, S3)"),
-		IpProtocol: pulumi.String("tcp"), FromPort: pulumi.Int(443), ToPort: pulumi.Int(443), CidrIpv4: pulumi.String("0.0.0.0/0"),
-	}, parent)
-	return err
+	https := func(suffix, desc string, rule vpc.SecurityGroupEgressRuleArgs) error {
+		rule.SecurityGroupId, rule.Description = w.SecurityGroup.ID(), pulumi.String(desc)
+		rule.IpProtocol, rule.FromPort, rule.ToPort = pulumi.String("tcp"), pulumi.Int(443), pulumi.Int(443)
+		_, err := vpc.NewSecurityGroupEgressRule(ctx, name+suffix, &rule, parent)
+		return err
+	}
+	if e := args.Endpoints; e != nil {
+		if err := https("-https-endpoints", "HTTPS to the VPC's interface endpoints (Kinesis, Secrets Manager)",
+			vpc.SecurityGroupEgressRuleArgs{ReferencedSecurityGroupId: e.InterfaceSecurityGroupID}); err != nil {
+			return err
+		}
+		return https("-https-s3", "HTTPS to S3 through the gateway endpoint (COPY, UNLOAD)",
+			vpc.SecurityGroupEgressRuleArgs{PrefixListId: e.S3PrefixListID})
+	}
+	return https("-https", "HTTPS to AWS endpoints (Kinesis, S3); haina knows no endpoints of this VPC",
+		vpc.SecurityGroupEgressRuleArgs{CidrIpv4: pulumi.String("0.0.0.0/0")})
 }

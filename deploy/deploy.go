@@ -14,6 +14,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/haina-data/haina/components"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
@@ -36,7 +37,16 @@ type Options struct {
 	SecretsProvider string
 	// PulumiHome isolates plugins and credentials; empty: ~/.pulumi.
 	PulumiHome string
-	// PulumiCommand is the CLI to use; nil: pulumi on $PATH.
+	// PulumiRoot is a directory holding bin/pulumi (the CLI to use); empty:
+	// pulumi on $PATH.
+	PulumiRoot string
+	// GracePeriod is how long a cancelled step may take to finish what it
+	// started (default DefaultGracePeriod): when the context ends, the CLI is
+	// interrupted once and left to complete its operations in flight, so the
+	// stack is not left locked with pending operations.
+	GracePeriod time.Duration
+	// PulumiCommand replaces the CLI entirely (and with it the graceful stop:
+	// the Automation API's own command kills the CLI 10 s after a cancel).
 	PulumiCommand auto.PulumiCommand
 	// Env is passed to the CLI and the plugins (e.g. PULUMI_CONFIG_PASSPHRASE, AWS_PROFILE).
 	Env map[string]string
@@ -77,9 +87,15 @@ func Open(ctx context.Context, opts Options) (*Stack, error) {
 	if opts.PulumiHome != "" {
 		wsOpts = append(wsOpts, auto.PulumiHome(opts.PulumiHome))
 	}
-	if opts.PulumiCommand != nil {
-		wsOpts = append(wsOpts, auto.Pulumi(opts.PulumiCommand))
+	cli := opts.PulumiCommand
+	if cli == nil {
+		g, err := newGracefulCommand(opts.PulumiRoot, opts.GracePeriod)
+		if err != nil {
+			return nil, &Error{opts.Stack, "open", err}
+		}
+		cli = g
 	}
+	wsOpts = append(wsOpts, auto.Pulumi(cli))
 	if opts.SecretsProvider != "" {
 		wsOpts = append(wsOpts, auto.SecretsProvider(opts.SecretsProvider))
 	}

@@ -169,6 +169,10 @@ var transientMessages = []string{
 
 // transient reports whether err is worth another try.
 func transient(err error) bool {
+	var unknown *OutcomeUnknownError
+	if errors.As(err, &unknown) {
+		return false // it may have committed: never submitted again
+	}
 	var ae smithy.APIError
 	if errors.As(err, &ae) {
 		return transientCodes[ae.ErrorCode()]
@@ -190,42 +194,68 @@ func firstLine(s string) string {
 	return line
 }
 
+// describeAttempts bounds how many DescribeStatement calls in a row may fail
+// (each already retried by the AWS SDK) before the outcome is called unknown.
+const describeAttempts = 5
+
+// OutcomeUnknownError is a statement (or transaction) that was submitted but
+// whose end could not be observed: describing it kept failing, or it was
+// still running when cancelling it failed. It may have committed, so it is
+// never submitted again (a resubmitted CREATE would fail with "already
+// exists"); Lifecycle.Create looks the object up instead.
+type OutcomeUnknownError struct {
+	// What names the statement ("statement <id>") or transaction.
+	What string
+	// Status is the last status seen, "" when none was.
+	Status string
+	Reason string
+	Err    error
+}
+
+func (e *OutcomeUnknownError) Error() string {
+	seen := "no status was seen"
+	if e.Status != "" {
+		seen = "its last status was " + e.Status
+	}
+	return fmt.Sprintf("%s %s; whether it committed is unknown (%s)", e.What, e.Reason, seen)
+}
+
+func (e *OutcomeUnknownError) Unwrap() error { return e.Err }
+
 // wait polls DescribeStatement with doubling backoff until the statement ends.
-// Past the timeout (or on cancellation) it cancels the statement and fails.
+// A failed DescribeStatement is tried again (the statement runs whatever
+// happens to the call); after describeAttempts failures in a row it is
+// cancelled as a statement past its timeout is. Past the timeout (or on cancellation) it cancels the statement
+// and reports how the statement really ended: a statement that finished
+// before the cancel arrived succeeded.
 func (r *Runner) wait(ctx context.Context, id string, sqls []string, timeout time.Duration) (*redshiftdata.DescribeStatementOutput, error) {
 	deadline := time.Now().Add(timeout)
-	delay := r.PollInitial
-	if delay <= 0 {
-		delay = 250 * time.Millisecond
-	}
-	maxDelay := r.PollMax
-	if maxDelay <= 0 {
-		maxDelay = 5 * time.Second
-	}
+	delay, maxDelay := r.polls()
+	var status string
+	failures := 0
 	for {
 		d, err := r.API.DescribeStatement(ctx, &redshiftdata.DescribeStatementInput{Id: aws.String(id)})
 		if err != nil {
-			return nil, fmt.Errorf("describing statement %s: %w", id, err)
-		}
-		switch d.Status {
-		case types.StatusStringFinished:
-			return d, nil
-		case types.StatusStringFailed, types.StatusStringAborted:
-			return nil, statementError(d, sqls)
+			failures++
+			if failures >= describeAttempts && ctx.Err() == nil {
+				return r.cancel(id, sqls, fmt.Sprintf("could not be described (%d failures in a row, the last: %v)", failures, err), status)
+			}
+		} else {
+			failures = 0
+			status = string(d.Status)
+			switch d.Status {
+			case types.StatusStringFinished:
+				return d, nil
+			case types.StatusStringFailed, types.StatusStringAborted:
+				return nil, statementError(d, sqls)
+			}
 		}
 		if !time.Now().Before(deadline) || ctx.Err() != nil {
-			// Cancel with a fresh context: ctx may be the one that ended.
-			cctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			_, cerr := r.API.CancelStatement(cctx, &redshiftdata.CancelStatementInput{Id: aws.String(id)})
-			cancel()
 			why := fmt.Sprintf("did not finish within %s", timeout)
 			if ctx.Err() != nil {
 				why = "was interrupted (" + ctx.Err().Error() + ")"
 			}
-			if cerr != nil {
-				return nil, fmt.Errorf("statement %s %s, and cancelling it failed: %v", id, why, cerr)
-			}
-			return nil, fmt.Errorf("statement %s %s; it was cancelled (raise timeoutSeconds if the object needs longer)", id, why)
+			return r.cancel(id, sqls, why, status)
 		}
 		wait := min(delay, time.Until(deadline))
 		select {
@@ -234,6 +264,69 @@ func (r *Runner) wait(ctx context.Context, id string, sqls []string, timeout tim
 		}
 		delay = min(delay*2, maxDelay)
 	}
+}
+
+func (r *Runner) polls() (initial, maxDelay time.Duration) {
+	initial, maxDelay = r.PollInitial, r.PollMax
+	if initial <= 0 {
+		initial = 250 * time.Millisecond
+	}
+	if maxDelay <= 0 {
+		maxDelay = 5 * time.Second
+	}
+	return initial, maxDelay
+}
+
+// cancel cancels a statement that ran too long, whose caller gave up, or that
+// could not be described, then describes it again: a cancel can fail, or
+// arrive after the statement finished (Redshift then refuses it), so only the
+// statement's own final status says what happened. FINISHED is a success, FAILED the statement's
+// error, ABORTED a cancelled statement; still running, the outcome is unknown.
+func (r *Runner) cancel(id string, sqls []string, why, status string) (*redshiftdata.DescribeStatementOutput, error) {
+	// A fresh context: the caller's may be the one that ended.
+	cctx, stop := context.WithTimeout(context.Background(), 30*time.Second)
+	defer stop()
+	_, cerr := r.API.CancelStatement(cctx, &redshiftdata.CancelStatementInput{Id: aws.String(id)})
+	delay, maxDelay := r.polls()
+	var lastErr error
+	for try := 1; ; try++ {
+		d, err := r.API.DescribeStatement(cctx, &redshiftdata.DescribeStatementInput{Id: aws.String(id)})
+		if err == nil {
+			status = string(d.Status)
+			switch d.Status {
+			case types.StatusStringFinished:
+				return d, nil // it finished before the cancel took effect
+			case types.StatusStringFailed:
+				return nil, statementError(d, sqls)
+			case types.StatusStringAborted:
+				hint := ""
+				if strings.HasPrefix(why, "did not finish") {
+					hint = " (raise timeoutSeconds if the object needs longer)"
+				}
+				return nil, fmt.Errorf("statement %s %s; it was cancelled%s", id, why, hint)
+			}
+		}
+		lastErr = err
+		if try >= describeAttempts || cctx.Err() != nil {
+			break
+		}
+		select {
+		case <-time.After(delay):
+		case <-cctx.Done():
+		}
+		delay = min(delay*2, maxDelay)
+	}
+	reason := why + ", and cancelling it "
+	switch {
+	case cerr != nil:
+		reason += fmt.Sprintf("failed (%v)", cerr)
+	default:
+		reason += "was accepted but it has not ended"
+	}
+	if lastErr != nil {
+		reason += fmt.Sprintf("; describing it failed (%v)", lastErr)
+	}
+	return nil, &OutcomeUnknownError{What: "statement " + id, Status: status, Reason: reason, Err: cerr}
 }
 
 // StatementError is a statement Redshift ran and failed (or aborted), with its message.

@@ -23,7 +23,9 @@ type RDSDataAPI interface {
 type MySQLRunner struct{ API RDSDataAPI }
 
 // Batch runs sqls in order in one transaction; the first failure rolls back
-// and names the statement and the database's message.
+// and names the statement and the database's message. A failed
+// CommitTransaction leaves the outcome unknown (the commit may have been
+// applied before the call failed): an OutcomeUnknownError.
 func (r *MySQLRunner) Batch(ctx context.Context, t Target, sqls []string, timeout time.Duration) error {
 	if len(sqls) == 0 {
 		return nil
@@ -42,20 +44,26 @@ func (r *MySQLRunner) Batch(ctx context.Context, t Target, sqls []string, timeou
 			Sql: aws.String(q), TransactionId: tx.TransactionId,
 		}); err != nil {
 			rctx, rcancel := context.WithTimeout(context.Background(), 30*time.Second)
-			_, _ = r.API.RollbackTransaction(rctx, &rdsdata.RollbackTransactionInput{
+			_, rerr := r.API.RollbackTransaction(rctx, &rdsdata.RollbackTransactionInput{
 				ResourceArn: aws.String(t.ResourceArn), SecretArn: aws.String(t.SecretArn), TransactionId: tx.TransactionId,
 			})
 			rcancel()
-			if ctx.Err() != nil {
-				return fmt.Errorf("statement %d of %d did not finish within %s; the transaction was rolled back", i+1, len(sqls), timeout)
+			// MySQL commits DDL implicitly: a rollback undoes only what ran since the last DDL.
+			rolled := "the transaction was rolled back"
+			if rerr != nil {
+				rolled = fmt.Sprintf("rolling the transaction back failed (%v); the Data API rolls back a transaction left unused for 3 minutes", rerr)
 			}
-			return fmt.Errorf("statement %d of %d failed: %v\n  SQL: %s", i+1, len(sqls), err, abbreviate(q))
+			if ctx.Err() != nil {
+				return fmt.Errorf("statement %d of %d did not finish within %s; %s", i+1, len(sqls), timeout, rolled)
+			}
+			return fmt.Errorf("statement %d of %d failed: %v\n  SQL: %s\n  (%s)", i+1, len(sqls), err, abbreviate(q), rolled)
 		}
 	}
 	if _, err := r.API.CommitTransaction(ctx, &rdsdata.CommitTransactionInput{
 		ResourceArn: aws.String(t.ResourceArn), SecretArn: aws.String(t.SecretArn), TransactionId: tx.TransactionId,
 	}); err != nil {
-		return fmt.Errorf("committing on %s: %w", t.ResourceArn, err)
+		return &OutcomeUnknownError{What: "transaction " + aws.ToString(tx.TransactionId) + " on " + t.ResourceArn,
+			Reason: fmt.Sprintf("ran its %d statement(s), but committing it failed (%v)", len(sqls), err), Err: err}
 	}
 	return nil
 }

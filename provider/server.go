@@ -56,6 +56,10 @@ type Server struct {
 	Fetcher pluginarchive.Fetcher
 	// Runner settings (poll backoff); the API is filled at Configure.
 	PollRunner Runner
+	// Log receives what a user should know that is not an error (an object
+	// adopted instead of created). Nil: a line on stderr, which the engine
+	// shows; cmd/pulumi-resource-haina may set it to its HostClient's Log.
+	Log func(ctx context.Context, urn, msg string)
 
 	mu        sync.Mutex
 	lifecycle *Lifecycle // Redshift
@@ -271,6 +275,14 @@ func (s *Server) withLifecycle(ctx context.Context, urn string, f func(context.C
 	return f(ctx, l)
 }
 
+func (s *Server) log(ctx context.Context, urn, msg string) {
+	if s.Log != nil {
+		s.Log(ctx, urn, msg)
+		return
+	}
+	fmt.Fprintf(os.Stderr, "haina: %s: %s\n", resource.URN(urn).Name(), msg)
+}
+
 func isPlugin(urn string) bool { return resource.URN(urn).Type().String() == PluginArchiveType }
 
 func checkType(urn string) error {
@@ -343,7 +355,11 @@ func (s *Server) Create(ctx context.Context, req *pulumirpc.CreateRequest) (*pul
 	if len(unknown) > 0 {
 		return nil, fmt.Errorf("creating %s: inputs still unknown: %s", o.describe(), strings.Join(unknown, ", "))
 	}
-	if err := s.withLifecycle(ctx, req.GetUrn(), func(ctx context.Context, l *Lifecycle) error { return l.Create(ctx, o) }); err != nil {
+	if err := s.withLifecycle(ctx, req.GetUrn(), func(ctx context.Context, l *Lifecycle) error {
+		withLog := *l
+		withLog.Notify = func(ctx context.Context, _ SqlObject, msg string) { s.log(ctx, req.GetUrn(), msg) }
+		return withLog.Create(ctx, o)
+	}); err != nil {
 		return nil, err
 	}
 	props, err := plugin.MarshalProperties(o.encode(), marshal)

@@ -274,12 +274,65 @@ type Lifecycle struct {
 	Runner Engine
 	// Secrets keeps generated passwords.
 	Secrets SecretsAPI
+	// Notify, when set, tells the user something worth knowing that is not an
+	// error (an object adopted instead of created).
+	Notify func(ctx context.Context, o SqlObject, msg string)
+}
+
+// adoptBlocker says why an object that already exists must not be taken into
+// the state as it is ("" = it may be). Adopting skips the create statements,
+// so it is safe only when the object existing proves they all took effect:
+//
+//   - a Redshift object created in one transaction: the exists query sees the
+//     object only once the whole batch committed (schemas, tables, views,
+//     materialized views, procedures, roles and their grants). So is an object
+//     of one statement run on its own (a COPY JOB).
+//   - not a user with a generated password: the password in the secret is
+//     the one generated for the create, and nothing can check that the user
+//     has it. The create runs again instead and sets a new one (stored
+//     first); a create that cannot run twice fails, saying the user exists.
+//   - not a MySQL object: MySQL commits each DDL statement on its own, so the
+//     object may exist without what later statements do; MySQL creates are
+//     written to be re-runnable (IF NOT EXISTS, INSERT IGNORE) and run again.
+//   - not a non-transactional object of several statements, for the same
+//     reason; they are written to be re-runnable too.
+//
+// An adopted object is whatever has the name: its definition is not compared
+// with the inputs (Redshift keeps no text to compare a rendered template with).
+func (o SqlObject) adoptBlocker() string {
+	switch {
+	case o.PasswordSecretArn != "":
+		return "its create sets a generated password, and nothing can check that the existing user has the one stored in " + o.PasswordSecretArn
+	case o.ResourceArn != "":
+		return "MySQL commits each DDL statement on its own, so the object existing does not prove that every create statement took effect"
+	case o.NonTransactional && len(o.Create) > 1:
+		return "its create statements run one by one, so the object existing does not prove that all of them took effect"
+	}
+	return ""
 }
 
 // Create runs the create statements as one transaction. A generated password
 // is stored first, so it is never lost: a failed create leaves a secret no
 // user matches, and the retry generates and stores another.
+//
+// An object that already exists although the state does not know it (a
+// create that committed but looked failed: DescribeStatement failed after the
+// commit, a cancel came too late, the provider was killed) is adopted when
+// adoptBlocker allows: the create statements do not run, and the next `up`
+// does not fail with "already exists". The same check runs after a create
+// whose outcome is unknown (OutcomeUnknownError).
 func (l Lifecycle) Create(ctx context.Context, o SqlObject) error {
+	blocker := o.adoptBlocker()
+	var checkErr error // a failed check does not stop the create: at worst it fails as it would have without the check
+	if blocker == "" {
+		found, err := l.Read(ctx, o)
+		checkErr = err
+		if err == nil && found {
+			l.notify(ctx, o, fmt.Sprintf("%s already exists: adopted without running its create statements (a create that committed "+
+				"but looked failed, or an object made outside this stack; its definition is not compared)", o.describe()))
+			return nil
+		}
+	}
 	stmts := o.Create
 	var password string
 	if o.PasswordSecretArn != "" {
@@ -289,10 +342,47 @@ func (l Lifecycle) Create(ctx context.Context, o SqlObject) error {
 		}
 		stmts = withPassword(stmts, password)
 	}
-	if err := l.run(ctx, o, stmts); err != nil {
-		return redact(fmt.Errorf("creating %s: %w", o.describe(), err), password)
+	err := l.run(ctx, o, stmts)
+	if err == nil {
+		return nil
 	}
-	return nil
+	// Did it take effect after all? Look, with a context of its own (ctx may be the one that ended).
+	var unknown *OutcomeUnknownError
+	isUnknown := errors.As(err, &unknown)
+	found, rerr := false, error(nil)
+	if isUnknown || blocker != "" {
+		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
+		found, rerr = l.Read(lctx, o)
+		cancel()
+	}
+	switch {
+	case isUnknown && blocker == "" && rerr == nil && found:
+		l.notify(ctx, o, fmt.Sprintf("%s: %v; it exists, so its create committed", o.describe(), redact(err, password)))
+		return nil
+	case isUnknown && blocker == "" && rerr != nil:
+		err = fmt.Errorf("%w; looking the object up afterwards failed too (%v): the next `pulumi up` looks again and adopts it if it exists", err, rerr)
+	case isUnknown && blocker == "":
+		err = fmt.Errorf("%w; the object does not exist (yet): the next `pulumi up` looks again and adopts it if it does", err)
+	case found:
+		way := fmt.Sprintf("drop it (%s) and run `pulumi up` again", strings.Join(o.Drop, "; "))
+		if o.HoldsData {
+			way = "fix them: it holds data, which a drop loses"
+		}
+		err = fmt.Errorf("%w\n  %s exists, and is not adopted: %s. Its create statements run on every `pulumi up` until they succeed; "+
+			"if they cannot run on an existing object, %s", err, o.describe(), blocker, way)
+	case isUnknown:
+		err = fmt.Errorf("%w; its create statements run again on the next `pulumi up` (not adopted: %s)", err, blocker)
+	}
+	if checkErr != nil {
+		err = fmt.Errorf("%w\n  (checking first whether it already existed failed: %v)", err, checkErr)
+	}
+	return redact(fmt.Errorf("creating %s: %w", o.describe(), err), password)
+}
+
+func (l Lifecycle) notify(ctx context.Context, o SqlObject, msg string) {
+	if l.Notify != nil {
+		l.Notify(ctx, o, msg)
+	}
 }
 
 // run runs statements as one transaction, or one by one for a non-transactional object.

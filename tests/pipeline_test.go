@@ -169,6 +169,16 @@ func TestNoWildcardActionAnywhere(t *testing.T) {
 		require.NotEmpty(t, pols)
 		for where, p := range pols {
 			keyPolicy := strings.HasPrefix(where, tKey+"::")
+			if strings.HasPrefix(where, "aws:ec2/vpcEndpoint:VpcEndpoint::") {
+				// An endpoint policy grants nothing: it bounds what passes (AWS's form is
+				// Action "*" with an aws:ResourceAccount condition; TestEndpointPoliciesOnlyThisAccount).
+				for _, s := range p.Statement {
+					if s.Effect == "Allow" && len(s.Action) == 1 && s.Action[0] == "*" {
+						assert.Contains(t, s.Condition["StringEquals"], "aws:ResourceAccount", "%s: \"*\" only for this account's resources", where)
+					}
+				}
+				continue
+			}
 			for _, s := range p.Statement {
 				if s.Effect == "Deny" {
 					continue // a deny may be broad: the TLS-only bucket rule denies s3:* without TLS
@@ -195,7 +205,9 @@ func TestProtectionOnlyOnStatefulResourcesInProduction(t *testing.T) {
 		"haina:redshift:SqlObject::haina-changes-table-orders": true, "haina:redshift:SqlObject::haina-changes-table-customers": true,
 		"haina:redshift:SqlObject::haina-changes-offsets": true,
 		"haina:redshift:SqlObject::haina-changes-rejects": true,
-		"aws:s3/bucketV2:BucketV2::haina-lake":            true, tMSK: true, "aws:rds/cluster:Cluster": true, "aws:rds/clusterInstance:ClusterInstance": true}
+		// Not stateful: protected so that a refused destroy stops before deleting anything.
+		"aws:ssm/parameter:Parameter::haina-destroy-guard": true,
+		"aws:s3/bucketV2:BucketV2::haina-lake":             true, tMSK: true, "aws:rds/cluster:Cluster": true, "aws:rds/clusterInstance:ClusterInstance": true}
 	for _, stack := range stacks {
 		t.Run(stack, func(t *testing.T) {
 			g := evaluate(t, stack, nil)
@@ -208,7 +220,7 @@ func TestProtectionOnlyOnStatefulResourcesInProduction(t *testing.T) {
 				}
 			}
 			if stack == "production" {
-				assert.Equal(t, 20, protected, "stream, namespace, workgroup, landing MV, lake bucket, MSK cluster, Aurora cluster and writer, "+
+				assert.Equal(t, 21, protected, "the destroy guard, stream, namespace, workgroup, landing MV, lake bucket, MSK cluster, Aurora cluster and writer, "+
 					"the keys of stream, namespace, lake, flow logs, MSK and Aurora (not the rebuildable plugin artifacts or Debezium's secret), "+
 					"and CDC's two landing views, two target tables, watermark table and rejects table")
 			}
@@ -311,7 +323,7 @@ func TestEveryResourceIsParentedUnderThePipeline(t *testing.T) {
 			continue
 		}
 		assert.Contains(t, r.Parent, "haina:pipeline:Pipeline", "%s %s is not under the pipeline", r.Type, r.Name)
-		if r.Custom {
+		if r.Custom && r.Name != "haina-destroy-guard" { // the guard belongs to the whole pipeline
 			assert.Regexp(t, `haina:(network|stream|warehouse|ingestion|producer|lake|delivery|flowlogs|kafka|sourcedb|cdc|scheduler):[A-Za-z]+::`, r.Parent, "%s %s belongs to a building block", r.Type, r.Name)
 		}
 	}

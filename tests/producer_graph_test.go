@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/haina-data/haina/components"
@@ -44,9 +45,9 @@ func TestProducerLambdaAndScheduleInBothStacks(t *testing.T) {
 				actions, resources = statement(t, pol, "EncryptRecords")
 				assert.Equal(t, []string{"kms:GenerateDataKey"}, actions)
 				assert.Equal(t, []string{out(one(t, g, tKey, "haina-events-key"))["arn"].(string)}, resources)
-				assert.Len(t, pol.Statement, 3)
+				assert.Len(t, pol.Statement, 4)
 			} else {
-				assert.Len(t, pol.Statement, 2)
+				assert.Len(t, pol.Statement, 3)
 			}
 			trust := parsePolicy(t, in(one(t, g, tRole, "haina-producer"))["assumeRolePolicy"])
 			assert.Equal(t, []string{"lambda.amazonaws.com"}, trust.Statement[0].Principal["Service"])
@@ -65,6 +66,44 @@ func TestProducerLambdaAndScheduleInBothStacks(t *testing.T) {
 			actions, resources = statement(t, spol, "Invoke")
 			assert.Equal(t, []string{"lambda:InvokeFunction"}, actions)
 			assert.Equal(t, []string{"arn:aws:lambda:us-east-1:123456789012:function:haina-" + stack + "-producer"}, resources)
+		})
+	}
+}
+
+// EventBridge Scheduler invokes the producer asynchronously, and Lambda retries
+// a failed asynchronous run twice by default, each retry sending a whole new
+// batch. The producer's invoke configuration turns retries off, drops a run
+// older than a minute, and records both in a small encrypted queue, which the
+// function's role may send to — that queue only.
+func TestProducerFailedRunsAreNotRetriedButRecorded(t *testing.T) {
+	for _, stack := range stacks {
+		t.Run(stack, func(t *testing.T) {
+			g := evaluate(t, stack, nil)
+			queueArn := "arn:aws:sqs:us-east-1:123456789012:haina-" + stack + "-producer-failures"
+			cfg := one(t, g, "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig", "haina-producer")
+			c := in(cfg)
+			assert.Equal(t, "haina-"+stack+"-producer", c["functionName"])
+			assert.Equal(t, 0.0, c["maximumRetryAttempts"], "no retries: each would send a new batch")
+			assert.Equal(t, 60.0, c["maximumEventAgeInSeconds"])
+			assert.Equal(t, map[string]any{"onFailure": map[string]any{"destination": queueArn}}, c["destinationConfig"])
+			assert.Contains(t, cfg.Parent, "haina:producer:Producer")
+
+			queue := one(t, g, "aws:sqs/queue:Queue", "haina-producer-failures")
+			q := in(queue)
+			assert.Equal(t, "haina-"+stack+"-producer-failures", q["name"])
+			assert.Equal(t, "alias/aws/sqs", q["kmsMasterKeyId"], "SSE-KMS")
+			assert.Equal(t, float64(3*24*3600), q["messageRetentionSeconds"])
+			assert.Equal(t, stack, q["tags"].(map[string]any)["haina:environment"], "tagged like the function")
+			assert.False(t, queue.Protect, "it holds no data worth keeping")
+
+			pol := parsePolicy(t, in(one(t, g, tPolicy, "haina-producer"))["policy"])
+			actions, resources := statement(t, pol, "ReportFailures")
+			assert.Equal(t, []string{"sqs:SendMessage"}, actions)
+			assert.Equal(t, []string{queueArn}, resources, "exactly the failures queue")
+
+			deps := strings.Join(cfg.Dependencies, " ")
+			assert.Contains(t, deps, "aws:iam/rolePolicy:RolePolicy::haina-producer", "Lambda checks the grant when the destination is set")
+			assert.Contains(t, deps, "aws:sqs/queue:Queue::haina-producer-failures")
 		})
 	}
 }

@@ -3,8 +3,10 @@ package tests
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -193,4 +195,38 @@ func TestSyntheticEventsFollowTheSeedSchema(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "42", r.PartitionKey)
 	assert.JSONEq(t, `{"event_time":"2026-01-02T03:04:05Z","event_name":"JOIN","user":42}`, string(r.Data))
+}
+
+// Every synthetic event carries an event_id, a random UUID unique to it, so a
+// consumer can drop the duplicates a retried PutRecords leaves; the seed
+// schema's other fields stay as they were.
+func TestSyntheticEventsCarryAUniqueEventID(t *testing.T) {
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	decode := func(g *events.Generator) map[string]any {
+		r, err := events.Record(g.Next())
+		require.NoError(t, err)
+		var m map[string]any
+		require.NoError(t, json.Unmarshal(r.Data, &m))
+		return m
+	}
+	uuid := regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
+	ids := map[string]bool{}
+	g := events.NewGenerator(7, func() time.Time { return at })
+	for range 20000 {
+		m := decode(g)
+		id, _ := m["event_id"].(string)
+		require.Regexp(t, uuid, id, "a version 4 UUID")
+		require.False(t, ids[id], "event_id %s repeated", id)
+		ids[id] = true
+		assert.Equal(t, "2026-01-02T03:04:05Z", m["event_time"])
+		assert.Contains(t, events.Names, m["event_name"])
+		assert.Len(t, m, 4, "event_id, event_time, event_name, user")
+	}
+	// Another run (another seed) shares none of them; the same seed gives the same events, ids included.
+	other := events.NewGenerator(8, nil)
+	for range 20000 {
+		assert.False(t, ids[decode(other)["event_id"].(string)])
+	}
+	a, b := events.NewGenerator(7, func() time.Time { return at }), events.NewGenerator(7, func() time.Time { return at })
+	assert.Equal(t, a.Next(), b.Next())
 }

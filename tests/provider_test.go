@@ -81,7 +81,10 @@ func TestProviderCreateRunsOneBatchInOrder(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, `haina-staging/haina/"kds"."events_landing"`, res.GetId())
 	calls := fake.Calls()
-	require.Len(t, calls, 1, "one transaction")
+	require.Len(t, calls, 2, "the existence check (an object already there is adopted), then one transaction")
+	assert.False(t, calls[0].Batch)
+	assert.Equal(t, []string{"SELECT 1 FROM svv_mv_info WHERE name = 'x'"}, calls[0].Sqls)
+	calls = calls[1:]
 	assert.True(t, calls[0].Batch)
 	assert.Equal(t, []string{"SET enable_case_sensitive_identifier TO true", "CREATE MATERIALIZED VIEW x AUTO REFRESH YES AS SELECT 1"}, calls[0].Sqls)
 	assert.Equal(t, "haina-staging", calls[0].WorkgroupName)
@@ -117,8 +120,9 @@ func TestProviderTimeoutCancelsTheStatement(t *testing.T) {
 	fake.Hang = true
 	_, err := s.Create(context.Background(), &pulumirpc.CreateRequest{Urn: sqlURN, Properties: props(t, with(landingMV(), "timeoutSeconds", 1))})
 	require.Error(t, err)
-	assert.Regexp(t, `statement 0+-0+-0+-0+-0+1 did not finish within 1s; it was cancelled \(raise timeoutSeconds`, err.Error())
-	assert.Equal(t, []string{"00000000-0000-0000-0000-000000000001"}, fake.Cancelled)
+	// Statement 1, the existence check, hung and was cancelled too: it found nothing.
+	assert.Regexp(t, `statement 0+-0+-0+-0+-0+2 did not finish within 1s; it was cancelled \(raise timeoutSeconds`, err.Error())
+	assert.Equal(t, []string{"00000000-0000-0000-0000-000000000001", "00000000-0000-0000-0000-000000000002"}, fake.Cancelled)
 }
 
 func TestProviderReadReportsPresenceAndDrift(t *testing.T) {

@@ -13,10 +13,16 @@ import (
 	"github.com/aws/smithy-go"
 )
 
-type accept struct{ records int }
+type accept struct {
+	records int
+	data    [][]byte
+}
 
 func (a *accept) PutRecords(_ context.Context, in *kinesis.PutRecordsInput, _ ...func(*kinesis.Options)) (*kinesis.PutRecordsOutput, error) {
 	a.records += len(in.Records)
+	for _, r := range in.Records {
+		a.data = append(a.data, r.Data)
+	}
 	return &kinesis.PutRecordsOutput{Records: make([]types.PutRecordsResultEntry, len(in.Records)), FailedRecordCount: aws.Int32(0)}, nil
 }
 
@@ -54,5 +60,33 @@ func TestHandlerReportsARefusedStream(t *testing.T) {
 	}
 	if !bytes.Contains(logs.Bytes(), []byte(`"level":"ERROR"`)) {
 		t.Fatalf("no error log: %s", logs.String())
+	}
+}
+
+// Each run's events carry event_ids no other run's carry (a retried run, or
+// two runs started in the same nanosecond, must not look like duplicates).
+func TestHandlerEventsCarryIDsUniqueAcrossRuns(t *testing.T) {
+	api := &accept{}
+	log := slog.New(slog.NewJSONHandler(&bytes.Buffer{}, nil))
+	for range 2 {
+		if _, err := handle(context.Background(), log, api, "s", 1000); err != nil {
+			t.Fatal(err)
+		}
+	}
+	seen := map[string]bool{}
+	for _, d := range api.data {
+		var e struct {
+			EventID string `json:"event_id"`
+		}
+		if err := json.Unmarshal(d, &e); err != nil || e.EventID == "" {
+			t.Fatalf("record without an event_id: %s", d)
+		}
+		if seen[e.EventID] {
+			t.Fatalf("event_id %s sent twice", e.EventID)
+		}
+		seen[e.EventID] = true
+	}
+	if len(seen) != 2000 {
+		t.Fatalf("%d distinct ids, want 2000", len(seen))
 	}
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-msk-iam-sasl-signer-go/signer"
 	"github.com/haina-data/haina/kafkatopics"
 	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/sasl/oauth"
 )
@@ -54,7 +55,7 @@ func handler(newAdmin func([]string) (*kadm.Client, error), logTo io.Writer) fun
 		start := time.Now()
 		ctx, cancel := bounded(ctx)
 		defer cancel()
-		res, err := kafkatopics.Handle(ctx, req, newAdmin)
+		res, err := retryUnauthorized(ctx, authWait, func() (kafkatopics.Result, error) { return kafkatopics.Handle(ctx, req, newAdmin) })
 		attrs := []any{
 			"action", res.Action,
 			"bootstrap", req.Bootstrap,
@@ -126,4 +127,31 @@ func mskToken(region string) func(context.Context) (oauth.Auth, error) {
 		}
 		return oauth.Auth{Token: token}, nil
 	}
+}
+
+// authWait is how long a run waits before trying again after MSK refused it.
+var authWait = 5 * time.Second
+
+// retryUnauthorized runs f again while MSK refuses it for authorization: the
+// function is invoked seconds after its role's policy is written, and "it can
+// take a noticeable amount of time" before MSK applies an IAM policy change
+// (https://docs.aws.amazon.com/msk/latest/developerguide/iam-access-control.html).
+// Ensure is idempotent, so a retry is safe; the run's own time bound ends it.
+func retryUnauthorized(ctx context.Context, wait time.Duration, f func() (kafkatopics.Result, error)) (kafkatopics.Result, error) {
+	for attempt := 1; ; attempt++ {
+		res, err := f()
+		if err == nil || !unauthorized(err) {
+			return res, err
+		}
+		select {
+		case <-ctx.Done():
+			return res, fmt.Errorf("still refused after %d attempts (IAM changes can take a minute to reach MSK; run pulumi up again): %w", attempt, err)
+		case <-time.After(wait):
+		}
+	}
+}
+
+func unauthorized(err error) bool {
+	return errors.Is(err, kerr.SaslAuthenticationFailed) || errors.Is(err, kerr.TopicAuthorizationFailed) ||
+		errors.Is(err, kerr.ClusterAuthorizationFailed)
 }

@@ -6,15 +6,18 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/haina-data/haina/kafkatopics"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
@@ -132,4 +135,38 @@ func TestMSKTokenSignsLocally(t *testing.T) {
 	assert.Equal(t, "kafka-cluster:Connect", u.Query().Get("Action"))
 	assert.Contains(t, u.Query().Get("X-Amz-Credential"), "AKIDEXAMPLE/")
 	assert.NotEmpty(t, u.Query().Get("X-Amz-Signature"))
+}
+
+// MSK may refuse the first calls while the role's new policy propagates: the run
+// tries again until it is allowed, and a real error is returned at once.
+func TestRetryUnauthorized(t *testing.T) {
+	calls := 0
+	res, err := retryUnauthorized(context.Background(), time.Millisecond, func() (kafkatopics.Result, error) {
+		calls++
+		if calls < 3 {
+			return kafkatopics.Result{}, fmt.Errorf("creating topics: %w", kerr.TopicAuthorizationFailed)
+		}
+		return kafkatopics.Result{Action: "create"}, nil
+	})
+	if err != nil || calls != 3 || res.Action != "create" {
+		t.Fatalf("calls %d, result %+v, err %v", calls, res, err)
+	}
+
+	calls = 0
+	_, err = retryUnauthorized(context.Background(), time.Millisecond, func() (kafkatopics.Result, error) {
+		calls++
+		return kafkatopics.Result{}, kafkatopics.ErrRefused
+	})
+	if calls != 1 || !errors.Is(err, kafkatopics.ErrRefused) {
+		t.Fatalf("a refusal is not retried: calls %d, err %v", calls, err)
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	_, err = retryUnauthorized(ctx, time.Millisecond, func() (kafkatopics.Result, error) {
+		return kafkatopics.Result{}, kerr.SaslAuthenticationFailed
+	})
+	if err == nil || !strings.Contains(err.Error(), "still refused after") {
+		t.Fatalf("bounded by the run's time: %v", err)
+	}
 }

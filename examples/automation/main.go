@@ -9,6 +9,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -34,6 +35,12 @@ func main() {
 }
 
 func run(ctx context.Context, stack, dir, backend string, destroy bool) error {
+	// The passphrase encrypts the stack's secrets: an empty one protects nothing.
+	if os.Getenv("PULUMI_CONFIG_PASSPHRASE") == "" {
+		return errors.New("set PULUMI_CONFIG_PASSPHRASE: the passphrase secrets provider encrypts the stack's secrets with it")
+	}
+	// Ctrl-C cancels ctx: the step lets the CLI finish the operations it started
+	// (deploy.Options.GracePeriod), so the stack is not left locked.
 	s, err := deploy.Open(ctx, deploy.Options{
 		Stack: stack, WorkDir: dir, BackendURL: backend, SecretsProvider: "passphrase",
 		Env: deploy.Passphrase(""), Progress: os.Stdout,

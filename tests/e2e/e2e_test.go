@@ -25,7 +25,6 @@ import (
 	"github.com/haina-data/haina/tests/fakesecrets"
 	"github.com/haina-data/haina/tests/harness"
 	"github.com/haina-data/haina/tests/iameval"
-	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/twmb/franz-go/pkg/kadm"
@@ -38,7 +37,7 @@ const cliVersion = "v3.259.0"
 // engine is what every stack test shares: the CLI, PULUMI_HOME with the fakes,
 // a project directory holding copies of the real project files and haina's provider.
 type engine struct {
-	cli     auto.PulumiCommand
+	cli     string // the CLI's root (bin/pulumi under it)
 	home    string
 	project string
 	backend string
@@ -64,10 +63,9 @@ func setup(t *testing.T) *engine {
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	require.NoError(t, build.Run(), "building the Pulumi CLI %s from the Go module proxy failed (tools/pulumi-cli/build.sh); "+
 		"the engine tests need it and do not skip", cliVersion)
-	cli, err := auto.NewPulumiCommand(&auto.PulumiCommandOptions{Root: filepath.Join(root, ".cache", "pulumi-"+cliVersion), SkipVersionCheck: true})
-	require.NoError(t, err)
+	cliRoot := filepath.Join(root, ".cache", "pulumi-"+cliVersion)
 
-	e := &engine{cli: cli, home: t.TempDir(), project: t.TempDir(), backend: "file://" + t.TempDir()}
+	e := &engine{cli: cliRoot, home: t.TempDir(), project: t.TempDir(), backend: "file://" + t.TempDir()}
 
 	// Fake aws and random: plugin-cache entries at the versions the SDKs ask for.
 	fakeBin := filepath.Join(t.TempDir(), "fakeprovider")
@@ -133,7 +131,7 @@ func (e *engine) open(t *testing.T, ctx context.Context, stack string, progress 
 	t.Helper()
 	s, err := deploy.Open(ctx, deploy.Options{
 		Stack: stack, WorkDir: e.project, BackendURL: e.backend, SecretsProvider: "passphrase",
-		PulumiHome: e.home, PulumiCommand: e.cli, Progress: progress,
+		PulumiHome: e.home, PulumiRoot: e.cli, Progress: progress,
 		Env: map[string]string{
 			"PULUMI_CONFIG_PASSPHRASE":                    "haina-e2e",
 			"PULUMI_SKIP_UPDATE_CHECK":                    "true",
@@ -318,13 +316,22 @@ func TestEngineUpNoOpAndDestroy(t *testing.T) {
 				return
 			}
 
+			cloudBefore, sqlBefore, mysqlBefore := e.cloudURNs(t), len(e.fake.Calls()), len(e.mysql.Statements())
+			catalogBefore := e.fake.Catalog.Objects()
 			err = s.Destroy(ctx)
 			require.Error(t, err, "production destroy must be refused")
 			assert.Contains(t, err.Error(), "cannot be deleted")
-			// The engine deletes unprotected resources before it reaches a protected one;
-			// every stateful resource survives.
-			// every stateful resource survives (and what they were built on: the CDC landing
-			// views wait for the connector, so its plugin's artifacts bucket stays too).
+			// The destroy guard depends on everything and is protected: the engine
+			// is refused there, before it deletes anything at all.
+			assert.Contains(t, err.Error(), "haina-destroy-guard")
+			assert.Equal(t, cloudBefore, e.cloudURNs(t), "a refused destroy deletes nothing in the cloud")
+			assert.Equal(t, catalogBefore, e.fake.Catalog.Objects(), "nor in the warehouse")
+			for _, c := range e.fake.Calls()[sqlBefore:] {
+				assert.False(t, c.Batch, "no SQL object was dropped: %q", c.Sqls)
+			}
+			assert.Len(t, e.mysql.Statements(), mysqlBefore, "nor anything in MySQL (the binlog retention stays)")
+			// Every resource survives, the stateful ones among them.
+			assert.Equal(t, mockCounts(t, stack), engineCounts(t, ctx, s), "the state still holds every resource")
 			kept := engineCounts(t, ctx, s)
 			for typ, n := range map[string]int{
 				"aws:kinesis/stream:Stream": 1, "aws:kms/key:Key": 6, "aws:redshiftserverless/namespace:Namespace": 1, "aws:s3/bucketV2:BucketV2": 2,
@@ -369,6 +376,22 @@ func (e *engine) topics(t *testing.T) []string {
 	details, err := kadm.NewClient(cl).ListTopics(ctx)
 	require.NoError(t, err)
 	return details.Names()
+}
+
+// cloudURNs lists what the fake cloud holds.
+func (e *engine) cloudURNs(t *testing.T) []string {
+	files, err := filepath.Glob(filepath.Join(e.cloud, "*.json"))
+	require.NoError(t, err)
+	var urns []string
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		require.NoError(t, err)
+		var r fakeprovider.Existing
+		require.NoError(t, json.Unmarshal(b, &r))
+		urns = append(urns, r.URN)
+	}
+	slices.Sort(urns)
+	return urns
 }
 
 // created is when the fake cloud created the resource of a type and name.

@@ -3,7 +3,9 @@
 // SQL text it receives. By default it runs nothing and tests decide how
 // statements end (Fail, Rows, Hang); with a Catalog it runs them against a
 // small model of Redshift's catalog that refuses what Redshift refuses (see
-// catalog.go). Transient and Refuse inject the failures a retry must survive.
+// catalog.go). Transient and Refuse inject the failures a retry must survive;
+// DescribeFail and CancelTooLate a statement that committed although its
+// caller saw it fail.
 package fakeredshift
 
 import (
@@ -47,11 +49,22 @@ type Server struct {
 	// the AWS SDK itself retries ThrottlingException (3 attempts by default),
 	// and each retry is an attempt here.
 	Refuse func(sqls []string, attempt int) *APIError
+	// DescribeFail can make a DescribeStatement call fail as an API error
+	// after the fake has moved the statement on: a statement this call ends
+	// is committed (or failed) all the same, only the caller does not see it
+	// — "committed but looked failed". status is the statement's status after
+	// the call (STARTED, FINISHED, FAILED, ABORTED); nil = never fail.
+	DescribeFail func(id string, sqls []string, status string) *APIError
+	// CancelTooLate makes a CancelStatement arrive just after the statement
+	// ended: a running statement finishes first (it runs, as the
+	// DescribeStatement that ends it would), and the cancel is refused, as
+	// for any statement that already ended.
+	CancelTooLate bool
 
 	statements map[string]*statement
 	// Log is every batch and single statement received, in order.
 	Log []Call
-	// Cancelled lists cancelled statement ids.
+	// Cancelled lists cancelled statement ids (a refused cancel is not listed).
 	Cancelled []string
 	next      int
 	attempts  map[string]int
@@ -85,6 +98,30 @@ func FailFirst(substr string, n int, msg string) func(sql string, attempt int) s
 			return msg
 		}
 		return ""
+	}
+}
+
+// InternalServerError is the Data API's error for a failure on its side.
+func InternalServerError() *APIError {
+	return &APIError{"InternalServerException", "The request processing has failed because of an unknown error."}
+}
+
+// FailDescribeOnceFinished is a DescribeFail hook: the first DescribeStatement
+// that sees a statement containing substr FINISHED fails with e (once per
+// statement), so the statement committed but its caller saw an error. Note
+// that the AWS SDK itself retries some errors (InternalServerException,
+// throttling): each retry is a DescribeStatement call here.
+func FailDescribeOnceFinished(substr string, e *APIError) func(id string, sqls []string, status string) *APIError {
+	var mu sync.Mutex
+	failed := map[string]bool{}
+	return func(id string, sqls []string, status string) *APIError {
+		mu.Lock()
+		defer mu.Unlock()
+		if status != "FINISHED" || failed[id] || !strings.Contains(strings.Join(sqls, "\x00"), substr) {
+			return nil
+		}
+		failed[id] = true
+		return e
 	}
 }
 
@@ -196,12 +233,12 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 		}
 		st.polls++
 		if st.status == "STARTED" && !s.Hang && st.polls > s.PendingPolls {
-			st.status = "FINISHED"
-			if st.failAt < 0 && s.Catalog != nil {
-				s.runCatalog(st)
-			}
-			if st.failAt >= 0 {
-				st.status = "FAILED"
+			s.finish(st)
+		}
+		if s.DescribeFail != nil {
+			if e := s.DescribeFail(st.id, st.sqls, st.status); e != nil {
+				fail(w, e.Code, e.Message)
+				return
 			}
 		}
 		out := map[string]any{"Id": st.id, "Status": st.status, "QueryString": strings.Join(st.sqls, "; "), "ResultRows": st.rows}
@@ -226,11 +263,31 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 			fail(w, "ResourceNotFoundException", "Query does not exist.")
 			return
 		}
+		if st.status == "STARTED" && s.CancelTooLate {
+			s.finish(st)
+		}
+		if st.status != "STARTED" {
+			// Redshift refuses too; the wording is the fake's.
+			fail(w, "ValidationException", fmt.Sprintf("Could not cancel a query that is already in %s state.", st.status))
+			return
+		}
 		st.status = "ABORTED"
 		s.Cancelled = append(s.Cancelled, st.id)
 		reply(w, map[string]any{"Status": true})
 	default:
 		fail(w, "UnknownOperationException", op)
+	}
+}
+
+// finish ends a running statement: FINISHED, or FAILED when a hook or the
+// catalog fails it.
+func (s *Server) finish(st *statement) {
+	st.status = "FINISHED"
+	if st.failAt < 0 && s.Catalog != nil {
+		s.runCatalog(st)
+	}
+	if st.failAt >= 0 {
+		st.status = "FAILED"
 	}
 }
 

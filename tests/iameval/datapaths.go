@@ -979,8 +979,13 @@ func (s *Stack) Check(p Path) []string {
 		for _, c := range cl.Calls {
 			res := c.Resource
 			req := Request{Caller: Caller{Kind: "AWS", ID: role.Arn, Account: s.Account}, Action: c.Action, Resource: res, Context: s.baseContext(role.Arn, c.Context)}
+			if strings.HasPrefix(strings.ToLower(c.Action), "kms:") {
+				// KMS adds the caller's account to every request
+				// (https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-caller-account).
+				req.Context["kms:CallerAccount"] = []string{s.Account}
+			}
 			rp := s.resourcePolicy(res)
-			r, err := Evaluate(req, role.Policies, rp)
+			r, err := s.evaluate(req, role.Policies, rp)
 			if err != nil {
 				add("%s: %v", c, err)
 				continue
@@ -996,7 +1001,7 @@ func (s *Stack) Check(p Path) []string {
 					mrp = m[0]
 				}
 			}
-			m, err := Evaluate(req, WithoutAction(role.Policies, c.Action), mrp)
+			m, err := s.evaluate(req, WithoutAction(role.Policies, c.Action), mrp)
 			if err != nil {
 				add("%s (mutated): %v", c, err)
 			} else if m.Allowed() {
@@ -1049,6 +1054,15 @@ func (s *Stack) Check(p Path) []string {
 		}
 	}
 	return probs
+}
+
+// evaluate decides a role's request: a KMS key's policy is not one more
+// resource policy but a precondition for IAM (EvaluateKMS).
+func (s *Stack) evaluate(req Request, identity []*Policy, resource *Policy) (Result, error) {
+	if arnPart(req.Resource, 2) == "kms" {
+		return EvaluateKMS(req, identity, resource)
+	}
+	return Evaluate(req, identity, resource)
 }
 
 func withContext(c Context) string {

@@ -292,3 +292,55 @@ func WithoutAction(policies []*Policy, action string) []*Policy {
 	}
 	return out
 }
+
+// EvaluateKMS decides a request on a KMS key from the caller's identity
+// policies and the key policy, as KMS does: "Unless the key policy explicitly
+// allows it, you cannot use IAM policies to allow access to a KMS key. Without
+// permission from the key policy, IAM policies that allow permissions have no
+// effect" (https://docs.aws.amazon.com/kms/latest/developerguide/key-policies.html).
+// So the request is allowed when nothing denies it and either a key-policy
+// statement allows the caller itself, or an identity policy allows it and a
+// key-policy statement allows the caller's account (its root ARN or ID) for
+// this very request — action and conditions included ("Allows access to the
+// AWS account and enables IAM policies",
+// https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html#key-policy-default-allow-root-enable-iam).
+// A nil key policy stands for the default one (the account may use IAM for
+// every action): identity policies alone decide.
+func EvaluateKMS(req Request, identity []*Policy, key *Policy) (Result, error) {
+	res, err := Evaluate(req, identity, key)
+	if err != nil || key == nil || res.Decision != Allow {
+		return res, err
+	}
+	if own, err := Evaluate(req, nil, key); err != nil || own.Allowed() {
+		return res, err // the key policy names the caller itself
+	}
+	for i, s := range key.Statements {
+		if s.Effect != "Allow" || s.Principal == nil || !namesAccount(s.Principal, req.Caller.Account) {
+			continue
+		}
+		ok, err := applies(s, req, false) // action, resource and condition; the principal is the account
+		if err != nil {
+			return res, fmt.Errorf("%s statement %d (%s): %w", key.Name, i, s.Sid, err)
+		}
+		if ok {
+			res.Allows = append(res.Allows, Match{key.Name, i, s.Sid})
+			return res, nil
+		}
+	}
+	res.Decision = ImplicitDeny
+	return res, nil
+}
+
+// namesAccount reports whether a principal names an account as a whole
+// (its ID or root ARN), which in a key policy enables IAM policies.
+func namesAccount(p *Principal, account string) bool {
+	if account == "" {
+		return false
+	}
+	for _, id := range p.IDs["AWS"] {
+		if id == account || id == "arn:aws:iam::"+account+":root" {
+			return true
+		}
+	}
+	return false
+}

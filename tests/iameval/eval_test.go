@@ -396,3 +396,46 @@ func TestWithoutActionRemovesOnlyTheExactName(t *testing.T) {
 		t.Error("the wildcard still grants it on wild: the mutation check reports that")
 	}
 }
+
+// A KMS key policy is a precondition for IAM, not one more grant: an IAM
+// Allow has no effect unless the key policy allows the account for that very
+// request (its conditions included); a key policy naming the role itself
+// allows alone; no key policy in the stack stands for the default one.
+func TestEvaluateKMSKeyPolicyEnablesIAM(t *testing.T) {
+	const role, key = "arn:aws:iam::111122223333:role/r", "arn:aws:kms:us-east-1:111122223333:key/k"
+	iam := []*Policy{mustParse(t, `{"Statement":[{"Effect":"Allow","Action":"kms:Decrypt","Resource":"`+key+`"}]}`)}
+	viaKinesis := mustParse(t, `{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"kms:Decrypt","Resource":"*",
+		"Condition":{"StringEquals":{"kms:ViaService":"kinesis.us-east-1.amazonaws.com","kms:CallerAccount":"111122223333"}}}]}`)
+	adminOnly := mustParse(t, `{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"kms:PutKeyPolicy","Resource":"*"}]}`)
+	roleItself := mustParse(t, `{"Statement":[{"Effect":"Allow","Principal":{"AWS":"`+role+`"},"Action":"kms:Decrypt","Resource":"*"}]}`)
+	req := func(via string) Request {
+		ctx := Context{"kms:CallerAccount": {"111122223333"}}
+		if via != "" {
+			ctx["kms:ViaService"] = []string{via}
+		}
+		return Request{Caller: Caller{Kind: "AWS", ID: role, Account: "111122223333"}, Action: "kms:Decrypt", Resource: key, Context: ctx}
+	}
+	for _, c := range []struct {
+		name     string
+		identity []*Policy
+		key      *Policy
+		via      string
+		want     bool
+	}{
+		{"IAM and the key policy through the service", iam, viaKinesis, "kinesis.us-east-1.amazonaws.com", true},
+		{"IAM, but not through the key policy's service", iam, viaKinesis, "s3.us-east-1.amazonaws.com", false},
+		{"IAM, called directly", iam, viaKinesis, "", false},
+		{"IAM, the key policy enables only administration", iam, adminOnly, "", false},
+		{"the key policy through the service, no IAM grant", nil, viaKinesis, "kinesis.us-east-1.amazonaws.com", false},
+		{"the key policy names the role itself", nil, roleItself, "", true},
+		{"no key policy in the stack: the default one", iam, nil, "", true},
+	} {
+		r, err := EvaluateKMS(req(c.via), c.identity, c.key)
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if r.Allowed() != c.want {
+			t.Errorf("%s: allowed %v, want %v (%s)", c.name, r.Allowed(), c.want, r.Decision)
+		}
+	}
+}

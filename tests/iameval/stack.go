@@ -66,6 +66,7 @@ const (
 	tInvocation       = "aws:lambda/invocation:Invocation"
 	tSubscription     = "aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter"
 	tFlowLog          = "aws:ec2/flowLog:FlowLog"
+	tVpcEndpoint      = "aws:ec2/vpcEndpoint:VpcEndpoint"
 )
 
 // get walks nested maps (and single-element lists, as Pulumi state stores
@@ -356,7 +357,7 @@ func (s *Stack) WildcardGrants() ([]string, error) {
 	var out []string
 	for _, p := range ps {
 		for i, st := range p.Statements {
-			if st.Effect != "Allow" {
+			if st.Effect != "Allow" || boundedEndpointStatement(p, st) {
 				continue
 			}
 			if st.HasNotAction {
@@ -370,6 +371,20 @@ func (s *Stack) WildcardGrants() ([]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// boundedEndpointStatement reports whether a statement is a VPC endpoint
+// policy's bound on resource ownership: an endpoint policy grants nothing
+// ("VPC endpoint policies don't grant permissions on their own. They act as
+// an additional boundary", https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sts_vpc_endpoint_policies.html),
+// so its Allow of every action under aws:ResourceAccount is the documented
+// perimeter form, not a grant. Without that condition it is flagged like any
+// other wildcard.
+func boundedEndpointStatement(p *Policy, st Statement) bool {
+	if !strings.HasPrefix(p.Name, tVpcEndpoint+"::") {
+		return false
+	}
+	return len(st.Condition["StringEquals"]["aws:ResourceAccount"]) > 0
 }
 
 // awsManagedPolicies are AWS managed policies haina attaches, as AWS publishes

@@ -7,6 +7,7 @@ SELECT
     CAST(payload."event_time" AS VARCHAR(64))::TIMESTAMPTZ AS event_time,
     CAST(payload."event_name" AS VARCHAR(64)) AS event_name,
     CAST(payload."user" AS INTEGER) AS "user",
+    CAST(payload."event_id" AS VARCHAR(36)) AS event_id,
     approximate_arrival_timestamp,
     partition_key
 FROM "ingest"."events_landing"
@@ -19,6 +20,7 @@ SELECT
     CAST(payload."event_time" AS VARCHAR(64))::TIMESTAMPTZ AS event_time,
     CAST(payload."event_name" AS VARCHAR(64)) AS event_name,
     CAST(payload."user" AS INTEGER) AS "user",
+    CAST(payload."event_id" AS VARCHAR(36)) AS event_id,
     approximate_arrival_timestamp,
     partition_key
 FROM "ingest"."events_landing"

@@ -8,7 +8,7 @@ CALL mysql.rds_set_configuration('binlog retention hours', 168);
 CALL mysql.rds_set_configuration('binlog retention hours', 168);
 
 -- drop
-CALL mysql.rds_set_configuration('binlog retention hours', NULL);
+SELECT 'binlog retention hours left as it is';
 
 -- exists
 SELECT 1 FROM mysql.rds_configuration WHERE name = 'binlog retention hours' AND value = '168';
