@@ -114,7 +114,8 @@ func DebeziumConfig(s DebeziumSettings) map[string]string {
 		"connector.class": "io.debezium.connector.mysql.MySqlConnector",
 		// Debezium MySQL reads one binlog: one task (AWS and Debezium document it).
 		"tasks.max": "1",
-		// Only a changed configuration restarts the connector, not a rotated secret.
+		// Only a changed configuration restarts the connector, not a rotated secret:
+		// a password haina sets changes the configuration (SecretVersionKey).
 		"config.action.reload":  "none",
 		"database.hostname":     s.Hostname,
 		"database.port":         fmt.Sprint(s.Port),
@@ -158,6 +159,35 @@ func DebeziumConfig(s DebeziumSettings) map[string]string {
 		for k, v := range iam("schema.history.internal." + side + ".") {
 			c[k] = v
 		}
+	}
+	return c
+}
+
+// SecretVersionKey is the connector configuration key holding the version id
+// of the Debezium user's password in its secret (never the password, nor a
+// hash of it). The workers resolve ${secretsmanager:…} only when they start,
+// and config.action.reload is none, so a running connector keeps the password
+// it started with. When haina's provider sets a new one (a replaced user, a
+// rotation, a new secret) the version changes, so does the configuration, and
+// the connector is replaced (ReplaceOnChanges, delete first; it resumes from
+// its offsets topic) and logs in with the new password.
+//
+// Neither Kafka Connect nor Debezium reads the key. Kafka Connect validates a
+// connector configuration against the keys its ConfigDefs define and the
+// connector's own validate(); a key no one defines yields no ConfigValue, so no
+// error (AbstractHerder.validateConnectorConfig, ConfigDef.validateAll in
+// apache/kafka connect/runtime), and the connector gets it among its
+// properties, which Debezium's MySQL connector ignores (its Configuration
+// validates its own fields). The "haina." prefix is no prefix Kafka Connect
+// or Debezium passes on: not database.* or driver.* (JDBC driver), not
+// producer.override.*/consumer.override.* (clients), not schema.history.internal.*.
+const SecretVersionKey = "haina.secret.version"
+
+// WithSecretVersion adds SecretVersionKey when there is a version (a state
+// from before the provider recorded versions has none: nothing changes then).
+func WithSecretVersion(c map[string]string, version string) map[string]string {
+	if version != "" {
+		c[SecretVersionKey] = version
 	}
 	return c
 }
@@ -294,9 +324,13 @@ type ConnectorArgs struct {
 	MasterSecretArn pulumi.StringInput
 	DatabaseKeyArn  pulumi.StringInput // encrypts the Debezium secret (create) or the existing secret (optional)
 	ExistingSecret  string             // ARN, existing database
-	Provider        pulumi.ProviderResource
-	UserDependsOn   []pulumi.Resource
-	TimeoutSeconds  int
+	// PasswordRotation: a new value rotates the Debezium user's password in
+	// place (a database haina creates): AWSPENDING, ALTER USER, AWSCURRENT,
+	// then the connector is replaced to log in with it. Empty: never rotated.
+	PasswordRotation string
+	Provider         pulumi.ProviderResource
+	UserDependsOn    []pulumi.Resource
+	TimeoutSeconds   int
 	// KeyColumns are the target tables' primary keys by captured table (message.key.columns).
 	KeyColumns map[string][]string
 	// DependsOn: what the workers need before they start (the Secrets Manager endpoint, the topics).
@@ -406,12 +440,18 @@ func NewConnector(ctx *pulumi.Context, name string, args *ConnectorArgs, opts ..
 	if serverID == 0 {
 		serverID = DefaultServerID(args.Name)
 	}
-	connConfig := pulumi.All(args.DatabaseHost, secretName, args.BootstrapServers).ApplyT(func(v []any) map[string]string {
-		return DebeziumConfig(DebeziumSettings{
+	// The password's version (a database haina creates): a new password is a
+	// changed configuration, so a new connector that reads it (see SecretVersionKey).
+	passwordVersion := pulumi.String("").ToStringOutput()
+	if c.User != nil {
+		passwordVersion = c.User.PasswordVersion
+	}
+	connConfig := pulumi.All(args.DatabaseHost, secretName, args.BootstrapServers, passwordVersion).ApplyT(func(v []any) map[string]string {
+		return WithSecretVersion(DebeziumConfig(DebeziumSettings{
 			Hostname: v[0].(string), Port: args.DatabasePort, SecretName: v[1].(string), BootstrapServers: v[2].(string),
 			TopicPrefix: cfg.TopicPrefix, Tables: cfg.Tables, ServerID: serverID, Partitions: cfg.TopicPartitions, Replication: args.Replication,
 			KeyColumns: args.KeyColumns,
-		})
+		}), v[3].(string))
 	}).(pulumi.StringMapOutput)
 
 	// Workers start only once they can reach MySQL, the brokers and the endpoint.
@@ -559,7 +599,10 @@ func (c *Connector) credentials(ctx *pulumi.Context, name string, args *Connecto
 	}
 	c.User, err = NewSqlObject(ctx, name+"-debezium-user", &SqlObjectArgs{
 		ResourceArn: args.DatabaseArn, SecretArn: args.MasterSecretArn, Database: pulumi.String("mysql"), Object: obj,
-		PasswordSecretArn: c.Secret.Arn, PasswordUsername: DebeziumUser, TimeoutSeconds: args.TimeoutSeconds,
+		PasswordSecretArn: c.Secret.Arn, PasswordUsername: DebeziumUser, PasswordRotation: args.PasswordRotation, TimeoutSeconds: args.TimeoutSeconds,
+		// A changed template is an in-place update of the grants (the template's
+		// update section): never a DROP, never a new password. A new secret
+		// moves the password into it in place; a rotation sets a new one.
 	}, parent, pulumi.Provider(args.Provider), pulumi.DependsOn(args.UserDependsOn))
 	return c.Secret.Arn, c.Secret.Name, args.DatabaseKeyArn, err
 }

@@ -80,7 +80,18 @@ func DatasetPrefix(dataset string) string { return dataset + "/" + FirehoseHourP
 
 // DatasetErrorPrefix keeps failed records apart, by kind of failure and hour.
 func DatasetErrorPrefix(dataset string) string {
-	return "errors/" + dataset + "/!{firehose:error-output-type}/" + FirehoseHourPrefix
+	return ErrorsPrefix + dataset + "/!{firehose:error-output-type}/" + FirehoseHourPrefix
+}
+
+// DatasetRawPrefix is where Firehose backs up a converted dataset's source
+// records, as they arrived (before any conversion), gzip, by arrival hour.
+func DatasetRawPrefix(dataset string) string { return RawPrefix + dataset + "/" + FirehoseHourPrefix }
+
+// DatasetRawErrorPrefix is where the source-record backup puts what it could
+// not write: inside the dataset's error prefix, apart from the delivery's own
+// failures ("raw" is no Firehose error-output type).
+func DatasetRawErrorPrefix(dataset string) string {
+	return ErrorsPrefix + dataset + "/raw/!{firehose:error-output-type}/" + FirehoseHourPrefix
 }
 
 // projectionParameters are the Glue table parameters of hourly partition

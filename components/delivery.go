@@ -78,19 +78,43 @@ type RedshiftTarget struct {
 type Delivery struct {
 	pulumi.ResourceState
 
-	Table      *glue.CatalogTable
-	LogGroup   *cloudwatch.LogGroup
-	LogStream  *cloudwatch.LogStream
-	Role       *iam.Role
-	RolePolicy *iam.RolePolicy
-	Stream     *kinesis.FirehoseDeliveryStream
-	Queries    []*athena.NamedQuery
+	Table     *glue.CatalogTable
+	LogGroup  *cloudwatch.LogGroup
+	LogStream *cloudwatch.LogStream
+	// BackupLogStream logs the source-record backup's errors (converted datasets only).
+	BackupLogStream *cloudwatch.LogStream
+	Role            *iam.Role
+	RolePolicy      *iam.RolePolicy
+	Stream          *kinesis.FirehoseDeliveryStream
+	Queries         []*athena.NamedQuery
 
 	StreamArn pulumi.StringOutput
 	TableName pulumi.StringOutput
 }
 
-const logStreamName = "S3Delivery"
+const (
+	logStreamName       = "S3Delivery"
+	backupLogStreamName = "S3Backup"
+	// minBackupBufferSeconds: the S3 backup takes no zero buffering ("Configure
+	// backup settings", https://docs.aws.amazon.com/firehose/latest/dev/create-configure-backup.html).
+	minBackupBufferSeconds = 60
+)
+
+// backsUpSourceRecords says whether Firehose keeps the dataset's source
+// records too. Parquet conversion writes only the Glue table's columns
+// ("the converted data will not contain attributes that are not specified in
+// the schema", https://docs.aws.amazon.com/firehose/latest/dev/record-format-conversion.html):
+// any other attribute, and every record that is JSON but not an event (the log
+// shipper's lines, a file sent with haina-load --file), would be an empty row
+// and nothing more. So a converted dataset has Firehose's source record backup
+// on: every record as it arrived, before conversion, under raw/<dataset>/
+// ("Back up source records": "You cannot disable source record backup after you
+// enable it", https://docs.aws.amazon.com/firehose/latest/dev/data-transformation-source-record-backup.html).
+// Datasets stored as they arrive (JSON lines, flow-log text) need no backup:
+// their files are the source records.
+func backsUpSourceRecords(args *DeliveryArgs) bool {
+	return args.Format == Parquet && args.Redshift == nil
+}
 
 // NewDelivery declares a dataset's delivery.
 func NewDelivery(ctx *pulumi.Context, name string, args *DeliveryArgs, opts ...pulumi.ResourceOption) (*Delivery, error) {
@@ -125,6 +149,15 @@ func NewDelivery(ctx *pulumi.Context, name string, args *DeliveryArgs, opts ...p
 	}, parent)
 	if err != nil {
 		return nil, err
+	}
+
+	if backsUpSourceRecords(args) {
+		d.BackupLogStream, err = cloudwatch.NewLogStream(ctx, name+"-backup", &cloudwatch.LogStreamArgs{
+			LogGroupName: d.LogGroup.Name, Name: pulumi.String(backupLogStreamName),
+		}, parent)
+		if err != nil {
+			return nil, err
+		}
 	}
 
 	if err := d.role(ctx, name, args, parent); err != nil {
@@ -187,6 +220,27 @@ func NewDelivery(ctx *pulumi.Context, name string, args *DeliveryArgs, opts ...p
 			},
 		}
 	}
+	if backsUpSourceRecords(args) {
+		// Same bucket and key, its own prefix, error prefix and log stream; gzip
+		// (the records are JSON text). Firehose concatenates records without a
+		// delimiter (https://docs.aws.amazon.com/firehose/latest/dev/basic-deliver.html)
+		// and the backup is taken before any processing, so a file is JSON
+		// objects back to back: no Athena table reads that (README, "Source records").
+		s3cfg.S3BackupMode = pulumi.String("Enabled")
+		s3cfg.S3BackupConfiguration = kinesis.FirehoseDeliveryStreamExtendedS3ConfigurationS3BackupConfigurationArgs{
+			RoleArn:           d.Role.Arn,
+			BucketArn:         args.BucketArn,
+			Prefix:            pulumi.String(DatasetRawPrefix(args.Dataset)),
+			ErrorOutputPrefix: pulumi.String(DatasetRawErrorPrefix(args.Dataset)),
+			BufferingInterval: pulumi.Int(max(args.BufferSeconds, minBackupBufferSeconds)),
+			BufferingSize:     pulumi.Int(args.BufferMB),
+			CompressionFormat: pulumi.String("GZIP"),
+			KmsKeyArn:         args.LakeKeyArn,
+			CloudwatchLoggingOptions: kinesis.FirehoseDeliveryStreamExtendedS3ConfigurationS3BackupConfigurationCloudwatchLoggingOptionsArgs{
+				Enabled: pulumi.Bool(true), LogGroupName: d.LogGroup.Name, LogStreamName: d.BackupLogStream.Name,
+			},
+		}
+	}
 	fargs := &kinesis.FirehoseDeliveryStreamArgs{
 		Name: pulumi.String(args.Name), Destination: pulumi.String("extended_s3"), ExtendedS3Configuration: s3cfg, Tags: args.Tags,
 	}
@@ -244,20 +298,26 @@ func NewDelivery(ctx *pulumi.Context, name string, args *DeliveryArgs, opts ...p
 }
 
 // role lets Firehose do exactly this delivery: read the one stream, write the
-// dataset's prefixes of the one bucket, use the lake key through S3, read the
-// one Glue table, and log to its own log stream.
+// dataset's prefixes of the one bucket (the dataset, its errors and, when it
+// backs up source records, raw/<dataset>), use the lake key through S3, read
+// the one Glue table, and log to its own log streams.
 func (d *Delivery) role(ctx *pulumi.Context, name string, args *DeliveryArgs, parent pulumi.ResourceOption) error {
+	objects := pulumi.StringArray{
+		pulumi.Sprintf("%s/%s/*", args.BucketArn, args.Dataset),
+		pulumi.Sprintf("%s/%s%s/*", args.BucketArn, ErrorsPrefix, args.Dataset),
+	}
+	logStreams := pulumi.StringArray{d.LogStream.Arn}
+	if backsUpSourceRecords(args) {
+		objects = append(objects, pulumi.Sprintf("%s/%s%s/*", args.BucketArn, RawPrefix, args.Dataset))
+		logStreams = append(logStreams, d.BackupLogStream.Arn)
+	}
 	stmts := []Statement{
 		{Sid: "Bucket", Actions: []string{"s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads"},
 			Resources: pulumi.StringArray{args.BucketArn}},
-		{Sid: "Objects", Actions: []string{"s3:AbortMultipartUpload", "s3:GetObject", "s3:PutObject"},
-			Resources: pulumi.StringArray{
-				pulumi.Sprintf("%s/%s/*", args.BucketArn, args.Dataset),
-				pulumi.Sprintf("%s/%s%s/*", args.BucketArn, ErrorsPrefix, args.Dataset),
-			}},
+		{Sid: "Objects", Actions: []string{"s3:AbortMultipartUpload", "s3:GetObject", "s3:PutObject"}, Resources: objects},
 		{Sid: "LakeKeyThroughS3", Actions: []string{"kms:Decrypt", "kms:GenerateDataKey"}, Resources: pulumi.StringArray{args.LakeKeyArn},
 			Conditions: map[string]map[string][]string{"StringEquals": {"kms:ViaService": {"s3." + args.Region + ".amazonaws.com"}}}},
-		{Sid: "Logs", Actions: []string{"logs:PutLogEvents"}, Resources: pulumi.StringArray{d.LogStream.Arn}},
+		{Sid: "Logs", Actions: []string{"logs:PutLogEvents"}, Resources: logStreams},
 	}
 	if args.SourceStreamArn != nil {
 		stmts = append(stmts, Statement{Sid: "ReadStream",

@@ -19,7 +19,11 @@ type LakeConfig struct {
 	BufferMB      int `json:"bufferMb"`
 	// Parquet converts app events to Parquet against their Glue table (needs ≥ 64 MiB buffers).
 	Parquet bool `json:"parquet"`
-	// ErrorRetentionDays expires the error prefixes.
+	// ErrorRetentionDays is how long errors already handled stay: objects moved
+	// from errors/ to redriven/ (see RedrivenPrefix) expire after it, and so do
+	// the old versions a move or delete leaves under errors/ in a versioned
+	// bucket. errors/ itself is never expired: failed records stay until
+	// someone re-drives or moves them.
 	ErrorRetentionDays int `json:"errorRetentionDays"`
 	// AthenaScanLimitMB cuts off any query that would scan more (a cost guardrail).
 	AthenaScanLimitMB int `json:"athenaScanLimitMb"`
@@ -58,7 +62,15 @@ type Lake struct {
 
 // Key prefixes of the bucket.
 const (
-	ErrorsPrefix  = "errors/"
+	// ErrorsPrefix holds the records Firehose could not process, convert or
+	// deliver (errors/<dataset>/<error-output-type>/…), kept until handled.
+	ErrorsPrefix = "errors/"
+	// RedrivenPrefix is where handled errors are moved (same key after the
+	// prefix); they expire after ErrorRetentionDays.
+	RedrivenPrefix = "redriven/"
+	// RawPrefix holds the source records of converted datasets
+	// (raw/<dataset>/yyyy/MM/dd/HH/), kept as long as the datasets: never expired.
+	RawPrefix     = "raw/"
 	ResultsPrefix = "athena-results/"
 )
 
@@ -109,11 +121,24 @@ func NewLake(ctx *pulumi.Context, name string, args *LakeArgs, opts ...pulumi.Re
 				Filter:                         s3.BucketLifecycleConfigurationV2RuleFilterArgs{Prefix: pulumi.String("")},
 				AbortIncompleteMultipartUpload: s3.BucketLifecycleConfigurationV2RuleAbortIncompleteMultipartUploadArgs{DaysAfterInitiation: pulumi.Int(7)},
 			},
+			// errors/ has no expiration: a record that failed stays until someone
+			// re-drives it and moves it to redriven/ (README, "Re-driving failed
+			// records"). Only what a move or delete leaves behind goes: the old
+			// versions (production is versioned) and the delete markers left alone.
 			s3.BucketLifecycleConfigurationV2RuleArgs{
-				Id: pulumi.String("expire-errors"), Status: pulumi.String("Enabled"),
-				Filter:     s3.BucketLifecycleConfigurationV2RuleFilterArgs{Prefix: pulumi.String(ErrorsPrefix)},
-				Expiration: s3.BucketLifecycleConfigurationV2RuleExpirationArgs{Days: pulumi.Int(cfg.ErrorRetentionDays)},
+				Id: pulumi.String("errors-clean-up-handled"), Status: pulumi.String("Enabled"),
+				Filter:                      s3.BucketLifecycleConfigurationV2RuleFilterArgs{Prefix: pulumi.String(ErrorsPrefix)},
+				NoncurrentVersionExpiration: s3.BucketLifecycleConfigurationV2RuleNoncurrentVersionExpirationArgs{NoncurrentDays: pulumi.Int(cfg.ErrorRetentionDays)},
+				Expiration:                  s3.BucketLifecycleConfigurationV2RuleExpirationArgs{ExpiredObjectDeleteMarker: pulumi.Bool(true)},
 			},
+			s3.BucketLifecycleConfigurationV2RuleArgs{
+				Id: pulumi.String("expire-redriven-errors"), Status: pulumi.String("Enabled"),
+				Filter:                      s3.BucketLifecycleConfigurationV2RuleFilterArgs{Prefix: pulumi.String(RedrivenPrefix)},
+				Expiration:                  s3.BucketLifecycleConfigurationV2RuleExpirationArgs{Days: pulumi.Int(cfg.ErrorRetentionDays)},
+				NoncurrentVersionExpiration: s3.BucketLifecycleConfigurationV2RuleNoncurrentVersionExpirationArgs{NoncurrentDays: pulumi.Int(cfg.ErrorRetentionDays)},
+			},
+			// raw/ (source records) and the datasets' prefixes have no rule: the
+			// lake keeps them until someone deletes them.
 			s3.BucketLifecycleConfigurationV2RuleArgs{
 				Id: pulumi.String("expire-query-results"), Status: pulumi.String("Enabled"),
 				Filter:     s3.BucketLifecycleConfigurationV2RuleFilterArgs{Prefix: pulumi.String(ResultsPrefix)},

@@ -145,7 +145,7 @@ func NewPipeline(ctx *pulumi.Context, name string, args *PipelineArgs, opts ...p
 
 	if args.Producer.Enabled {
 		prodArgs := &ProducerArgs{
-			Config: args.Producer, FunctionName: args.Name("producer"), StreamArn: p.Stream.Arn, Tags: tags,
+			Config: args.Producer, FunctionName: args.Name("producer"), StreamArn: p.Stream.Arn, Region: args.Region, Tags: tags,
 		}
 		if args.Stream.CustomerKey || args.Stream.KmsKeyArn != "" {
 			prodArgs.StreamKeyArn = p.Stream.KeyArn
@@ -506,6 +506,7 @@ func (p *Pipeline) cdc(ctx *pulumi.Context, name string, args *PipelineArgs, tag
 	}
 	// Debezium's user is made on the writer, as the master user; Aurora listens on 3306.
 	connArgs.CreateUser, connArgs.DatabaseArn, connArgs.MasterSecretArn = true, p.SourceDB.ClusterArn, p.SourceDB.MasterSecretArn
+	connArgs.PasswordRotation = db.PasswordRotation
 	connArgs.DatabaseKeyArn, connArgs.DatabaseHost, connArgs.DatabasePort = p.SourceDB.Key.Arn, p.SourceDB.Endpoint, 3306
 	connArgs.DatabaseSecurityGroupID, connArgs.UserDependsOn = p.SourceDB.SecurityGroup.ID(), []pulumi.Resource{p.SourceDB.Writer}
 	if p.Connector, err = NewConnector(ctx, name+"-connector", connArgs, parent); err != nil {

@@ -40,7 +40,9 @@ type ProducerArgs struct {
 	StreamArn    pulumi.StringInput
 	// StreamKeyArn is the stream's customer key; nil for the AWS managed key.
 	StreamKeyArn pulumi.StringInput
-	Tags         pulumi.StringMap
+	// Region scopes the scheduler's trust to this region's default schedule group.
+	Region string
+	Tags   pulumi.StringMap
 }
 
 // Producer is a Go Lambda that sends synthetic seed events to the stream,
@@ -173,7 +175,12 @@ func NewProducer(ctx *pulumi.Context, name string, args *ProducerArgs, opts ...p
 	// The scheduler's role may invoke this function only, and only for schedules of this account.
 	p.SchedulerRole, p.SchedulerPolicy, err = newServiceRole(ctx, name+"-schedule", serviceRole{
 		Name: args.FunctionName + "-schedule", Description: "haina: EventBridge Scheduler invokes the producer", PolicyName: "invoke",
-		Trust:      accountTrust(account, []string{"scheduler.amazonaws.com"}, nil),
+		// Only this account's default schedule group (where the producer's schedule
+		// lives) may assume it: the scheduler sends aws:SourceArn with the group's ARN
+		// (https://docs.aws.amazon.com/scheduler/latest/UserGuide/cross-service-confused-deputy-prevention.html).
+		Trust: accountTrust(account, []string{"scheduler.amazonaws.com"}, map[string]map[string][]string{
+			"ArnEquals": {"aws:SourceArn": {"arn:aws:scheduler:" + args.Region + ":{account}:schedule-group/default"}},
+		}),
 		Statements: []Statement{{Sid: "Invoke", Actions: []string{"lambda:InvokeFunction"}, Resources: pulumi.StringArray{p.Function.Arn}}},
 		Tags:       args.Tags,
 	}, parent)

@@ -23,6 +23,9 @@ type SourceDatabaseConfig struct {
 	BinlogRetentionHours int `json:"binlogRetentionHours"`
 	// DemoSchema creates seed 003's salesdb.CUSTOMER to watch changes flow (staging).
 	DemoSchema bool `json:"demoSchema"`
+	// PasswordRotation: a new value (a date, a counter) rotates the Debezium
+	// user's password in place and replaces the connector (created databases only).
+	PasswordRotation string `json:"passwordRotation"`
 	// Existing database: where it is and the secret with Debezium's credentials.
 	Endpoint        string `json:"endpoint"`
 	Port            int    `json:"port"`

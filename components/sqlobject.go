@@ -46,6 +46,8 @@ type SqlObjectArgs struct {
 	// (with PasswordUsername) and uses it where the create statements say so.
 	PasswordSecretArn pulumi.StringInput
 	PasswordUsername  string
+	// PasswordRotation: a new value sets a new password in place (a counter, a date).
+	PasswordRotation string
 	// Late: the create statements and definition depend on a value known only
 	// after deploy (a cluster ARN); LateRender renders the object with it.
 	// Object still gives the rest (kind, name, drop, exists).
@@ -63,6 +65,10 @@ type SqlObject struct {
 	ObjectName pulumi.StringOutput      `pulumi:"objectName"`
 	Kind       pulumi.StringOutput      `pulumi:"kind"`
 	Create     pulumi.StringArrayOutput `pulumi:"create"`
+	// PasswordVersion is the secret's version id of the password the provider
+	// last set (objects with PasswordSecretArn; "" in a state from before it).
+	// It changes with the password and is not secret.
+	PasswordVersion pulumi.StringOutput `pulumi:"passwordVersion"`
 }
 
 // NewSqlObject declares a SQL object; pass the provider with pulumi.Provider.
@@ -124,6 +130,9 @@ func NewSqlObject(ctx *pulumi.Context, name string, args *SqlObjectArgs, opts ..
 	}
 	if args.PasswordSecretArn != nil {
 		inputs["passwordSecretArn"], inputs["passwordUsername"] = args.PasswordSecretArn, pulumi.String(args.PasswordUsername)
+		if args.PasswordRotation != "" {
+			inputs["rotation"] = pulumi.String(args.PasswordRotation)
+		}
 	}
 	var res SqlObject
 	if err := ctx.RegisterResource(token, name, inputs, &res, opts...); err != nil {

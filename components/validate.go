@@ -519,7 +519,13 @@ func (a *PipelineArgs) validateSourceDatabase(bad badFunc) {
 		if d.BinlogRetentionHours < 24 || d.BinlogRetentionHours > 2160 {
 			bad("haina:cdc.database.binlogRetentionHours", d.BinlogRetentionHours, "allowed: 24 to 2160 hours (Aurora MySQL's maximum is 90 days)")
 		}
+		if len(d.PasswordRotation) > 64 || strings.ContainsAny(d.PasswordRotation, "\n\r") {
+			bad("haina:cdc.database.passwordRotation", d.PasswordRotation, "allowed: up to 64 characters on one line (a date or a counter); a new value rotates Debezium's password")
+		}
 	case "existing":
+		if d.PasswordRotation != "" {
+			bad("haina:cdc.database.passwordRotation", d.PasswordRotation, "an existing database's Debezium user and secret are yours: rotate the password in Secrets Manager and restart the connector")
+		}
 		if !reHostname.MatchString(d.Endpoint) {
 			bad("haina:cdc.database.endpoint", d.Endpoint, "an existing database needs its writer endpoint, such as mydb.cluster-abc.us-east-1.rds.amazonaws.com")
 		}
@@ -617,7 +623,7 @@ func (a *PipelineArgs) validatePlugin(bad badFunc) {
 	}
 	if p.BaseURL != "" {
 		u, err := url.Parse(p.BaseURL)
-		if err != nil || u.Host == "" || (u.Scheme != "https" && !(u.Scheme == "http" && (u.Hostname() == "127.0.0.1" || u.Hostname() == "localhost"))) {
+		if err != nil || u.Host == "" || u.Scheme != "https" {
 			bad("haina:cdc.plugin.baseUrl", p.BaseURL, "allowed: an https URL of a mirror serving the official download paths")
 		}
 		// A mirror serves the checksums too: only pins tie its files to the releases.

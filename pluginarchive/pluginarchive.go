@@ -17,7 +17,6 @@ import (
 	"fmt"
 	"hash"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"path"
@@ -60,7 +59,8 @@ type Fetched struct {
 	Sha256 string
 }
 
-// Fetcher downloads sources over HTTPS (plain HTTP to loopback only: tests).
+// Fetcher downloads sources over HTTPS only; tests give it a Client that
+// trusts their own TLS server.
 type Fetcher struct {
 	Client *http.Client
 	// MaxBytes bounds one download (default 512 MiB).
@@ -128,9 +128,30 @@ func abbreviate(s string) string {
 	return s
 }
 
-// allowed: https, or plain http to loopback (tests).
-func allowed(u *url.URL) bool {
-	return u.Scheme == "https" || (u.Scheme == "http" && loopback(u.Hostname()))
+// allowed: https only.
+func allowed(u *url.URL) bool { return u.Scheme == "https" }
+
+// releaseCDNs are the hosts a release host hands its downloads to: GitHub's
+// release assets redirect to its object storage. Any other host's redirect
+// must stay on the host that was asked (a mirror, Maven Central).
+var releaseCDNs = map[string][]string{
+	"github.com": {"objects.githubusercontent.com", "release-assets.githubusercontent.com"},
+}
+
+// redirectAllowed: https, and the same host as the first request or that host's release CDN.
+func redirectAllowed(first, next *url.URL) bool {
+	if !allowed(next) {
+		return false
+	}
+	if next.Hostname() == first.Hostname() {
+		return true
+	}
+	for _, h := range releaseCDNs[first.Hostname()] {
+		if next.Hostname() == h {
+			return true
+		}
+	}
+	return false
 }
 
 func (f Fetcher) get(ctx context.Context, raw string) ([]byte, error) {
@@ -147,17 +168,18 @@ func (f Fetcher) getLimited(ctx context.Context, raw string, limit int64) ([]byt
 		return nil, err
 	}
 	if !allowed(u) {
-		return nil, fmt.Errorf("%s: only https URLs are fetched (plain http to loopback only)", raw)
+		return nil, fmt.Errorf("%s: only https URLs are fetched", raw)
 	}
 	client := f.Client
 	if client == nil {
 		client = &http.Client{Timeout: 10 * time.Minute}
 	}
-	// A redirect (GitHub releases redirect to their CDN) must stay on https.
+	// A redirect (GitHub releases redirect to their CDN) must stay on https and
+	// on the host asked, or its release CDN.
 	c := *client
 	c.CheckRedirect = func(req *http.Request, via []*http.Request) error {
-		if !allowed(req.URL) {
-			return fmt.Errorf("redirected to %s: only https is followed", req.URL)
+		if !redirectAllowed(u, req.URL) {
+			return fmt.Errorf("redirected to %s: only https on %s (or its release CDN) is followed", req.URL, u.Hostname())
 		}
 		if len(via) >= 10 {
 			return errors.New("stopped after 10 redirects")
@@ -185,14 +207,6 @@ func (f Fetcher) getLimited(ctx context.Context, raw string, limit int64) ([]byt
 		return nil, fmt.Errorf("GET %s: larger than %d bytes", raw, limit)
 	}
 	return data, nil
-}
-
-func loopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // epoch is every entry's timestamp: the ZIP depends on content only.

@@ -255,13 +255,58 @@ func (s *Server) opContext(ctx context.Context) (context.Context, context.Cancel
 	return merged, func() { stop(); cancel() }
 }
 
-// object decodes a request's properties into a SqlObject, listing unknown ones.
+// object decodes a request's properties into a SqlObject, listing unknown
+// ones. The outputs in a state (passwordVersion) are not inputs: left out.
 func object(props *structpb.Struct) (SqlObject, []string, error) {
 	pm, err := unmarshal(props)
 	if err != nil {
 		return SqlObject{}, nil, err
 	}
+	delete(pm, PasswordVersionKey)
 	return decodeSqlObject(pm)
+}
+
+// passwordVersion is the passwordVersion output in a state ("" when none).
+func passwordVersion(props *structpb.Struct) string {
+	if v, ok := props.GetFields()[PasswordVersionKey]; ok {
+		return v.GetStringValue()
+	}
+	return ""
+}
+
+// sqlState is an object's state: its inputs and, with a generated password,
+// the version of that password.
+func sqlState(o SqlObject, version string) (*structpb.Struct, error) {
+	pm := o.encode()
+	if version != "" {
+		pm[PasswordVersionKey] = resource.NewStringProperty(version)
+	}
+	return plugin.MarshalProperties(pm, marshal)
+}
+
+// previewState is what a preview promises: the inputs as given, the password's
+// version kept or, when the step sets a new password, unknown.
+func previewState(news *structpb.Struct, version string, unknownVersion bool) (*structpb.Struct, error) {
+	if version == "" && !unknownVersion {
+		return news, nil // no generated password: the inputs as they came
+	}
+	pm, err := unmarshal(news)
+	if err != nil {
+		return nil, err
+	}
+	delete(pm, PasswordVersionKey)
+	switch {
+	case unknownVersion:
+		pm[PasswordVersionKey] = resource.MakeComputed(resource.NewStringProperty(""))
+	case version != "":
+		pm[PasswordVersionKey] = resource.NewStringProperty(version)
+	}
+	return plugin.MarshalProperties(pm, marshal)
+}
+
+// setsPassword: the object has (or may have, while unknown) a generated password.
+func setsPassword(o SqlObject, unknown []string) bool {
+	return o.PasswordSecretArn != "" || contains(unknown, "passwordSecretArn")
 }
 
 // withLifecycle runs f with the lifecycle of the URN's type and a context the engine can cancel.
@@ -350,19 +395,25 @@ func (s *Server) Create(ctx context.Context, req *pulumirpc.CreateRequest) (*pul
 		return nil, err
 	}
 	if req.GetPreview() {
-		return &pulumirpc.CreateResponse{Properties: req.GetProperties()}, nil
+		props, err := previewState(req.GetProperties(), "", setsPassword(o, unknown))
+		if err != nil {
+			return nil, err
+		}
+		return &pulumirpc.CreateResponse{Properties: props}, nil
 	}
 	if len(unknown) > 0 {
 		return nil, fmt.Errorf("creating %s: inputs still unknown: %s", o.describe(), strings.Join(unknown, ", "))
 	}
-	if err := s.withLifecycle(ctx, req.GetUrn(), func(ctx context.Context, l *Lifecycle) error {
+	var version string
+	if err := s.withLifecycle(ctx, req.GetUrn(), func(ctx context.Context, l *Lifecycle) (err error) {
 		withLog := *l
 		withLog.Notify = func(ctx context.Context, _ SqlObject, msg string) { s.log(ctx, req.GetUrn(), msg) }
-		return withLog.Create(ctx, o)
+		version, err = withLog.Create(ctx, o)
+		return err
 	}); err != nil {
 		return nil, err
 	}
-	props, err := plugin.MarshalProperties(o.encode(), marshal)
+	props, err := sqlState(o, version)
 	if err != nil {
 		return nil, err
 	}
@@ -412,16 +463,34 @@ func (s *Server) Update(ctx context.Context, req *pulumirpc.UpdateRequest) (*pul
 	if err != nil {
 		return nil, err
 	}
+	oldVersion := passwordVersion(req.GetOlds())
 	if req.GetPreview() {
-		return &pulumirpc.UpdateResponse{Properties: req.GetNews()}, nil
+		p, err := diff(olds, news, unknown)
+		if err != nil {
+			return nil, err
+		}
+		props, err := previewState(req.GetNews(), oldVersion, p.Rotate)
+		if err != nil {
+			return nil, err
+		}
+		return &pulumirpc.UpdateResponse{Properties: props}, nil
 	}
 	if len(unknown) > 0 {
 		return nil, fmt.Errorf("updating %s: inputs still unknown: %s", news.describe(), strings.Join(unknown, ", "))
 	}
-	if err := s.withLifecycle(ctx, req.GetUrn(), func(ctx context.Context, l *Lifecycle) error { return l.Update(ctx, olds, news) }); err != nil {
+	var version string
+	if err := s.withLifecycle(ctx, req.GetUrn(), func(ctx context.Context, l *Lifecycle) (err error) {
+		withLog := *l
+		withLog.Notify = func(ctx context.Context, _ SqlObject, msg string) { s.log(ctx, req.GetUrn(), msg) }
+		version, err = withLog.Update(ctx, olds, news)
+		return err
+	}); err != nil {
 		return nil, err
 	}
-	props, err := plugin.MarshalProperties(news.encode(), marshal)
+	if version == "" {
+		version = oldVersion // the password did not change
+	}
+	props, err := sqlState(news, version)
 	if err != nil {
 		return nil, err
 	}
@@ -481,7 +550,10 @@ const schemaJSON = `{
         "drop": {"type": "array", "items": {"type": "string"}}, "exists": {"type": "string"},
         "holdsData": {"type": "boolean"}, "allowDataLoss": {"type": "boolean"}, "guardDelete": {"type": "boolean"},
         "timeoutSeconds": {"type": "integer"},
-        "passwordSecretArn": {"type": "string"}, "passwordUsername": {"type": "string"}
+        "passwordSecretArn": {"type": "string"}, "passwordUsername": {"type": "string"}, "rotation": {"type": "string"}
+      },
+      "properties": {
+        "passwordVersion": {"type": "string", "description": "The secret's version id (AWSCURRENT) of the password the provider last set; never the password."}
       },
       "requiredInputs": ["resourceArn", "secretArn", "database", "kind", "objectName", "create", "drop", "exists"]
     },

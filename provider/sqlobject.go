@@ -59,10 +59,26 @@ type SqlObject struct {
 	NonTransactional bool `json:"nonTransactional,omitempty"`
 	// PasswordSecretArn: Create generates a password, stores it with
 	// PasswordUsername in this Secrets Manager secret and puts it where the
-	// create statements say PasswordPlaceholder (a database user).
+	// create statements say PasswordPlaceholder (a database user). The
+	// password is set in rotation order (see stagePassword), and such an
+	// object must give Update statements: a changed create is then an
+	// in-place update (grants, never a drop or a new password), not a
+	// replacement that would drop the user and give it a new password while
+	// the connector still holds the old one.
 	PasswordSecretArn string `json:"passwordSecretArn,omitempty"`
 	PasswordUsername  string `json:"passwordUsername,omitempty"`
+	// Rotation: a change sets a new password in place (any value: a counter,
+	// a date). So does a new PasswordSecretArn (the password moves to the new
+	// secret). Either runs the create statements again with the new password,
+	// which for such objects are re-runnable (CREATE USER IF NOT EXISTS, ALTER USER).
+	Rotation string `json:"rotation,omitempty"`
 }
+
+// PasswordVersionKey is the output of an object with a generated password:
+// the secret's version id (AWSCURRENT) of the password the provider last set.
+// It changes with the password and holds nothing secret, so what reads the
+// password (the connector) can depend on it to restart when it changes.
+const PasswordVersionKey = "passwordVersion"
 
 // AllowDataLossHint is how a user allows a destructive change; the program
 // maps this config key to AllowDataLoss.
@@ -184,8 +200,22 @@ func (o SqlObject) check(typ string, unknown []string) []string {
 		if !placeholder(o.Create) && !isUnknown("create") {
 			failures = append(failures, "create must use "+PasswordPlaceholder+" when passwordSecretArn is set")
 		}
-	} else if placeholder(o.Create) {
-		failures = append(failures, "create uses "+PasswordPlaceholder+" but passwordSecretArn is not set")
+		if len(o.Update) == 0 && !isUnknown("update") {
+			failures = append(failures, "update is required when passwordSecretArn is set: a changed create runs it in place "+
+				"(grants only) instead of replacing the user, which would drop it and give it a new password")
+		}
+		for _, q := range o.Update {
+			if u := strings.ToUpper(q); strings.Contains(u, "IDENTIFIED") || strings.Contains(u, "DROP USER") {
+				failures = append(failures, "update must not set a password or drop the user (it runs on a live user whose password the connector holds): "+abbreviate(q))
+			}
+		}
+	} else {
+		if placeholder(o.Create) {
+			failures = append(failures, "create uses "+PasswordPlaceholder+" but passwordSecretArn is not set")
+		}
+		if o.Rotation != "" {
+			failures = append(failures, "rotation needs passwordSecretArn (it rotates a generated password)")
+		}
 	}
 	if placeholder(o.Update) || placeholder(o.Drop) || strings.Contains(o.Exists, PasswordPlaceholder) {
 		failures = append(failures, "only create statements may use "+PasswordPlaceholder)
@@ -200,6 +230,9 @@ type Plan struct {
 	Replace []string // those among them that force a replacement
 	// RunUpdate: the update statements must run (the create statements changed in place).
 	RunUpdate bool
+	// Rotate: a generated password is set again, in place (rotation or
+	// passwordSecretArn changed): a new secret version, then the create statements.
+	Rotate bool
 }
 
 // diff decides between no change, an in-place update and a replacement, and
@@ -220,10 +253,25 @@ func diff(olds, news SqlObject, unknown []string) (Plan, error) {
 		}
 	}
 	sort.Strings(p.Changed)
+	hasPassword := func(o SqlObject, unknownToo bool) bool {
+		return o.PasswordSecretArn != "" || (unknownToo && contains(unknown, "passwordSecretArn"))
+	}
 	for _, k := range p.Changed {
 		switch k {
-		case "workgroupName", "resourceArn", "database", "kind", "objectName", "definition", "passwordSecretArn", "passwordUsername":
+		case "workgroupName", "resourceArn", "database", "kind", "objectName", "definition", "passwordUsername":
 			p.Replace = append(p.Replace, k)
+		case "passwordSecretArn":
+			// Another secret (a replaced one): the password moves to it in place,
+			// in rotation order; dropping the user would cut off the connector
+			// still running with the old secret. Gaining or losing a generated
+			// password changes what the object is: a replacement.
+			if hasPassword(olds, false) && hasPassword(news, true) {
+				p.Rotate = true
+			} else {
+				p.Replace = append(p.Replace, k)
+			}
+		case "rotation":
+			p.Rotate = p.Rotate || hasPassword(news, true)
 		case "basedOn":
 			// Recorded for the first time (a stack from before basedOn): bookkeeping only.
 			if len(olds.BasedOn) > 0 || contains(unknown, k) {
@@ -231,6 +279,12 @@ func diff(olds, news SqlObject, unknown []string) (Plan, error) {
 			}
 		case "create":
 			if len(news.Update) == 0 && !contains(unknown, "update") {
+				if hasPassword(olds, false) && hasPassword(news, true) {
+					// check refuses this; never replace such a user for a changed create.
+					return p, fmt.Errorf("%s has a generated password and its create changed, but it has no update statements: "+
+						"replacing it would drop the user and give it a new password while the connector still holds the old one; "+
+						"give the object update statements (grants only)", olds.describe())
+				}
 				p.Replace = append(p.Replace, k)
 			} else {
 				p.RunUpdate = true
@@ -238,7 +292,7 @@ func diff(olds, news SqlObject, unknown []string) (Plan, error) {
 		}
 	}
 	if len(p.Replace) > 0 {
-		p.RunUpdate = false
+		p.RunUpdate, p.Rotate = false, false
 		if olds.HoldsData && !news.AllowDataLoss {
 			return p, fmt.Errorf("%s holds ingested data and this change (%s) replaces it: the DROP loses every row "+
 				"ingested so far, and a rebuilt streaming view re-reads only what the stream still retains. "+
@@ -289,8 +343,9 @@ type Lifecycle struct {
 //     of one statement run on its own (a COPY JOB).
 //   - not a user with a generated password: the password in the secret is
 //     the one generated for the create, and nothing can check that the user
-//     has it. The create runs again instead and sets a new one (stored
-//     first); a create that cannot run twice fails, saying the user exists.
+//     has it. The create runs again instead and sets the staged one (the
+//     secret's AWSPENDING version: the one an unfinished run left, or a new
+//     one); a create that cannot run twice fails, saying the user exists.
 //   - not a MySQL object: MySQL commits each DDL statement on its own, so the
 //     object may exist without what later statements do; MySQL creates are
 //     written to be re-runnable (IF NOT EXISTS, INSERT IGNORE) and run again.
@@ -312,8 +367,11 @@ func (o SqlObject) adoptBlocker() string {
 }
 
 // Create runs the create statements as one transaction. A generated password
-// is stored first, so it is never lost: a failed create leaves a secret no
-// user matches, and the retry generates and stores another.
+// is staged first (the secret's AWSPENDING version), so it is never lost; only
+// once the statements succeeded does it become AWSCURRENT (see stagePassword).
+// A failed create leaves AWSCURRENT as it was, and the retry sets the staged
+// password again and finishes. Create returns the password's version id ("" for
+// an object without a generated password).
 //
 // An object that already exists although the state does not know it (a
 // create that committed but looked failed: DescribeStatement failed after the
@@ -321,7 +379,7 @@ func (o SqlObject) adoptBlocker() string {
 // adoptBlocker allows: the create statements do not run, and the next `up`
 // does not fail with "already exists". The same check runs after a create
 // whose outcome is unknown (OutcomeUnknownError).
-func (l Lifecycle) Create(ctx context.Context, o SqlObject) error {
+func (l Lifecycle) Create(ctx context.Context, o SqlObject) (string, error) {
 	blocker := o.adoptBlocker()
 	var checkErr error // a failed check does not stop the create: at worst it fails as it would have without the check
 	if blocker == "" {
@@ -330,22 +388,69 @@ func (l Lifecycle) Create(ctx context.Context, o SqlObject) error {
 		if err == nil && found {
 			l.notify(ctx, o, fmt.Sprintf("%s already exists: adopted without running its create statements (a create that committed "+
 				"but looked failed, or an object made outside this stack; its definition is not compared)", o.describe()))
-			return nil
+			return "", nil
 		}
 	}
-	stmts := o.Create
-	var password string
 	if o.PasswordSecretArn != "" {
-		password = generatePassword()
-		if err := storePassword(ctx, l.Secrets, o.PasswordSecretArn, o.PasswordUsername, password); err != nil {
-			return fmt.Errorf("creating %s: %w", o.describe(), err)
+		version, err := l.setPassword(ctx, o)
+		var stmtErr *passwordStagedError
+		switch {
+		case errors.As(err, &stmtErr):
+			return "", l.createFailed(ctx, o, blocker, checkErr, err)
+		case err != nil: // staging (nothing ran) or finishing (everything ran) failed
+			return "", fmt.Errorf("creating %s: %w", o.describe(), err)
 		}
-		stmts = withPassword(stmts, password)
+		return version, nil
 	}
-	err := l.run(ctx, o, stmts)
-	if err == nil {
-		return nil
+	if err := l.run(ctx, o, o.Create); err != nil {
+		return "", l.createFailed(ctx, o, blocker, checkErr, err)
 	}
+	return "", nil
+}
+
+// setPassword sets a generated password in rotation order: staged as the
+// secret's AWSPENDING version (or the one an unfinished run staged), the
+// create statements with it, then AWSCURRENT moved to it. It returns the
+// version id. Its errors never hold the password, and say where things stand.
+func (l Lifecycle) setPassword(ctx context.Context, o SqlObject) (string, error) {
+	staged, err := stagePassword(ctx, l.Secrets, o.PasswordSecretArn, o.PasswordUsername)
+	if err != nil {
+		return "", err
+	}
+	if staged.resumed {
+		l.notify(ctx, o, fmt.Sprintf("%s: finishing the password change an earlier run left unfinished (version %s of %s, AWSPENDING): "+
+			"setting that password again, then making it AWSCURRENT", o.describe(), staged.version, o.PasswordSecretArn))
+	}
+	if err := l.run(ctx, o, withPassword(o.Create, staged.password)); err != nil {
+		return "", &passwordStagedError{err: redact(err, staged.password), version: staged.version, secret: o.PasswordSecretArn}
+	}
+	if err := finishPassword(ctx, l.Secrets, o.PasswordSecretArn, staged.version); err != nil {
+		return "", redact(fmt.Errorf("the database has the password staged as version %s (AWSPENDING) of %s, but making it current failed: %w. "+
+			"Until it is, the connector (which reads AWSCURRENT) cannot log in again; the next `pulumi up` finishes it "+
+			"(it sets the staged password again and moves AWSCURRENT), or move it yourself: "+
+			"aws secretsmanager update-secret-version-stage --secret-id %s --version-stage AWSCURRENT --move-to-version-id %s --remove-from-version-id <the current version>",
+			staged.version, o.PasswordSecretArn, err, o.PasswordSecretArn, staged.version), staged.password)
+	}
+	return staged.version, nil
+}
+
+// passwordStagedError is a failed statement after a password was staged:
+// AWSCURRENT did not move. Its error is redacted already.
+type passwordStagedError struct {
+	err             error
+	version, secret string
+}
+
+func (e *passwordStagedError) Error() string {
+	return fmt.Sprintf("%v\n  The new password stays staged as version %s (AWSPENDING) of %s; AWSCURRENT, which the connector reads, did not move. "+
+		"If an ALTER USER took effect before the failure the database already has the staged password; the next `pulumi up` sets it again and finishes",
+		e.err, e.version, e.secret)
+}
+
+func (e *passwordStagedError) Unwrap() error { return e.err }
+
+// createFailed says what a failed create left and how to go on.
+func (l Lifecycle) createFailed(ctx context.Context, o SqlObject, blocker string, checkErr, err error) error {
 	// Did it take effect after all? Look, with a context of its own (ctx may be the one that ended).
 	var unknown *OutcomeUnknownError
 	isUnknown := errors.As(err, &unknown)
@@ -357,7 +462,7 @@ func (l Lifecycle) Create(ctx context.Context, o SqlObject) error {
 	}
 	switch {
 	case isUnknown && blocker == "" && rerr == nil && found:
-		l.notify(ctx, o, fmt.Sprintf("%s: %v; it exists, so its create committed", o.describe(), redact(err, password)))
+		l.notify(ctx, o, fmt.Sprintf("%s: %v; it exists, so its create committed", o.describe(), err))
 		return nil
 	case isUnknown && blocker == "" && rerr != nil:
 		err = fmt.Errorf("%w; looking the object up afterwards failed too (%v): the next `pulumi up` looks again and adopts it if it exists", err, rerr)
@@ -376,7 +481,7 @@ func (l Lifecycle) Create(ctx context.Context, o SqlObject) error {
 	if checkErr != nil {
 		err = fmt.Errorf("%w\n  (checking first whether it already existed failed: %v)", err, checkErr)
 	}
-	return redact(fmt.Errorf("creating %s: %w", o.describe(), err), password)
+	return fmt.Errorf("creating %s: %w", o.describe(), err)
 }
 
 func (l Lifecycle) notify(ctx context.Context, o SqlObject, msg string) {
@@ -407,22 +512,31 @@ func (l Lifecycle) Read(ctx context.Context, o SqlObject) (bool, error) {
 	return rows > 0, nil
 }
 
-// Update brings the object from olds to news in place.
-func (l Lifecycle) Update(ctx context.Context, olds, news SqlObject) error {
+// Update brings the object from olds to news in place: the update statements
+// when the create statements changed (for a user: its grants, never its
+// password), then, for a rotation, a new password in rotation order. It
+// returns the new password's version id, "" when the password did not change.
+func (l Lifecycle) Update(ctx context.Context, olds, news SqlObject) (string, error) {
 	p, err := diff(olds, news, nil)
 	if err != nil {
-		return err
+		return "", err
 	}
 	if len(p.Replace) > 0 {
-		return fmt.Errorf("updating %s: %s cannot change in place", olds.describe(), strings.Join(p.Replace, ", "))
+		return "", fmt.Errorf("updating %s: %s cannot change in place", olds.describe(), strings.Join(p.Replace, ", "))
 	}
-	if !p.RunUpdate {
-		return nil // only bookkeeping (flags, drop or exists text) changed
+	if p.RunUpdate {
+		if err := l.run(ctx, news, news.Update); err != nil {
+			return "", fmt.Errorf("updating %s: %w", news.describe(), err)
+		}
 	}
-	if err := l.run(ctx, news, news.Update); err != nil {
-		return fmt.Errorf("updating %s: %w", news.describe(), err)
+	if !p.Rotate {
+		return "", nil // nothing more, or only bookkeeping (flags, drop or exists text) changed
 	}
-	return nil
+	version, err := l.setPassword(ctx, news)
+	if err != nil {
+		return "", fmt.Errorf("rotating the password of %s: %w", news.describe(), err)
+	}
+	return version, nil
 }
 
 // ErrDataGuarded is returned when a delete would drop guarded data.

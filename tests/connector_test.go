@@ -378,3 +378,17 @@ func TestConnectorReplacedOnAConfigurationChange(t *testing.T) {
 	assert.Equal(t, []string{"connectorConfiguration"}, c.ReplaceOnChanges)
 	assert.True(t, c.DeleteBeforeReplace)
 }
+
+// haina:cdc.database.passwordRotation rotates Debezium's password in place: the
+// user object gets the rotation input (its password is set again, in Secrets
+// Manager's order), and only for a database haina created.
+func TestPasswordRotationConfig(t *testing.T) {
+	g := evaluate(t, "staging", map[string]string{"haina:cdc": `{"enabled":true,"connector":{"topicPrefix":"salesdb","tables":["salesdb.CUSTOMER"]},"database":{"passwordRotation":"2026-12"}}`})
+	user := one(t, g, "haina:mysql:SqlObject", "haina-connector-debezium-user")
+	assert.Equal(t, "2026-12", in(user)["rotation"])
+	_, err := evaluateErr(t, "staging", map[string]string{"haina:cdc": `{"enabled":true,"connector":{"topicPrefix":"salesdb","tables":["salesdb.CUSTOMER"]},` +
+		`"database":{"mode":"existing","endpoint":"db.cluster-abc.us-east-1.rds.amazonaws.com","securityGroupId":"sg-0123456789abcdef0",` +
+		`"secretArn":"arn:aws:secretsmanager:us-east-1:123456789012:secret:debezium-AbCdEf","passwordRotation":"1"}}`})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `haina:cdc.database.passwordRotation: "1" is not allowed; an existing database's Debezium user and secret are yours`)
+}

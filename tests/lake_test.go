@@ -55,8 +55,15 @@ func TestLakeBucketIsEncryptedPrivateAndTLSOnly(t *testing.T) {
 				rules[r.(map[string]any)["id"].(string)] = r.(map[string]any)
 			}
 			assert.Equal(t, 7.0, rules["abort-incomplete-uploads"]["abortIncompleteMultipartUpload"].(map[string]any)["daysAfterInitiation"])
-			assert.Equal(t, "errors/", rules["expire-errors"]["filter"].(map[string]any)["prefix"])
-			assert.Equal(t, map[string]float64{"staging": 14, "production": 90}[stack], rules["expire-errors"]["expiration"].(map[string]any)["days"])
+			// errorRetentionDays applies to handled errors only (redriven/, and what a move leaves under errors/).
+			days := map[string]float64{"staging": 14, "production": 90}[stack]
+			assert.Equal(t, "redriven/", rules["expire-redriven-errors"]["filter"].(map[string]any)["prefix"])
+			assert.Equal(t, days, rules["expire-redriven-errors"]["expiration"].(map[string]any)["days"])
+			assert.Equal(t, days, rules["expire-redriven-errors"]["noncurrentVersionExpiration"].(map[string]any)["noncurrentDays"])
+			assert.Equal(t, "errors/", rules["errors-clean-up-handled"]["filter"].(map[string]any)["prefix"])
+			assert.Equal(t, map[string]any{"expiredObjectDeleteMarker": true}, rules["errors-clean-up-handled"]["expiration"])
+			assert.Equal(t, days, rules["errors-clean-up-handled"]["noncurrentVersionExpiration"].(map[string]any)["noncurrentDays"])
+			assert.NotContains(t, rules, "expire-errors", "failed records are not expired")
 		})
 	}
 }
@@ -112,12 +119,14 @@ func TestEventsReachTheLakeAsParquet(t *testing.T) {
 			bucket := "arn:aws:s3:::haina-" + stack + "-lake-123456789012-us-east-1"
 			for sid, want := range map[string][2][]string{
 				"Bucket":     {{"s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads"}, {bucket}},
-				"Objects":    {{"s3:AbortMultipartUpload", "s3:GetObject", "s3:PutObject"}, {bucket + "/errors/events/*", bucket + "/events/*"}},
+				"Objects":    {{"s3:AbortMultipartUpload", "s3:GetObject", "s3:PutObject"}, {bucket + "/errors/events/*", bucket + "/events/*", bucket + "/raw/events/*"}},
 				"ReadStream": {{"kinesis:DescribeStream", "kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:ListShards"}, {stream}},
 				"Schema": {{"glue:GetTable", "glue:GetTableVersion", "glue:GetTableVersions"}, {
 					"arn:aws:glue:us-east-1:123456789012:catalog", "arn:aws:glue:us-east-1:123456789012:database/haina_" + stack,
 					"arn:aws:glue:us-east-1:123456789012:table/haina_" + stack + "/events"}},
-				"Logs":             {{"logs:PutLogEvents"}, {"arn:aws:logs:us-east-1:123456789012:log-group:/aws/kinesisfirehose/haina-" + stack + "-events-lake:log-stream:S3Delivery"}},
+				"Logs": {{"logs:PutLogEvents"}, {
+					"arn:aws:logs:us-east-1:123456789012:log-group:/aws/kinesisfirehose/haina-" + stack + "-events-lake:log-stream:S3Backup",
+					"arn:aws:logs:us-east-1:123456789012:log-group:/aws/kinesisfirehose/haina-" + stack + "-events-lake:log-stream:S3Delivery"}},
 				"LakeKeyThroughS3": {{"kms:Decrypt", "kms:GenerateDataKey"}, {out(one(t, g, tKey, "haina-lake-key"))["arn"].(string)}},
 			} {
 				actions, resources := statement(t, pol, sid)

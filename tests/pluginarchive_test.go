@@ -22,7 +22,8 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// releaseServer serves small stand-ins of the plugin's release files on 127.0.0.1.
+// releaseServer serves small stand-ins of the plugin's release files on
+// 127.0.0.1, over TLS (the fetcher takes https only; its Client trusts this server).
 type releaseServer struct {
 	*httptest.Server
 	mu    sync.Mutex
@@ -33,7 +34,7 @@ type releaseServer struct {
 func startReleases(t testing.TB) *releaseServer {
 	t.Helper()
 	r := &releaseServer{files: map[string][]byte{}, hits: map[string]int{}}
-	r.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+	r.Server = httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		r.mu.Lock()
 		defer r.mu.Unlock()
 		r.hits[req.URL.Path]++
@@ -115,7 +116,7 @@ func fetchAll(t testing.TB, sources []pluginarchive.Source) ([]pluginarchive.Fet
 	t.Helper()
 	var out []pluginarchive.Fetched
 	for _, s := range sources {
-		f, err := pluginarchive.Fetcher{}.Fetch(context.Background(), s)
+		f, err := pluginarchive.Fetcher{Client: trustingClient(t)}.Fetch(context.Background(), s)
 		if err != nil {
 			return nil, err
 		}
@@ -213,9 +214,11 @@ func TestPluginCheckOfAUsersArchive(t *testing.T) {
 }
 
 func TestPluginDownloadsOnlyOverHTTPS(t *testing.T) {
-	_, err := pluginarchive.Fetcher{}.Fetch(context.Background(), pluginarchive.Source{Name: "x", URL: "http://repo1.maven.org/x.jar"})
-	require.Error(t, err)
-	assert.Contains(t, err.Error(), "only https URLs are fetched")
+	for _, u := range []string{"http://repo1.maven.org/x.jar", "http://127.0.0.1:8080/x.jar"} {
+		_, err := pluginarchive.Fetcher{}.Fetch(context.Background(), pluginarchive.Source{Name: "x", URL: u})
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "only https URLs are fetched", "not even to loopback: tests use TLS servers")
+	}
 }
 
 func TestPluginUnsafePathsAndMissingFilesFail(t *testing.T) {
@@ -253,18 +256,34 @@ func TestPluginKeyAndMirror(t *testing.T) {
 	assert.NotEqual(t, k, pluginarchive.Key("msk-connect/plugins/", newer), "a new version is a new object")
 }
 
-func TestPluginRedirectsStayOnHTTPS(t *testing.T) {
+func TestPluginRedirectsStayOnHTTPSAndTheHost(t *testing.T) {
 	r := startReleases(t)
-	redirect := httptest.NewServer(http.RedirectHandler("http://example.com/evil.jar", http.StatusFound))
+	client := trustingClient(t)
+	redirect := httptest.NewTLSServer(http.RedirectHandler("http://127.0.0.1/evil.jar", http.StatusFound))
 	t.Cleanup(redirect.Close)
-	_, err := pluginarchive.Fetcher{}.Fetch(context.Background(), pluginarchive.Source{Name: "x", URL: redirect.URL + "/x.jar"})
+	_, err := pluginarchive.Fetcher{Client: client}.Fetch(context.Background(), pluginarchive.Source{Name: "x", URL: redirect.URL + "/x.jar"})
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), "redirected to http://example.com/evil.jar: only https is followed")
-	// A redirect within the allowed schemes is followed.
+	assert.Contains(t, err.Error(), "redirected to http://127.0.0.1/evil.jar: only https on 127.0.0.1 (or its release CDN) is followed")
+	// Another host, even over https, is refused: a release host hands its files
+	// only to its own release CDN.
+	away := httptest.NewTLSServer(http.RedirectHandler("https://evil.example.com/x.jar", http.StatusFound))
+	t.Cleanup(away.Close)
+	_, err = pluginarchive.Fetcher{Client: client}.Fetch(context.Background(), pluginarchive.Source{Name: "x", URL: away.URL + "/x.jar"})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "redirected to https://evil.example.com/x.jar")
+	// A redirect on the same host, over https, is followed.
 	r.put("/final.jar", []byte("ok"))
-	hop := httptest.NewServer(http.RedirectHandler(r.URL+"/final.jar", http.StatusFound))
+	hop := httptest.NewTLSServer(http.RedirectHandler(r.URL+"/final.jar", http.StatusFound))
 	t.Cleanup(hop.Close)
-	f, err := pluginarchive.Fetcher{}.Fetch(context.Background(), pluginarchive.Source{Name: "x", URL: hop.URL + "/x.jar"})
+	f, err := pluginarchive.Fetcher{Client: client}.Fetch(context.Background(), pluginarchive.Source{Name: "x", URL: hop.URL + "/x.jar"})
 	require.NoError(t, err)
 	assert.Equal(t, "ok", string(f.Data))
+}
+
+// trustingClient trusts every TLS test server of this process (they share httptest's certificate).
+func trustingClient(t testing.TB) *http.Client {
+	t.Helper()
+	s := httptest.NewTLSServer(http.NotFoundHandler())
+	t.Cleanup(s.Close)
+	return s.Client()
 }

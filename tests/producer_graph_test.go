@@ -61,7 +61,9 @@ func TestProducerLambdaAndScheduleInBothStacks(t *testing.T) {
 
 			strust := parsePolicy(t, in(one(t, g, tRole, "haina-producer-schedule"))["assumeRolePolicy"])
 			assert.Equal(t, []string{"scheduler.amazonaws.com"}, strust.Statement[0].Principal["Service"])
-			assert.Equal(t, map[string]map[string][]string{"StringEquals": {"aws:SourceAccount": {"123456789012"}}}, strust.Statement[0].Condition)
+			// This account's default schedule group only (confused-deputy prevention).
+			assert.Equal(t, map[string]map[string][]string{"StringEquals": {"aws:SourceAccount": {"123456789012"}},
+				"ArnEquals": {"aws:SourceArn": {"arn:aws:scheduler:us-east-1:123456789012:schedule-group/default"}}}, strust.Statement[0].Condition)
 			spol := parsePolicy(t, in(one(t, g, tPolicy, "haina-producer-schedule"))["policy"])
 			actions, resources = statement(t, spol, "Invoke")
 			assert.Equal(t, []string{"lambda:InvokeFunction"}, actions)

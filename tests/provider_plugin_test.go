@@ -41,6 +41,8 @@ func startCDCProvider(t *testing.T) (*provider.Server, cdcFakes) {
 	t.Cleanup(f.secrets.Close)
 	t.Cleanup(f.rds.Close)
 	s := provider.NewServer()
+	// Downloads are https only: this client trusts the tests' TLS release servers.
+	s.Fetcher = pluginarchive.Fetcher{Client: trustingClient(t)}
 	s.NewObjectStore = func(_ context.Context, c provider.Config) (provider.ObjectStore, error) {
 		return s3.New(s3.Options{Region: c.Region, BaseEndpoint: aws.String(f.s3.URL), UsePathStyle: true, Credentials: testCreds}), nil
 	}
@@ -217,6 +219,11 @@ func debeziumUser() map[string]any {
 			"ALTER USER 'debezium'@'%' IDENTIFIED BY " + provider.PasswordPlaceholder,
 			"GRANT SELECT, RELOAD, SHOW DATABASES, REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO 'debezium'@'%'",
 		},
+		// A changed create is an in-place update of the grants: never a drop, never a password.
+		"update": []any{
+			"REVOKE ALL PRIVILEGES, GRANT OPTION FROM 'debezium'@'%'",
+			"GRANT SELECT, RELOAD, SHOW DATABASES, REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO 'debezium'@'%'",
+		},
 		"drop":              []any{"DROP USER IF EXISTS 'debezium'@'%'"},
 		"exists":            "SELECT 1 FROM mysql.user WHERE user = 'debezium' AND host = '%'",
 		"passwordSecretArn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:haina-staging-debezium-AbCdEf",
@@ -324,13 +331,19 @@ func TestDatabaseUserChecks(t *testing.T) {
 	require.Len(t, chk.GetFailures(), 1)
 	assert.Equal(t, "create uses :generated_password but passwordSecretArn is not set", chk.GetFailures()[0].GetReason())
 
-	// A new secret replaces the user (and so its password).
+	// A new secret does not replace the user (a drop would cut off the running
+	// connector): the password moves into it in place, in rotation order
+	// (TestDatabaseUserNewSecretRotatesInPlace); a new user name replaces it.
 	olds := props(t, debeziumUser())
 	news := debeziumUser()
 	news["passwordSecretArn"] = "arn:aws:secretsmanager:us-east-1:123456789012:secret:other-XyZ"
 	d, err := s.Diff(context.Background(), &pulumirpc.DiffRequest{Urn: userURN, Olds: olds, News: props(t, news)})
 	require.NoError(t, err)
-	assert.Equal(t, []string{"passwordSecretArn"}, d.GetReplaces())
+	assert.Equal(t, []string{"passwordSecretArn"}, d.GetDiffs())
+	assert.Empty(t, d.GetReplaces())
+	d, err = s.Diff(context.Background(), &pulumirpc.DiffRequest{Urn: userURN, Olds: olds, News: props(t, with(debeziumUser(), "passwordUsername", "cdc"))})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"passwordUsername"}, d.GetReplaces())
 }
 
 func sumHits(r *releaseServer) int {

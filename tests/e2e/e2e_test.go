@@ -46,11 +46,13 @@ type engine struct {
 	cloud string
 	// kafka stands in for the MSK brokers: a Kafka protocol server on 127.0.0.1
 	// where the topics function (run by the fake provider) creates the topics.
-	kafka   *kfake.Cluster
-	mysql   *fakerdsdata.Server
-	secrets *fakesecrets.Server
-	s3      *fakes3.Server
-	files   *fakereleases.Server
+	kafka *kfake.Cluster
+	// releasesCert is the fake release server's certificate (PEM file).
+	releasesCert string
+	mysql        *fakerdsdata.Server
+	secrets      *fakesecrets.Server
+	s3           *fakes3.Server
+	files        *fakereleases.Server
 }
 
 func setup(t *testing.T) *engine {
@@ -113,6 +115,8 @@ func setup(t *testing.T) *engine {
 	e.fake.Transient = fakeredshift.FailFirst(`CREATE SCHEMA IF NOT EXISTS "ingest"`, 1, fakeredshift.SerializableIsolationViolation)
 	e.mysql, e.secrets, e.s3, e.files = fakerdsdata.Start(), fakesecrets.Start(), fakes3.Start(), fakereleases.Start()
 	e.mysql.Rows = func(string) int { return 1 }
+	e.releasesCert, err = e.files.CertFile(t.TempDir())
+	require.NoError(t, err)
 	for _, c := range []func(){e.mysql.Close, e.secrets.Close, e.s3.Close, e.files.Close} {
 		t.Cleanup(c)
 	}
@@ -140,14 +144,16 @@ func (e *engine) open(t *testing.T, ctx context.Context, stack string, progress 
 			"AWS_ENDPOINT_URL_REDSHIFT_DATA":              e.fake.URL,
 			fakeprovider.CloudDirEnv:                      e.cloud,
 			fakeprovider.KafkaEnv:                         strings.Join(e.kafka.ListenAddrs(), ","),
-			"AWS_ENDPOINT_URL_RDS_DATA":                   e.mysql.URL,
-			"AWS_ENDPOINT_URL_SECRETS_MANAGER":            e.secrets.URL,
-			"AWS_ENDPOINT_URL_S3":                         e.s3.URL,
-			"AWS_ACCESS_KEY_ID":                           "AKIDE2E",
-			"AWS_SECRET_ACCESS_KEY":                       "e2e",
-			"AWS_EC2_METADATA_DISABLED":                   "true",
-			"AWS_CONFIG_FILE":                             os.DevNull,
-			"AWS_SHARED_CREDENTIALS_FILE":                 os.DevNull,
+			// haina downloads over https only: the provider trusts the fake release server's certificate.
+			"SSL_CERT_FILE":                    e.releasesCert,
+			"AWS_ENDPOINT_URL_RDS_DATA":        e.mysql.URL,
+			"AWS_ENDPOINT_URL_SECRETS_MANAGER": e.secrets.URL,
+			"AWS_ENDPOINT_URL_S3":              e.s3.URL,
+			"AWS_ACCESS_KEY_ID":                "AKIDE2E",
+			"AWS_SECRET_ACCESS_KEY":            "e2e",
+			"AWS_EC2_METADATA_DISABLED":        "true",
+			"AWS_CONFIG_FILE":                  os.DevNull,
+			"AWS_SHARED_CREDENTIALS_FILE":      os.DevNull,
 		},
 	})
 	require.NoError(t, err)

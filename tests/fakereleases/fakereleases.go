@@ -1,7 +1,8 @@
 // Package fakereleases serves small stand-ins of the connector plugin's
-// release files on 127.0.0.1, at the paths of their official URLs, with the
-// checksums their publishers put beside them: haina:cdc.plugin.baseUrl points
-// the deploy-time download here.
+// release files on 127.0.0.1, over TLS (haina downloads over https only), at
+// the paths of their official URLs, with the checksums their publishers put
+// beside them: haina:cdc.plugin.baseUrl points the deploy-time download here,
+// and CertFile gives the certificate a client must trust (SSL_CERT_FILE).
 package fakereleases
 
 import (
@@ -11,10 +12,13 @@ import (
 	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/pem"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"path"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -61,7 +65,7 @@ func Start() *Server {
 			s.files[mustPath(src.ChecksumURL)] = []byte(digest + "\n")
 		}
 	}
-	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	s.Server = httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		s.Gets[r.URL.Path]++
@@ -114,4 +118,12 @@ func sortedKeys(m map[string]string) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// CertFile writes the server's certificate as PEM into dir and returns its
+// path: SSL_CERT_FILE for a process that should trust this server.
+func (s *Server) CertFile(dir string) (string, error) {
+	path := filepath.Join(dir, "fakereleases.pem")
+	b := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: s.Certificate().Raw})
+	return path, os.WriteFile(path, b, 0o644)
 }

@@ -801,8 +801,17 @@ func (s *Stack) firehosePaths() ([]Path, error) {
 		if s3cfg == nil {
 			return nil, fmt.Errorf("delivery stream %s: no S3 or Redshift destination to model", name)
 		}
+		// Source record backup (extended S3 only): Firehose writes every source
+		// record under the backup's prefix too, with the same role ("Back up
+		// source records", https://docs.aws.amazon.com/firehose/latest/dev/data-transformation-source-record-backup.html).
+		var backup map[string]any
+		if str(s3cfg, "s3BackupMode") == "Enabled" {
+			if backup, _ = get(s3cfg, "s3BackupConfiguration").(map[string]any); len(backup) == 0 {
+				return nil, fmt.Errorf("delivery stream %s: s3BackupMode Enabled without s3BackupConfiguration", name)
+			}
+		}
 		roles := map[string]bool{}
-		for _, r := range []string{str(fh.State, "kinesisSourceConfiguration", "roleArn"), str(s3cfg, "roleArn"),
+		for _, r := range []string{str(fh.State, "kinesisSourceConfiguration", "roleArn"), str(s3cfg, "roleArn"), str(backup, "roleArn"),
 			str(fh.State, "redshiftConfiguration", "roleArn"), str(s3cfg, "dataFormatConversionConfiguration", "schemaConfiguration", "roleArn")} {
 			if r != "" {
 				roles[r] = true
@@ -832,6 +841,27 @@ func (s *Stack) firehosePaths() ([]Path, error) {
 		}
 		if key != "" {
 			p.Calls = append(p.Calls, CallList{Doc: doc("firehoseLakeKeyActions"), Calls: calls(firehoseLakeKeyActions, key, s.s3KeyContext(bucket))})
+		}
+		if backup != nil {
+			bArn := str(backup, "bucketArn")
+			bBucket := strings.TrimPrefix(bArn, "arn:aws:s3:::")
+			if bArn != bucketArn {
+				p.Calls = append(p.Calls, CallList{Doc: doc("firehoseBucketActions"), Calls: calls(firehoseBucketActions, bArn, nil)})
+			}
+			for _, prefix := range []string{str(backup, "prefix"), str(backup, "errorOutputPrefix")} {
+				p.Calls = append(p.Calls, CallList{Doc: doc("firehoseObjectActions"), Calls: calls(firehoseObjectActions, bArn+"/"+objectKey(prefix), nil)})
+			}
+			bKey := str(backup, "kmsKeyArn")
+			if bKey == "" {
+				bKey = s.bucketKey(bBucket)
+			}
+			if bKey != "" && (bKey != key || bBucket != bucket) {
+				p.Calls = append(p.Calls, CallList{Doc: doc("firehoseLakeKeyActions"), Calls: calls(firehoseLakeKeyActions, bKey, s.s3KeyContext(bBucket))})
+			}
+			if g := str(backup, "cloudwatchLoggingOptions", "logGroupName"); boolean(backup, "cloudwatchLoggingOptions", "enabled") && g != "" {
+				p.Calls = append(p.Calls, CallList{Doc: doc("firehoseLogActions"),
+					Calls: calls(firehoseLogActions, s.logStream(g, str(backup, "cloudwatchLoggingOptions", "logStreamName")), nil)})
+			}
 		}
 		if boolean(s3cfg, "dataFormatConversionConfiguration", "enabled") {
 			sc, _ := get(s3cfg, "dataFormatConversionConfiguration", "schemaConfiguration").(map[string]any)
