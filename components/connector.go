@@ -299,12 +299,14 @@ func readPluginArchive(path string) (LocalPluginArchive, error) {
 
 // ConnectorArgs configures the Connector component.
 type ConnectorArgs struct {
-	Config  ConnectorConfig
-	Plugin  PluginConfig
-	Name    string // physical name of the connector and its resources
-	Region  string
-	Account pulumi.StringInput
-	VpcID   pulumi.StringInput
+	Config ConnectorConfig
+	Plugin PluginConfig
+	// RequirePluginPins: a downloaded plugin file must be pinned (production).
+	RequirePluginPins bool
+	Name              string // physical name of the connector and its resources
+	Region            string
+	Account           pulumi.StringInput
+	VpcID             pulumi.StringInput
 	// SubnetIDs the workers run in; VpcCidr reaches the interface endpoints.
 	SubnetIDs pulumi.StringArrayInput
 	VpcCidr   pulumi.StringInput
@@ -561,6 +563,8 @@ func (c *Connector) plugin(ctx *pulumi.Context, name string, args *ConnectorArgs
 			var archive pluginArchiveState
 			if err := ctx.RegisterResource(provider.PluginArchiveType, name+"-plugin", pulumi.Map{
 				"bucket": c.ArtifactsBucket.Bucket, "key": pulumi.String(k), "sources": list,
+				// Production downloads pinned files only (the provider refuses the rest at preview).
+				"requirePins": pulumi.Bool(args.RequirePluginPins),
 			}, &archive, parent, pulumi.Provider(args.Provider), pulumi.DependsOn([]pulumi.Resource{c.ArtifactsBucket})); err != nil {
 				return err
 			}

@@ -475,7 +475,7 @@ func (p *Pipeline) cdc(ctx *pulumi.Context, name string, args *PipelineArgs, tag
 		VpcID:   p.Network.VpcID, SubnetIDs: subnets, VpcCidr: p.Network.CidrBlock,
 		ClusterArn: p.Kafka.ClusterArn, BootstrapServers: p.Kafka.BootstrapBrokers, KafkaSecurityGroupID: p.Kafka.SecurityGroup.ID(),
 		Replication: p.Kafka.Replication, Provider: p.Ingestion.Provider, TimeoutSeconds: args.Ingestion.TimeoutSeconds,
-		SecretRecoveryDays: 7, KeyColumns: keys, Tags: tags,
+		SecretRecoveryDays: 7, KeyColumns: keys, RequirePluginPins: args.Environment == Production, Tags: tags,
 		// The topics exist before Debezium writes to them (auto-create is off).
 		DependsOn: []pulumi.Resource{p.Topics.Invocation},
 	}

@@ -39,6 +39,11 @@ type PluginArchive struct {
 	Bucket  string                 `json:"bucket"`
 	Key     string                 `json:"key"`
 	Sources []pluginarchive.Source `json:"sources"`
+	// RequirePins refuses a download without a sha256 pin (production): a
+	// checksum published beside a file comes from the same host as the file, and
+	// msk-config-providers publishes none, yet that jar runs inside the connector
+	// and resolves the database secret.
+	RequirePins bool `json:"requirePins,omitempty"`
 	// Outputs: the observed sha256 of each source (by name), of the ZIP, and its size.
 	Sha256        map[string]string `json:"sha256,omitempty"`
 	ArchiveSha256 string            `json:"archiveSha256,omitempty"`
@@ -46,7 +51,7 @@ type PluginArchive struct {
 }
 
 // inputKeys are the properties a program sets; the rest are outputs.
-var pluginInputKeys = []string{"bucket", "key", "sources"}
+var pluginInputKeys = []string{"bucket", "key", "sources", "requirePins"}
 
 func decodePlugin(pm resource.PropertyMap) (PluginArchive, []string, error) {
 	var p PluginArchive
@@ -72,6 +77,20 @@ func (p PluginArchive) check(unknown []string) []string {
 	if len(p.Sources) == 0 && !contains(unknown, "sources") {
 		failures = append(failures, "sources needs at least one file")
 	}
+	if p.RequirePins && !contains(unknown, "sources") {
+		var unpinned []string
+		for _, s := range p.Sources {
+			if s.Sha256 == "" {
+				unpinned = append(unpinned, s.Name)
+			}
+		}
+		if len(unpinned) > 0 {
+			failures = append(failures, fmt.Sprintf("sources: %s not pinned, and this stack downloads pinned files only (production): "+
+				"obtain each file's sha256 on a trusted machine (deploy staging and read its cdcPluginSha256 output, or download the "+
+				"official release and hash it), review it, then pin it with `pulumi config set --path 'haina:cdc.plugin.sha256.<name>' <sha256>`",
+				strings.Join(unpinned, ", ")))
+		}
+	}
 	for i, s := range p.Sources {
 		if s.Name == "" || s.URL == "" {
 			failures = append(failures, fmt.Sprintf("sources[%d] needs a name and a url", i))
@@ -96,6 +115,9 @@ func pluginDiff(olds, news PluginArchive, unknown []string) (changed, replace []
 		changed = append(changed, "key")
 	}
 	replace = append(replace, changed...)
+	if olds.RequirePins != news.RequirePins {
+		changed = append(changed, "requirePins") // a rule for the next download: nothing to redo
+	}
 	if contains(unknown, "sources") || !reflect.DeepEqual(olds.Sources, news.Sources) {
 		changed = append(changed, "sources")
 		if contains(unknown, "sources") || !sameContent(olds.Sources, news.Sources) {

@@ -355,3 +355,34 @@ func sumHits(r *releaseServer) int {
 	}
 	return n
 }
+
+// Production downloads pinned files only: the provider refuses the rest at
+// preview (Check), naming the files and how to pin them; a pinned set passes.
+func TestPluginArchiveRequiresPinsWhereAsked(t *testing.T) {
+	s, _ := startCDCProvider(t)
+	in := pluginInputs(pluginarchive.DebeziumMySQL)
+	in["requirePins"] = true
+	chk, err := s.Check(context.Background(), &pulumirpc.CheckRequest{Urn: pluginURN, News: props(t, in)})
+	require.NoError(t, err)
+	require.Len(t, chk.GetFailures(), 1)
+	assert.Contains(t, chk.GetFailures()[0].GetReason(),
+		"debezium-connector-mysql, aws-msk-iam-auth, msk-config-providers not pinned, and this stack downloads pinned files only (production)")
+	assert.Contains(t, chk.GetFailures()[0].GetReason(), "pulumi config set --path 'haina:cdc.plugin.sha256.<name>' <sha256>")
+
+	pinned := append([]pluginarchive.Source(nil), pluginarchive.DebeziumMySQL...)
+	for i := range pinned {
+		pinned[i].Sha256 = strings.Repeat("ab", 32)
+	}
+	in = pluginInputs(pinned)
+	in["requirePins"] = true
+	chk, err = s.Check(context.Background(), &pulumirpc.CheckRequest{Urn: pluginURN, News: props(t, in)})
+	require.NoError(t, err)
+	assert.Empty(t, chk.GetFailures())
+}
+
+func TestProductionAsksForPinnedPluginFiles(t *testing.T) {
+	for stack, want := range map[string]bool{"staging": false, "production": true} {
+		g := evaluate(t, stack, nil)
+		assert.Equal(t, want, in(one(t, g, provider.PluginArchiveType, "haina-connector-plugin"))["requirePins"], stack)
+	}
+}
