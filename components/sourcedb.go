@@ -75,6 +75,12 @@ type SourceDatabase struct {
 // binlogParameters make MySQL write what Debezium needs.
 var binlogParameters = [][2]string{{"binlog_format", "ROW"}, {"binlog_row_image", "FULL"}}
 
+// auditParameters turn Advanced Auditing on, so the exported audit log holds
+// something: without server_audit_logging the "audit" export stays empty
+// (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/AuroraMySQL.Auditing.html).
+// Logins and changes to users, grants and schemas: who touched the source, not every query.
+var auditParameters = [][2]string{{"server_audit_logging", "1"}, {"server_audit_events", "CONNECT,QUERY_DCL,QUERY_DDL"}}
+
 // NewSourceDatabase declares the Aurora MySQL cluster and its writer.
 func NewSourceDatabase(ctx *pulumi.Context, name string, args *SourceDatabaseArgs, opts ...pulumi.ResourceOption) (*SourceDatabase, error) {
 	if args == nil || args.VpcID == nil || args.SubnetIDs == nil || args.Name == "" {
@@ -104,6 +110,11 @@ func NewSourceDatabase(ctx *pulumi.Context, name string, args *SourceDatabaseArg
 		// binlog_format is static on Aurora: it takes effect after the writer restarts.
 		params = append(params, rds.ClusterParameterGroupParameterArgs{
 			Name: pulumi.String(p[0]), Value: pulumi.String(p[1]), ApplyMethod: pulumi.String("pending-reboot"),
+		})
+	}
+	for _, p := range auditParameters {
+		params = append(params, rds.ClusterParameterGroupParameterArgs{
+			Name: pulumi.String(p[0]), Value: pulumi.String(p[1]), ApplyMethod: pulumi.String("immediate"),
 		})
 	}
 	d.ParameterGroup, err = rds.NewClusterParameterGroup(ctx, name, &rds.ClusterParameterGroupArgs{

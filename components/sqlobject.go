@@ -1,11 +1,14 @@
 package components
 
 import (
+	"encoding/json"
 	"errors"
+	"fmt"
 
 	"github.com/haina-data/haina/provider"
 	"github.com/haina-data/haina/sql"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
 )
 
 // HainaProvider is an instance of haina's own provider (cmd/pulumi-resource-haina).
@@ -15,9 +18,33 @@ type HainaProvider struct {
 
 // NewHainaProvider declares a provider instance for one region. It is explicit
 // (not the default provider) so it never receives the project's haina: config.
+// It takes the AWS identity the aws provider is configured with (aws:profile,
+// aws:assumeRole), so haina's SQL and uploads run as the same principal as the
+// rest of the deploy, not as whatever the machine's default credentials are.
 func NewHainaProvider(ctx *pulumi.Context, name, region string, opts ...pulumi.ResourceOption) (*HainaProvider, error) {
+	inputs := pulumi.Map{"region": pulumi.String(region)}
+	if profile := config.Get(ctx, "aws:profile"); profile != "" {
+		inputs["profile"] = pulumi.String(profile)
+	}
+	if raw := config.Get(ctx, "aws:assumeRole"); raw != "" {
+		var role struct {
+			RoleArn     string `json:"roleArn"`
+			SessionName string `json:"sessionName"`
+			ExternalID  string `json:"externalId"`
+		}
+		if err := json.Unmarshal([]byte(raw), &role); err != nil || role.RoleArn == "" {
+			return nil, fmt.Errorf("aws:assumeRole: %q is not an object with a roleArn (and optional sessionName, externalId)", raw)
+		}
+		inputs["assumeRoleArn"] = pulumi.String(role.RoleArn)
+		if role.SessionName != "" {
+			inputs["sessionName"] = pulumi.String(role.SessionName)
+		}
+		if role.ExternalID != "" {
+			inputs["externalId"] = pulumi.String(role.ExternalID)
+		}
+	}
 	var p HainaProvider
-	err := ctx.RegisterResource("pulumi:providers:"+provider.Name, name, pulumi.Map{"region": pulumi.String(region)}, &p, opts...)
+	err := ctx.RegisterResource("pulumi:providers:"+provider.Name, name, inputs, &p, opts...)
 	if err != nil {
 		return nil, err
 	}

@@ -15,10 +15,12 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/rdsdata"
 	"github.com/aws/aws-sdk-go-v2/service/redshiftdata"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/haina-data/haina/pluginarchive"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
@@ -38,6 +40,11 @@ var Version = "0.1.0"
 type Config struct {
 	Region  string `json:"region"`
 	Profile string `json:"profile,omitempty"`
+	// AssumeRoleArn (with SessionName, ExternalID) is the role the aws provider
+	// assumes (aws:assumeRole): haina's calls run as the same principal.
+	AssumeRoleArn string `json:"assumeRoleArn,omitempty"`
+	SessionName   string `json:"sessionName,omitempty"`
+	ExternalID    string `json:"externalId,omitempty"`
 	// DataAPIEndpoint overrides the Redshift Data API endpoint (tests; AWS_ENDPOINT_URL_REDSHIFT_DATA works too).
 	DataAPIEndpoint string `json:"dataApiEndpoint,omitempty"`
 }
@@ -114,6 +121,19 @@ func loadAWSConfig(ctx context.Context, c Config) (aws.Config, error) {
 	cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
 		return aws.Config{}, fmt.Errorf("loading AWS configuration: %w", err)
+	}
+	if c.AssumeRoleArn != "" {
+		session := c.SessionName
+		if session == "" {
+			session = "haina-provider"
+		}
+		cfg.Credentials = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(sts.NewFromConfig(cfg), c.AssumeRoleArn,
+			func(o *stscreds.AssumeRoleOptions) {
+				o.RoleSessionName = session
+				if c.ExternalID != "" {
+					o.ExternalID = aws.String(c.ExternalID)
+				}
+			}))
 	}
 	return cfg, nil
 }

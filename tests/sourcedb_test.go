@@ -38,7 +38,9 @@ func TestSourceDatabaseIsReadyForCDC(t *testing.T) {
 				m := p.(map[string]any)
 				params[m["name"].(string)] = m["value"].(string)
 			}
-			assert.Equal(t, map[string]string{"binlog_format": "ROW", "binlog_row_image": "FULL"}, params)
+			// Row binlog for Debezium, and Advanced Auditing so the exported audit log is not empty.
+			assert.Equal(t, map[string]string{"binlog_format": "ROW", "binlog_row_image": "FULL",
+				"server_audit_logging": "1", "server_audit_events": "CONNECT,QUERY_DCL,QUERY_DDL"}, params)
 			assert.Equal(t, pg["name"], c["dbClusterParameterGroupName"])
 
 			writer := in(one(t, g, "aws:rds/clusterInstance:ClusterInstance", "haina-sourcedb-writer"))
