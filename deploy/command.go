@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -57,6 +58,18 @@ func (c *gracefulCommand) Version() semver.Version { return c.version.Version() 
 
 func (c *gracefulCommand) Run(ctx context.Context, workdir string, stdin io.Reader, additionalOutput, additionalErrorOutput []io.Writer,
 	additionalEnv []string, args ...string) (string, string, int, error) {
+	if err := ctx.Err(); err != nil {
+		return "", "", -2, err // cancelled before it started: nothing to interrupt
+	}
+	// Like the Automation API's own command: never prompt (the flag goes first:
+	// after a "--" it would be an argument).
+	flags := args
+	if i := slices.Index(args, "--"); i >= 0 {
+		flags = args[:i]
+	}
+	if !slices.Contains(flags, "--non-interactive") {
+		args = append([]string{"--non-interactive"}, args...)
+	}
 	// The process does not die with ctx: the watcher below decides when it stops.
 	cmd := exec.Command(c.bin, args...)
 	cmd.Dir = workdir
@@ -89,8 +102,9 @@ func (c *gracefulCommand) Run(ctx context.Context, workdir string, stdin io.Read
 	} else if err != nil {
 		code = -2
 	}
-	if err == nil && ctx.Err() != nil {
-		err = ctx.Err() // it stopped cleanly, but the step was cancelled
+	if ctx.Err() != nil {
+		// The step was cancelled, whatever the CLI's exit status after it stopped.
+		err = errors.Join(ctx.Err(), err)
 	}
 	return stdout.String(), stderr.String(), code, err
 }
@@ -110,7 +124,7 @@ func (c *gracefulCommand) stop(p *os.Process, done <-chan error) error {
 		return err
 	case <-time.After(30 * time.Second):
 	}
-	_ = p.Kill()
+	killGroup(p) // the CLI and the plugins it started
 	return <-done
 }
 

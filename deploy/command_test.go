@@ -57,6 +57,25 @@ func TestUncancelledRunPassesArgsEnvAndOutput(t *testing.T) {
 	out, errOut, code, err := c.Run(context.Background(), t.TempDir(), nil, nil, nil, []string{"EXTRA=x"}, "preview", "--json")
 	require.Error(t, err)
 	assert.Equal(t, 2, code)
-	assert.Equal(t, "preview --json true x\n", out)
+	assert.Equal(t, "--non-interactive preview --json true x\n", out)
 	assert.Equal(t, "oops\n", errOut)
+}
+
+// A cancel is reported as one even when the interrupted CLI exits non-zero,
+// and a step cancelled before it starts never starts the CLI.
+func TestCancelIsReportedWhateverTheExitStatus(t *testing.T) {
+	c := fakeCLI(t, `trap 'exit 255' INT
+while :; do sleep 0.1; done
+`)
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() { time.Sleep(300 * time.Millisecond); cancel() }()
+	_, _, code, err := c.Run(ctx, t.TempDir(), nil, nil, nil, nil, "up")
+	assert.ErrorIs(t, err, context.Canceled)
+	assert.Equal(t, 255, code)
+
+	marker := filepath.Join(t.TempDir(), "ran")
+	c = fakeCLI(t, `touch `+marker)
+	_, _, _, err = c.Run(ctx, t.TempDir(), nil, nil, nil, nil, "up")
+	assert.ErrorIs(t, err, context.Canceled)
+	assert.NoFileExists(t, marker)
 }

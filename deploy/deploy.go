@@ -149,8 +149,22 @@ func (s *Stack) Preview(ctx context.Context) (map[string]int, error) {
 }
 
 // Destroy deletes every resource of the stack. Protected resources stop it:
-// lift protection first (Config "haina:protect": "false", then Up).
+// lift protection first (Config "haina:protect": "false", then Up). While the
+// destroy guard is protected, Destroy first checks that the guard depends on
+// every resource in the state: one created by an up that did not finish (failed,
+// cancelled, --target) is outside it, and a refused destroy would delete it.
 func (s *Stack) Destroy(ctx context.Context) error {
+	state, err := s.Export(ctx)
+	if err != nil {
+		return err
+	}
+	if outside, err := GuardGaps(state); err != nil {
+		return &Error{s.opts.Stack, "destroy", err}
+	} else if len(outside) > 0 {
+		return &Error{s.opts.Stack, "destroy", fmt.Errorf("the destroy guard is protected but does not cover %d resource(s) "+
+			"created by an up that did not finish, which this refused destroy would delete: %s. Run up to completion first",
+			len(outside), strings.Join(outside, ", "))}
+	}
 	if _, err := s.stack.Destroy(ctx, optdestroy.ProgressStreams(s.progress()), optdestroy.ErrorProgressStreams(s.progress())); err != nil {
 		return &Error{s.opts.Stack, "destroy", err}
 	}
@@ -227,4 +241,37 @@ func Passphrase(fallback string) map[string]string {
 		return map[string]string{"PULUMI_CONFIG_PASSPHRASE": p}
 	}
 	return map[string]string{"PULUMI_CONFIG_PASSPHRASE": fallback}
+}
+
+// GuardGaps lists the resources a refused destroy would delete although the
+// stack's destroy guard is protected: those the guard's recorded dependencies
+// miss (created after the guard last registered). Empty when there is no
+// protected guard (nothing to keep) or it covers everything.
+func GuardGaps(deployment []byte) ([]string, error) {
+	var state apitype.DeploymentV3
+	if err := json.Unmarshal(deployment, &state); err != nil {
+		return nil, fmt.Errorf("reading the state: %w", err)
+	}
+	var guard *apitype.ResourceV3
+	for i, r := range state.Resources {
+		if string(r.Type) == "aws:ssm/parameter:Parameter" && strings.HasSuffix(string(r.URN), "-destroy-guard") {
+			guard = &state.Resources[i]
+		}
+	}
+	if guard == nil || !guard.Protect {
+		return nil, nil
+	}
+	covered := map[string]bool{}
+	for _, d := range guard.Dependencies {
+		covered[string(d)] = true
+	}
+	var outside []string
+	for _, r := range state.Resources {
+		if !r.Custom || r.URN == guard.URN || strings.HasPrefix(string(r.Type), "pulumi:providers:") || covered[string(r.URN)] {
+			continue
+		}
+		outside = append(outside, string(r.URN))
+	}
+	sort.Strings(outside)
+	return outside, nil
 }

@@ -2,6 +2,11 @@
 
 package deploy
 
-import "os/exec"
+import (
+	"os"
+	"os/exec"
+)
 
 func ownProcessGroup(*exec.Cmd) {}
+
+func killGroup(p *os.Process) { _ = p.Kill() }

@@ -3,6 +3,7 @@
 package deploy
 
 import (
+	"os"
 	"os/exec"
 	"syscall"
 )
@@ -11,3 +12,7 @@ import (
 // then reaches only the program, which interrupts the CLI once itself (a second
 // interrupt from the terminal would make the CLI stop waiting for its operations).
 func ownProcessGroup(cmd *exec.Cmd) { cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} }
+
+// killGroup kills the CLI's whole process group: the providers it started too,
+// not only the CLI.
+func killGroup(p *os.Process) { _ = syscall.Kill(-p.Pid, syscall.SIGKILL) }
