@@ -49,6 +49,11 @@ type PipelineArgs struct {
 	// RedshiftDelivery loads the stream's events into a Redshift table through Firehose.
 	RedshiftDelivery RedshiftDeliveryConfig
 	CDC              CDCConfig
+
+	// LambdaArchives are prebuilt function archives by Go package
+	// (ProducerPackage, TopicsPackage), for a program that builds them itself;
+	// a package without one is built from haina's module during evaluation.
+	LambdaArchives map[string]*LambdaArchive
 }
 
 // RedshiftDeliveryConfig (haina:redshiftDelivery) is seed 001's Firehose → Redshift.

@@ -75,6 +75,29 @@ func BuildLambdaArchive(pkg string) (*LambdaArchive, error) {
 	return a, nil
 }
 
+// ModulePath is haina's Go module.
+const ModulePath = "github.com/haina-data/haina"
+
+// ModuleDir is the directory of haina's module as the Go command of the
+// current directory sees it: the checkout when haina is the main module, the
+// target of a replace, or the module cache. The Lambdas are built there.
+func ModuleDir() (string, error) {
+	cmd := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", ModulePath)
+	cmd.Env = append(os.Environ(), "GOPROXY=off", "GOFLAGS=-mod=readonly")
+	out, err := cmd.Output()
+	dir := strings.TrimSpace(string(out))
+	if err != nil || dir == "" {
+		msg := ""
+		var exit *exec.ExitError
+		if errors.As(err, &exit) {
+			msg = strings.TrimSpace(string(exit.Stderr))
+		}
+		return "", fmt.Errorf("finding %s to build its Lambdas (`go list -m %s`): %v %s; run `go mod download` in your module",
+			ModulePath, ModulePath, err, msg)
+	}
+	return dir, nil
+}
+
 // RebuildLambdaArchive builds like BuildLambdaArchive, without its per-process
 // memo, in a private directory of its own.
 func RebuildLambdaArchive(pkg string) (*LambdaArchive, error) {
@@ -82,13 +105,22 @@ func RebuildLambdaArchive(pkg string) (*LambdaArchive, error) {
 	if err != nil {
 		return nil, err
 	}
+	module, err := ModuleDir()
+	if err != nil {
+		_ = os.RemoveAll(dir)
+		return nil, err
+	}
 	bin := filepath.Join(dir, "bootstrap")
 	cmd := exec.Command("go", "build", "-trimpath", "-buildvcs=false", "-tags", "lambda.norpc",
 		"-ldflags", "-s -w -buildid=", "-o", bin, pkg)
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=arm64", "GOPROXY=off", "GOFLAGS=-mod=readonly")
+	// In haina's own module, with its go.mod and go.sum: a program importing the
+	// components builds the function with haina's dependencies, not its own.
+	cmd.Dir = module
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=arm64", "GOPROXY=off", "GOFLAGS=-mod=readonly", "GOWORK=off")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		_ = os.RemoveAll(dir)
-		return nil, fmt.Errorf("building the Lambda %s (needs Go and the module cache; run `go mod download` once): %v\n%s", pkg, err, out)
+		return nil, fmt.Errorf("building the Lambda %s in %s (needs Go and haina's dependencies in the module cache: "+
+			"run `go mod download` there once): %v\n%s", pkg, module, err, out)
 	}
 	exe, err := readRegular(bin)
 	_ = os.Remove(bin)

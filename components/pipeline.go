@@ -146,6 +146,7 @@ func NewPipeline(ctx *pulumi.Context, name string, args *PipelineArgs, opts ...p
 	if args.Producer.Enabled {
 		prodArgs := &ProducerArgs{
 			Config: args.Producer, FunctionName: args.Name("producer"), StreamArn: p.Stream.Arn, Region: args.Region, Tags: tags,
+			Archive: args.LambdaArchives[ProducerPackage],
 		}
 		if args.Stream.CustomerKey || args.Stream.KmsKeyArn != "" {
 			prodArgs.StreamKeyArn = p.Stream.KeyArn
@@ -460,6 +461,7 @@ func (p *Pipeline) cdc(ctx *pulumi.Context, name string, args *PipelineArgs, tag
 		ClusterArn: p.Kafka.ClusterArn, BootstrapBrokers: p.Kafka.BootstrapBrokers,
 		VpcID: p.Network.VpcID, SubnetIDs: subnets, KafkaSecurityGroupID: p.Kafka.SecurityGroup.ID(),
 		LogRetentionDays: conn.LogRetentionDays, Tags: tags, DependsOn: []pulumi.Resource{p.Kafka.Resource()},
+		Archive: args.LambdaArchives[TopicsPackage],
 	}, parent)
 	if err != nil {
 		return err

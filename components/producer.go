@@ -42,7 +42,9 @@ type ProducerArgs struct {
 	StreamKeyArn pulumi.StringInput
 	// Region scopes the scheduler's trust to this region's default schedule group.
 	Region string
-	Tags   pulumi.StringMap
+	// Archive is a prebuilt function; nil builds it from haina's module.
+	Archive *LambdaArchive
+	Tags    pulumi.StringMap
 }
 
 // Producer is a Go Lambda that sends synthetic seed events to the stream,
@@ -76,8 +78,13 @@ func NewProducer(ctx *pulumi.Context, name string, args *ProducerArgs, opts ...p
 	if args == nil || args.StreamArn == nil || args.FunctionName == "" {
 		return nil, fmt.Errorf("producer %s: StreamArn and FunctionName are required", name)
 	}
-	archive, err := BuildLambdaArchive(ProducerPackage)
-	if err != nil {
+	var err error
+	archive := args.Archive
+	if archive == nil {
+		if archive, err = BuildLambdaArchive(ProducerPackage); err != nil {
+			return nil, err
+		}
+	} else if err = archive.Verify(); err != nil {
 		return nil, err
 	}
 	p := &Producer{Archive: archive}

@@ -81,6 +81,8 @@ type TopicsArgs struct {
 	KafkaSecurityGroupID pulumi.StringInput
 	LogRetentionDays     int
 	Tags                 pulumi.StringMap
+	// Archive is a prebuilt function; nil builds it from haina's module.
+	Archive *LambdaArchive
 	// DependsOn: the cluster must be up.
 	DependsOn []pulumi.Resource
 }
@@ -109,8 +111,13 @@ func NewTopics(ctx *pulumi.Context, name string, args *TopicsArgs, opts ...pulum
 		args.KafkaSecurityGroupID == nil || len(args.Topics) == 0 {
 		return nil, fmt.Errorf("topics %s: ClusterArn, BootstrapBrokers, VpcID, SubnetIDs, KafkaSecurityGroupID and Topics are required", name)
 	}
-	archive, err := BuildLambdaArchive(TopicsPackage)
-	if err != nil {
+	var err error
+	archive := args.Archive
+	if archive == nil {
+		if archive, err = BuildLambdaArchive(TopicsPackage); err != nil {
+			return nil, err
+		}
+	} else if err = archive.Verify(); err != nil {
 		return nil, err
 	}
 	t := &Topics{Archive: archive}

@@ -1,7 +1,10 @@
 // Command automation deploys a haina stack from Go code with the Automation
 // API (package deploy): preview, then up, then print the outputs.
 //
-//	go run ./examples/automation -stack staging -dir . -backend file://$HOME/.pulumi-haina
+//	cd examples/automation && go run . -stack staging -dir ../.. -backend file://$HOME/.pulumi-haina
+//
+// It is a module of its own (go.mod with a replace to this checkout), as your
+// program would be: it imports github.com/haina-data/haina like any dependency.
 //
 // It needs the Pulumi CLI on $PATH, AWS credentials, haina's provider in ./bin
 // (see README) and PULUMI_CONFIG_PASSPHRASE for the passphrase secrets provider.
@@ -21,7 +24,7 @@ import (
 
 func main() {
 	stack := flag.String("stack", "staging", "stack to deploy")
-	dir := flag.String("dir", ".", "haina checkout holding Pulumi.yaml")
+	dir := flag.String("dir", "../..", "haina checkout holding Pulumi.yaml")
 	backend := flag.String("backend", "", "backend URL (empty: the CLI's current login)")
 	destroy := flag.Bool("destroy", false, "destroy the stack instead of deploying it")
 	flag.Parse()
