@@ -136,28 +136,33 @@ func (e *engine) open(t *testing.T, ctx context.Context, stack string, progress 
 	s, err := deploy.Open(ctx, deploy.Options{
 		Stack: stack, WorkDir: e.project, BackendURL: e.backend, SecretsProvider: "passphrase",
 		PulumiHome: e.home, PulumiRoot: e.cli, Progress: progress,
-		Env: map[string]string{
-			"PULUMI_CONFIG_PASSPHRASE":                    "haina-e2e",
-			"PULUMI_SKIP_UPDATE_CHECK":                    "true",
-			"PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
-			"PULUMI_IGNORE_AMBIENT_PLUGINS":               "true",
-			"AWS_ENDPOINT_URL_REDSHIFT_DATA":              e.fake.URL,
-			fakeprovider.CloudDirEnv:                      e.cloud,
-			fakeprovider.KafkaEnv:                         strings.Join(e.kafka.ListenAddrs(), ","),
-			// haina downloads over https only: the provider trusts the fake release server's certificate.
-			"SSL_CERT_FILE":                    e.releasesCert,
-			"AWS_ENDPOINT_URL_RDS_DATA":        e.mysql.URL,
-			"AWS_ENDPOINT_URL_SECRETS_MANAGER": e.secrets.URL,
-			"AWS_ENDPOINT_URL_S3":              e.s3.URL,
-			"AWS_ACCESS_KEY_ID":                "AKIDE2E",
-			"AWS_SECRET_ACCESS_KEY":            "e2e",
-			"AWS_EC2_METADATA_DISABLED":        "true",
-			"AWS_CONFIG_FILE":                  os.DevNull,
-			"AWS_SHARED_CREDENTIALS_FILE":      os.DevNull,
-		},
+		Env: e.env(),
 	})
 	require.NoError(t, err)
 	return s
+}
+
+// env is what the CLI, haina's provider and the fakes need: the fake cloud's
+// endpoints and directories, offline plugins, the passphrase.
+func (e *engine) env() map[string]string {
+	return map[string]string{
+		"PULUMI_CONFIG_PASSPHRASE":                    "haina-e2e",
+		"PULUMI_SKIP_UPDATE_CHECK":                    "true",
+		"PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
+		"PULUMI_IGNORE_AMBIENT_PLUGINS":               "true",
+		"AWS_ENDPOINT_URL_REDSHIFT_DATA":              e.fake.URL,
+		fakeprovider.CloudDirEnv:                      e.cloud,
+		fakeprovider.KafkaEnv:                         strings.Join(e.kafka.ListenAddrs(), ","),
+		// haina downloads over https only: the provider trusts the fake release server's certificate.
+		"SSL_CERT_FILE":                    e.releasesCert,
+		"AWS_ENDPOINT_URL_RDS_DATA":        e.mysql.URL,
+		"AWS_ENDPOINT_URL_SECRETS_MANAGER": e.secrets.URL,
+		"AWS_ENDPOINT_URL_S3":              e.s3.URL,
+		"AWS_ACCESS_KEY_ID":                "AKIDE2E",
+		"AWS_SECRET_ACCESS_KEY":            "e2e",
+		"AWS_EC2_METADATA_DISABLED":        "true",
+		"AWS_CONFIG_FILE":                  os.DevNull,
+		"AWS_SHARED_CREDENTIALS_FILE":      os.DevNull}
 }
 
 // mockCounts is what the mock harness sees for a stack, by type.
@@ -370,6 +375,35 @@ func TestEngineUpNoOpAndDestroy(t *testing.T) {
 			assert.Empty(t, left)
 		})
 	}
+	// The one-command deploy: the built haina command, for staging, as a user runs it.
+	t.Run("haina command", func(t *testing.T) {
+		root, err := harness.RepoRoot()
+		require.NoError(t, err)
+		bin := filepath.Join(t.TempDir(), "haina")
+		goBuild(t, root, bin, "./cmd/haina")
+		env := os.Environ()
+		for k, v := range e.env() {
+			env = append(env, k+"="+v)
+		}
+		haina := func(args ...string) string {
+			cmd := exec.CommandContext(ctx, bin, append(args, "--stack", "staging", "--dir", e.project, "--backend", e.backend,
+				"--pulumi-root", e.cli, "--pulumi-home", e.home)...)
+			cmd.Dir, cmd.Env = root, env
+			out, err := cmd.CombinedOutput()
+			require.NoError(t, err, "haina %v: %s", args, out)
+			return string(out)
+		}
+		out := haina("up")
+		assert.Contains(t, out, "haina: building haina's provider into bin/")
+		assert.Contains(t, out, "Outputs:\n")
+		assert.Contains(t, out, "  streamName: haina-staging-events\n")
+		assert.Contains(t, haina("preview"), "preview: same ")
+		assert.Contains(t, haina("outputs"), "  workgroupName: haina-staging\n")
+		haina("destroy")
+		left, err := e.open(t, ctx, "staging", &strings.Builder{}).Resources(ctx)
+		require.NoError(t, err)
+		assert.Empty(t, left, "the command's destroy leaves nothing")
+	})
 }
 
 // topics lists the fake Kafka's topics.
