@@ -126,6 +126,12 @@ func sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
+// LastError is the last error a call or a record got ("" while none has).
+func (p *Producer) LastError() string {
+	last, _ := p.lastErr.Load().(string)
+	return last
+}
+
 // Snapshot returns the counts so far (safe while Run is going).
 func (p *Producer) Snapshot() Stats {
 	return Stats{
@@ -281,6 +287,12 @@ func (p *Producer) put(ctx context.Context, pending []types.PutRecordsRequestEnt
 		}
 		if attempt >= p.cfg.MaxAttempts || !time.Now().Before(deadline) || ctx.Err() != nil {
 			p.failed.Add(int64(len(failed)))
+			if p.sent.Load() == 0 && ctx.Err() == nil {
+				// Not one record was accepted: the endpoint is unreachable or refuses
+				// everything; sending the rest would only retry the same way.
+				last, _ := p.lastErr.Load().(string)
+				return fmt.Errorf("PutRecords to %s: no record accepted after %d attempts; the last error: %s", p.cfg.Stream, attempt, last)
+			}
 			return nil
 		}
 		p.retried.Add(int64(len(failed)))

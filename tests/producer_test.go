@@ -230,3 +230,16 @@ func TestSyntheticEventsCarryAUniqueEventID(t *testing.T) {
 	a, b := events.NewGenerator(7, func() time.Time { return at }), events.NewGenerator(7, func() time.Time { return at })
 	assert.Equal(t, a.Next(), b.Next())
 }
+
+// An endpoint that accepts nothing (unreachable, or refusing every call with a
+// retryable error) stops the run after the first batch's attempts, with the
+// last error, instead of retrying every batch the same way.
+func TestProducerStopsEarlyWhenNothingIsAccepted(t *testing.T) {
+	f := &fakeKinesis{err: &smithy.GenericAPIError{Code: "InternalFailure", Message: "connection refused"}}
+	st, err := producer.New(f, producer.Config{Stream: "s", MaxAttempts: 3, Concurrency: 1, Sleep: noSleep}).Run(context.Background(), records(5000, 0, "r"))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "PutRecords to s: no record accepted after 3 attempts; the last error:")
+	assert.Contains(t, err.Error(), "connection refused")
+	assert.Zero(t, st.Sent)
+	assert.Less(t, st.Calls, int64(10), "it stopped early: one batch's attempts, not all ten batches'")
+}

@@ -138,8 +138,12 @@ func progress(p *producer.Producer, start time.Time, w io.Writer, done <-chan st
 			return
 		case <-t.C:
 			s := p.Snapshot()
-			fmt.Fprintf(w, "\rsent %d (%.0f/s)  retried %d  failed %d  rejected %d   ",
+			line := fmt.Sprintf("\rsent %d (%.0f/s)  retried %d  failed %d  rejected %d",
 				s.Sent, float64(s.Sent)/time.Since(start).Seconds(), s.Retried, s.Failed, s.RejectedOversize+s.RejectedInvalid)
+			if last := p.LastError(); last != "" && s.Retried+s.Failed > 0 {
+				line += "  last error: " + abbreviate(last, 100) // why it retries, not only how often
+			}
+			fmt.Fprint(w, line+"   ")
 		}
 	}
 }
@@ -216,4 +220,11 @@ func ensureStream(ctx context.Context, c *kinesis.Client, name string, shards in
 		}
 	}
 	return fmt.Errorf("stream %s did not become active within a minute", name)
+}
+
+func abbreviate(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "…"
+	}
+	return s
 }
