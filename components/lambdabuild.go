@@ -75,6 +75,18 @@ func BuildLambdaArchive(pkg string) (*LambdaArchive, error) {
 	return a, nil
 }
 
+// archiveOrBuild is a caller's prebuilt archive (checked against its digest),
+// or pkg built from haina's module.
+func archiveOrBuild(prebuilt *LambdaArchive, pkg string) (*LambdaArchive, error) {
+	if prebuilt == nil {
+		return BuildLambdaArchive(pkg)
+	}
+	if err := prebuilt.Verify(); err != nil {
+		return nil, err
+	}
+	return prebuilt, nil
+}
+
 // ModulePath is haina's Go module.
 const ModulePath = "github.com/haina-data/haina"
 

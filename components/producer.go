@@ -78,13 +78,8 @@ func NewProducer(ctx *pulumi.Context, name string, args *ProducerArgs, opts ...p
 	if args == nil || args.StreamArn == nil || args.FunctionName == "" {
 		return nil, fmt.Errorf("producer %s: StreamArn and FunctionName are required", name)
 	}
-	var err error
-	archive := args.Archive
-	if archive == nil {
-		if archive, err = BuildLambdaArchive(ProducerPackage); err != nil {
-			return nil, err
-		}
-	} else if err = archive.Verify(); err != nil {
+	archive, err := archiveOrBuild(args.Archive, ProducerPackage)
+	if err != nil {
 		return nil, err
 	}
 	p := &Producer{Archive: archive}

@@ -111,13 +111,8 @@ func NewTopics(ctx *pulumi.Context, name string, args *TopicsArgs, opts ...pulum
 		args.KafkaSecurityGroupID == nil || len(args.Topics) == 0 {
 		return nil, fmt.Errorf("topics %s: ClusterArn, BootstrapBrokers, VpcID, SubnetIDs, KafkaSecurityGroupID and Topics are required", name)
 	}
-	var err error
-	archive := args.Archive
-	if archive == nil {
-		if archive, err = BuildLambdaArchive(TopicsPackage); err != nil {
-			return nil, err
-		}
-	} else if err = archive.Verify(); err != nil {
+	archive, err := archiveOrBuild(args.Archive, TopicsPackage)
+	if err != nil {
 		return nil, err
 	}
 	t := &Topics{Archive: archive}
