@@ -13,7 +13,7 @@ import (
 // capture: streaming from MSK into landing views, and the target tables the
 // apply procedures keep up to date on a schedule.
 type CDCRedshiftConfig struct {
-	// ExternalSchema exposes the MSK topics (FROM MSK); Schema holds the
+	// ExternalSchema exposes the MSK topics (FROM KAFKA … URI); Schema holds the
 	// landing views, target tables, watermarks and procedures.
 	ExternalSchema string `json:"externalSchema"`
 	Schema         string `json:"schema"`
