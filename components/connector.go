@@ -148,7 +148,7 @@ func DebeziumConfig(s DebeziumSettings) map[string]string {
 		// (https://debezium.io/documentation/reference/stable/connectors/mysql.html#mysql-property-heartbeat-interval-ms).
 		"heartbeat.interval.ms": "60000",
 		// TRUNCATE is skipped (Debezium's default, said here on purpose): an
-		// emptied MySQL table leaves the target's rows; README says how to resync.
+		// emptied MySQL table leaves the target's rows; docs/cdc.md says how to resync.
 		"skipped.operations": "t",
 	}
 	if keys := messageKeyColumns(s.KeyColumns); keys != "" {

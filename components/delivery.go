@@ -225,7 +225,7 @@ func NewDelivery(ctx *pulumi.Context, name string, args *DeliveryArgs, opts ...p
 		// (the records are JSON text). Firehose concatenates records without a
 		// delimiter (https://docs.aws.amazon.com/firehose/latest/dev/basic-deliver.html)
 		// and the backup is taken before any processing, so a file is JSON
-		// objects back to back: no Athena table reads that (README, "Source records").
+		// objects back to back: no Athena table reads that (docs/lake.md, "Source records").
 		s3cfg.S3BackupMode = pulumi.String("Enabled")
 		s3cfg.S3BackupConfiguration = kinesis.FirehoseDeliveryStreamExtendedS3ConfigurationS3BackupConfigurationArgs{
 			RoleArn:           d.Role.Arn,

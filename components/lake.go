@@ -122,8 +122,8 @@ func NewLake(ctx *pulumi.Context, name string, args *LakeArgs, opts ...pulumi.Re
 				AbortIncompleteMultipartUpload: s3.BucketLifecycleConfigurationV2RuleAbortIncompleteMultipartUploadArgs{DaysAfterInitiation: pulumi.Int(7)},
 			},
 			// errors/ has no expiration: a record that failed stays until someone
-			// re-drives it and moves it to redriven/ (README, "Re-driving failed
-			// records"). Only what a move or delete leaves behind goes: the old
+			// re-drives it and moves it to redriven/ (docs/lake.md, "Failed records: kept until
+			// re-driven"). Only what a move or delete leaves behind goes: the old
 			// versions (production is versioned) and the delete markers left alone.
 			s3.BucketLifecycleConfigurationV2RuleArgs{
 				Id: pulumi.String("errors-clean-up-handled"), Status: pulumi.String("Enabled"),

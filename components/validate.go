@@ -618,7 +618,7 @@ func (a *PipelineArgs) validatePlugin(bad badFunc) {
 			bad("haina:cdc.plugin.archive", p.Archive, fmt.Sprintf("the file cannot be read (%v); give the path of a ZIP, relative to the project directory", errors.Unwrap(err)))
 		} else if err := pluginarchive.Check(b); err != nil {
 			bad("haina:cdc.plugin.archive", p.Archive, err.Error()+"; build one ZIP holding the Debezium MySQL connector's jars, aws-msk-iam-auth-<version>-all.jar and "+
-				"msk-config-providers-<version>-all.jar (README: CDC, air-gapped), or remove the key to let haina download the pinned release")
+				"msk-config-providers-<version>-all.jar (docs/cdc.md: air-gapped), or remove the key to let haina download the pinned release")
 		}
 	}
 	if p.BaseURL != "" {

@@ -158,7 +158,7 @@ func NewWarehouse(ctx *pulumi.Context, name string, args *WarehouseArgs, opts ..
 		// pinned provider (pulumi-aws 6.83.4, on terraform-provider-aws 5.x)
 		// refuses, so every `up` would show a diff and fail to apply it with
 		// "You didn't specify any changes to the configuration parameters"
-		// (hashicorp/terraform-provider-aws#49939). README says how to change one later.
+		// (hashicorp/terraform-provider-aws#49939). docs/config.md says how to change one later.
 	}, append(stateful, pulumi.IgnoreChanges([]string{"configParameters"}))...)
 	if err != nil {
 		return nil, err

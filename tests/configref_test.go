@@ -33,12 +33,12 @@ func configKeys(prefix string, t reflect.Type) []string {
 	return keys
 }
 
-// The README's config reference names every key the code reads, and every
+// The config reference (docs/config.md) names every key the code reads, and every
 // top-level key is declared in Pulumi.yaml.
 func TestReadmeConfigReferenceMatchesCode(t *testing.T) {
 	root, err := harness.RepoRoot()
 	require.NoError(t, err)
-	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
+	readme, err := os.ReadFile(filepath.Join(root, "docs", "config.md"))
 	require.NoError(t, err)
 	project, err := os.ReadFile(filepath.Join(root, "Pulumi.yaml"))
 	require.NoError(t, err)
@@ -60,6 +60,6 @@ func TestReadmeConfigReferenceMatchesCode(t *testing.T) {
 		assert.True(t, strings.Contains(string(project), "\n  "+strings.TrimPrefix(name, "haina:")+":\n"), "Pulumi.yaml does not declare %s", name)
 	}
 	for _, k := range keys {
-		assert.True(t, strings.Contains(string(readme), "`"+k+"`"), "README's config reference misses %s", k)
+		assert.True(t, strings.Contains(string(readme), "`"+k+"`"), "docs/config.md misses %s", k)
 	}
 }

@@ -236,5 +236,5 @@ func TestWarehouseHTTPSOnlyToTheEndpoints(t *testing.T) {
 		SubnetIDs: []string{"subnet-0000000000000000a", "subnet-0000000000000000b", "subnet-0000000000000000c"}}))
 	require.NoError(t, err)
 	rule := in(one(t, g, tEgress, "haina-https"))
-	assert.Equal(t, "0.0.0.0/0", rule["cidrIpv4"], "an existing VPC's endpoints are unknown: README, existing VPC")
+	assert.Equal(t, "0.0.0.0/0", rule["cidrIpv4"], "an existing VPC's endpoints are unknown: docs/security.md, existing VPC")
 }

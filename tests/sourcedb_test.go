@@ -77,7 +77,7 @@ func TestSourceDatabaseValidation(t *testing.T) {
 	g := evaluate(t, "staging", map[string]string{"haina:cdc": `{"enabled":true,"database":{"mode":"existing","endpoint":"db.example.internal",` +
 		`"secretArn":"arn:aws:secretsmanager:us-east-1:123456789012:secret:cdc/debezium-AbC123","securityGroupId":"sg-0123456789abcdef0"}}`})
 	assert.Empty(t, g.OfType("aws:rds/cluster:Cluster"), "an existing database is not created")
-	assert.Empty(t, g.OfType("haina:mysql:SqlObject"), "nor is any SQL run on it: README lists the statements")
+	assert.Empty(t, g.OfType("haina:mysql:SqlObject"), "nor is any SQL run on it: docs/cdc.md lists the statements")
 	assert.Empty(t, g.OfType("aws:secretsmanager/secret:Secret"))
 	conn := in(one(t, g, "aws:mskconnect/connector:Connector", "haina-connector"))["connectorConfiguration"].(map[string]any)
 	assert.Equal(t, "db.example.internal", conn["database.hostname"])

@@ -34,7 +34,7 @@ const usage = `usage: haina <up|preview|destroy|outputs> --stack <staging|produc
 
   up        deploy the stack (creates it when it is new) and print its outputs
   preview   show what an up would change
-  destroy   delete the stack's resources (production: lift protection first, see README)
+  destroy   delete the stack's resources (production: lift protection first, see docs/design.md)
   outputs   print the stack's outputs
 
 flags:
