@@ -300,7 +300,9 @@ func readPluginArchive(path string) (LocalPluginArchive, error) {
 // ConnectorArgs configures the Connector component.
 type ConnectorArgs struct {
 	Config ConnectorConfig
-	Plugin PluginConfig
+	// LogKeyArn, when set, encrypts the log group with this KMS key (its policy must let CloudWatch Logs use it).
+	LogKeyArn pulumi.StringPtrInput
+	Plugin    PluginConfig
 	// RequirePluginPins: a downloaded plugin file must be pinned (production).
 	RequirePluginPins bool
 	Name              string // physical name of the connector and its resources
@@ -433,7 +435,7 @@ func NewConnector(ctx *pulumi.Context, name string, args *ConnectorArgs, opts ..
 	}
 
 	c.LogGroup, err = cloudwatch.NewLogGroup(ctx, name, &cloudwatch.LogGroupArgs{
-		Name: pulumi.String("/haina/" + args.Name + "/connector"), RetentionInDays: pulumi.Int(cfg.LogRetentionDays), Tags: args.Tags,
+		Name: pulumi.String("/haina/" + args.Name + "/connector"), RetentionInDays: pulumi.Int(cfg.LogRetentionDays), KmsKeyId: args.LogKeyArn, Tags: args.Tags,
 	}, parent)
 	if err != nil {
 		return nil, err

@@ -57,7 +57,9 @@ type DeliveryArgs struct {
 	Queries map[string]string
 
 	LogRetentionDays int
-	Tags             pulumi.StringMap
+	// LogKeyArn, when set, encrypts the log group with this KMS key (its policy must let CloudWatch Logs use it).
+	LogKeyArn pulumi.StringPtrInput
+	Tags      pulumi.StringMap
 }
 
 // RedshiftTarget is Firehose's own Redshift destination (mode "direct"): it
@@ -139,7 +141,7 @@ func NewDelivery(ctx *pulumi.Context, name string, args *DeliveryArgs, opts ...p
 	}
 
 	d.LogGroup, err = cloudwatch.NewLogGroup(ctx, name, &cloudwatch.LogGroupArgs{
-		Name: pulumi.String("/aws/kinesisfirehose/" + args.Name), RetentionInDays: pulumi.Int(args.LogRetentionDays), Tags: args.Tags,
+		Name: pulumi.String("/aws/kinesisfirehose/" + args.Name), RetentionInDays: pulumi.Int(args.LogRetentionDays), KmsKeyId: args.LogKeyArn, Tags: args.Tags,
 	}, parent)
 	if err != nil {
 		return nil, err

@@ -237,6 +237,26 @@ func callerAccount(ctx *pulumi.Context, parent pulumi.Resource) pulumi.StringOut
 	return aws.GetCallerIdentityOutput(ctx, aws.GetCallerIdentityOutputArgs{}, pulumi.Parent(parent)).AccountId()
 }
 
+// logGroupsKeyPolicy is keyPolicy plus the regional CloudWatch Logs service,
+// which encrypts a log group's events with the key: only for log groups
+// whose names start with one of groupPrefixes, in this account and region
+// (encryption context aws:logs:arn, "Encrypt log data in CloudWatch Logs
+// using AWS KMS", https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html).
+// Writers (Lambda, Firehose, MSK) need no key permission: CloudWatch Logs
+// encrypts what they put.
+func logGroupsKeyPolicy(account, region string, groupPrefixes []string) string {
+	var arns []string
+	for _, g := range groupPrefixes {
+		arns = append(arns, fmt.Sprintf("arn:aws:logs:%s:%s:log-group:%s*", region, account, g))
+	}
+	return keyPolicy(account, region, keyUse{Extra: []policyStmt{
+		{Sid: "LogsUseForHainaLogGroups", Effect: "Allow", Principal: map[string][]string{"Service": {"logs." + region + ".amazonaws.com"}},
+			Action:    []string{"kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncryptFrom", "kms:ReEncryptTo"},
+			Resource:  []string{"*"},
+			Condition: map[string]map[string][]string{"ArnLike": {"kms:EncryptionContext:aws:logs:arn": sortedUnique(arns)}}},
+	}})
+}
+
 // customerKey configures newCustomerKey.
 type customerKey struct {
 	Description string

@@ -39,7 +39,9 @@ const KafkaIAMPort = 9098
 
 // KafkaArgs configures the Kafka component.
 type KafkaArgs struct {
-	Config    KafkaConfig
+	Config KafkaConfig
+	// LogKeyArn, when set, encrypts the log group with this KMS key (its policy must let CloudWatch Logs use it).
+	LogKeyArn pulumi.StringPtrInput
 	Name      string // physical name
 	VpcID     pulumi.StringInput
 	SubnetIDs pulumi.StringArrayInput
@@ -156,7 +158,7 @@ func NewKafka(ctx *pulumi.Context, name string, args *KafkaArgs, opts ...pulumi.
 			return nil, err
 		}
 		k.LogGroup, err = cloudwatch.NewLogGroup(ctx, name, &cloudwatch.LogGroupArgs{
-			Name: pulumi.String("/haina/" + args.Name + "/brokers"), RetentionInDays: pulumi.Int(cfg.LogRetentionDays), Tags: args.Tags,
+			Name: pulumi.String("/haina/" + args.Name + "/brokers"), RetentionInDays: pulumi.Int(cfg.LogRetentionDays), KmsKeyId: args.LogKeyArn, Tags: args.Tags,
 		}, parent)
 		if err != nil {
 			return nil, err

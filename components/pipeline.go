@@ -18,8 +18,10 @@ import (
 type Pipeline struct {
 	pulumi.ResourceState
 
-	Args      *PipelineArgs
-	Network   *Network
+	Args    *PipelineArgs
+	Network *Network
+	// Logs holds the key of the log groups of the Lambdas, Firehose, MSK and MSK Connect.
+	Logs      *Logs
 	Stream    *Stream
 	Warehouse *Warehouse
 	Ingestion *Ingestion
@@ -87,6 +89,11 @@ func NewPipeline(ctx *pulumi.Context, name string, args *PipelineArgs, opts ...p
 	if err != nil {
 		return nil, err
 	}
+	// Log groups are created before their writers, so their key comes first.
+	if p.Logs, err = NewLogs(ctx, name+"-logs", &LogsArgs{Base: args.Prefix + "-" + string(args.Environment), Protect: args.Protect,
+		Tags: tags}, parent); err != nil {
+		return nil, err
+	}
 	p.Stream, err = NewStream(ctx, name+"-events", &StreamArgs{Config: args.Stream, Protect: args.Protect, Tags: tags}, parent)
 	if err != nil {
 		return nil, err
@@ -146,7 +153,7 @@ func NewPipeline(ctx *pulumi.Context, name string, args *PipelineArgs, opts ...p
 	if args.Producer.Enabled {
 		prodArgs := &ProducerArgs{
 			Config: args.Producer, FunctionName: args.Name("producer"), StreamArn: p.Stream.Arn, Region: args.Region, Tags: tags,
-			Archive: args.LambdaArchives[ProducerPackage],
+			Archive: args.LambdaArchives[ProducerPackage], LogKeyArn: p.Logs.Key.Arn,
 		}
 		if args.Stream.CustomerKey || args.Stream.KmsKeyArn != "" {
 			prodArgs.StreamKeyArn = p.Stream.KeyArn
@@ -289,7 +296,7 @@ func (p *Pipeline) lake(ctx *pulumi.Context, name string, args *PipelineArgs, ta
 			BucketName: p.Lake.BucketName, BucketArn: p.Lake.BucketArn, LakeKeyArn: p.Lake.KeyArn,
 			Database: p.Lake.Database.Name, Workgroup: p.Lake.Workgroup.Name,
 			BufferSeconds: args.Lake.BufferSeconds, BufferMB: args.Lake.BufferMB,
-			LogRetentionDays: args.Lake.LogRetentionDays, Tags: tags,
+			LogRetentionDays: args.Lake.LogRetentionDays, LogKeyArn: p.Logs.Key.Arn, Tags: tags,
 		}
 	}
 
@@ -448,7 +455,7 @@ func (p *Pipeline) cdc(ctx *pulumi.Context, name string, args *PipelineArgs, tag
 	p.Kafka, err = NewKafka(ctx, name+"-kafka", &KafkaArgs{
 		Config: args.CDC.Kafka, Name: args.Name("cdc"), VpcID: p.Network.VpcID, SubnetIDs: subnets,
 		ClientSecurityGroups: map[string]pulumi.StringInput{"warehouse": p.Warehouse.SecurityGroup.ID()},
-		Protect:              args.Protect, Tags: tags,
+		Protect:              args.Protect, Tags: tags, LogKeyArn: p.Logs.Key.Arn,
 	}, parent)
 	if err != nil {
 		return err
@@ -461,7 +468,7 @@ func (p *Pipeline) cdc(ctx *pulumi.Context, name string, args *PipelineArgs, tag
 		ClusterArn: p.Kafka.ClusterArn, BootstrapBrokers: p.Kafka.BootstrapBrokers,
 		VpcID: p.Network.VpcID, SubnetIDs: subnets, KafkaSecurityGroupID: p.Kafka.SecurityGroup.ID(),
 		LogRetentionDays: conn.LogRetentionDays, Tags: tags, DependsOn: []pulumi.Resource{p.Kafka.Resource()},
-		Archive: args.LambdaArchives[TopicsPackage],
+		Archive: args.LambdaArchives[TopicsPackage], LogKeyArn: p.Logs.Key.Arn,
 	}, parent)
 	if err != nil {
 		return err
@@ -474,7 +481,7 @@ func (p *Pipeline) cdc(ctx *pulumi.Context, name string, args *PipelineArgs, tag
 	connArgs := &ConnectorArgs{
 		Config: args.CDC.Connector, Plugin: args.CDC.Plugin, Name: args.Name("cdc"), Region: args.Region,
 		Account: aws.GetCallerIdentityOutput(ctx, aws.GetCallerIdentityOutputArgs{}, pulumi.Parent(p)).AccountId(),
-		VpcID:   p.Network.VpcID, SubnetIDs: subnets, VpcCidr: p.Network.CidrBlock,
+		VpcID:   p.Network.VpcID, SubnetIDs: subnets, VpcCidr: p.Network.CidrBlock, LogKeyArn: p.Logs.Key.Arn,
 		ClusterArn: p.Kafka.ClusterArn, BootstrapServers: p.Kafka.BootstrapBrokers, KafkaSecurityGroupID: p.Kafka.SecurityGroup.ID(),
 		Replication: p.Kafka.Replication, Provider: p.Ingestion.Provider, TimeoutSeconds: args.Ingestion.TimeoutSeconds,
 		SecretRecoveryDays: 7, KeyColumns: keys, RequirePluginPins: args.Environment == Production, Tags: tags,

@@ -35,6 +35,8 @@ const ProducerPackage = "github.com/haina-data/haina/cmd/producer-lambda"
 // ProducerArgs configures the Producer component.
 type ProducerArgs struct {
 	Config ProducerConfig
+	// LogKeyArn, when set, encrypts the log group with this KMS key (its policy must let CloudWatch Logs use it).
+	LogKeyArn pulumi.StringPtrInput
 	// FunctionName is the physical name of the function (and its log group).
 	FunctionName string
 	StreamArn    pulumi.StringInput
@@ -93,6 +95,7 @@ func NewProducer(ctx *pulumi.Context, name string, args *ProducerArgs, opts ...p
 	p.LogGroup, err = cloudwatch.NewLogGroup(ctx, name, &cloudwatch.LogGroupArgs{
 		Name:            pulumi.String("/aws/lambda/" + args.FunctionName),
 		RetentionInDays: pulumi.Int(cfg.LogRetentionDays),
+		KmsKeyId:        args.LogKeyArn,
 		Tags:            args.Tags,
 	}, parent)
 	if err != nil {

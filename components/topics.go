@@ -80,7 +80,9 @@ type TopicsArgs struct {
 	SubnetIDs            pulumi.StringArrayInput
 	KafkaSecurityGroupID pulumi.StringInput
 	LogRetentionDays     int
-	Tags                 pulumi.StringMap
+	// LogKeyArn, when set, encrypts the log group with this KMS key (its policy must let CloudWatch Logs use it).
+	LogKeyArn pulumi.StringPtrInput
+	Tags      pulumi.StringMap
 	// Archive is a prebuilt function; nil builds it from haina's module.
 	Archive *LambdaArchive
 	// DependsOn: the cluster must be up.
@@ -122,7 +124,7 @@ func NewTopics(ctx *pulumi.Context, name string, args *TopicsArgs, opts ...pulum
 	parent := pulumi.Parent(t)
 
 	t.LogGroup, err = cloudwatch.NewLogGroup(ctx, name, &cloudwatch.LogGroupArgs{
-		Name: pulumi.String("/aws/lambda/" + args.Name), RetentionInDays: pulumi.Int(args.LogRetentionDays), Tags: args.Tags,
+		Name: pulumi.String("/aws/lambda/" + args.Name), RetentionInDays: pulumi.Int(args.LogRetentionDays), KmsKeyId: args.LogKeyArn, Tags: args.Tags,
 	}, parent)
 	if err != nil {
 		return nil, err

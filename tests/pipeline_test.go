@@ -220,8 +220,8 @@ func TestProtectionOnlyOnStatefulResourcesInProduction(t *testing.T) {
 				}
 			}
 			if stack == "production" {
-				assert.Equal(t, 21, protected, "the destroy guard, stream, namespace, workgroup, landing MV, lake bucket, MSK cluster, Aurora cluster and writer, "+
-					"the keys of stream, namespace, lake, flow logs, MSK and Aurora (not the rebuildable plugin artifacts or Debezium's secret), "+
+				assert.Equal(t, 22, protected, "the destroy guard, stream, namespace, workgroup, landing MV, lake bucket, MSK cluster, Aurora cluster and writer, "+
+					"the keys of stream, namespace, lake, flow logs, other log groups, MSK and Aurora (not the rebuildable plugin artifacts or Debezium's secret), "+
 					"and CDC's two landing views, two target tables, watermark table and rejects table")
 			}
 		})
@@ -324,7 +324,7 @@ func TestEveryResourceIsParentedUnderThePipeline(t *testing.T) {
 		}
 		assert.Contains(t, r.Parent, "haina:pipeline:Pipeline", "%s %s is not under the pipeline", r.Type, r.Name)
 		if r.Custom && r.Name != "haina-destroy-guard" { // the guard belongs to the whole pipeline
-			assert.Regexp(t, `haina:(network|stream|warehouse|ingestion|producer|lake|delivery|flowlogs|kafka|sourcedb|cdc|scheduler):[A-Za-z]+::`, r.Parent, "%s %s belongs to a building block", r.Type, r.Name)
+			assert.Regexp(t, `haina:(network|stream|warehouse|ingestion|producer|lake|delivery|flowlogs|logs|kafka|sourcedb|cdc|scheduler):[A-Za-z]+::`, r.Parent, "%s %s belongs to a building block", r.Type, r.Name)
 		}
 	}
 }

@@ -25,6 +25,7 @@ var keyServices = map[string][]string{
 	"haina-kafka-key":    {"kafka.us-east-1.amazonaws.com"},
 	"haina-sourcedb-key": {"rds.us-east-1.amazonaws.com", "secretsmanager.us-east-1.amazonaws.com"},
 	"haina-flowlogs-key": nil,
+	"haina-logs-key":     nil,
 }
 
 // keyGrants are the keys whose services attach grants (RDS, Redshift, MSK).
@@ -76,6 +77,9 @@ func TestKeyPoliciesSeparateAdministrationFromUse(t *testing.T) {
 					}
 				case "LogsUseForTheFlowLogGroup":
 					assert.Equal(t, "haina-flowlogs-key", r.Name)
+					assert.Equal(t, map[string][]string{"Service": {"logs.us-east-1.amazonaws.com"}}, s.Principal)
+				case "LogsUseForHainaLogGroups":
+					assert.Equal(t, "haina-logs-key", r.Name)
 					assert.Equal(t, map[string][]string{"Service": {"logs.us-east-1.amazonaws.com"}}, s.Principal)
 				default:
 					t.Errorf("%s: unexpected statement %q", r.Name, s.Sid)
@@ -237,4 +241,45 @@ func TestWarehouseHTTPSOnlyToTheEndpoints(t *testing.T) {
 	require.NoError(t, err)
 	rule := in(one(t, g, tEgress, "haina-https"))
 	assert.Equal(t, "0.0.0.0/0", rule["cidrIpv4"], "an existing VPC's endpoints are unknown: docs/security.md, existing VPC")
+}
+
+// Every log group is encrypted with a key of haina's whose policy lets
+// CloudWatch Logs use it for that group, as KMS decides it: CloudWatch Logs
+// refuses to associate a key it may not use with the group's ARN as
+// encryption context ("Encrypt log data in CloudWatch Logs using AWS KMS",
+// https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html).
+// The same key is refused for another stack's group. Fails on the old code:
+// only the flow logs' group had a key.
+func TestEveryLogGroupHasAKeyCloudWatchLogsMayUse(t *testing.T) {
+	for _, stack := range stacks {
+		t.Run(stack, func(t *testing.T) {
+			g := evaluate(t, stack, nil)
+			keys := map[string]*iameval.Policy{}
+			for _, k := range g.OfType(tKey) {
+				p, err := iameval.Parse(k.Name, in(k)["policy"].(string))
+				require.NoError(t, err)
+				keys[out(k)["arn"].(string)] = p
+			}
+			logs := iameval.Caller{Kind: "Service", ID: "logs.us-east-1.amazonaws.com"}
+			use := func(keyArn, group string) bool {
+				r, err := iameval.EvaluateKMS(iameval.Request{Caller: logs, Action: "kms:GenerateDataKey", Resource: keyArn,
+					Context: iameval.Context{"kms:EncryptionContext:aws:logs:arn": {"arn:aws:logs:us-east-1:" + fakeaws.Account + ":log-group:" + group}}},
+					nil, keys[keyArn])
+				require.NoError(t, err)
+				return r.Allowed()
+			}
+			groups := g.OfType("aws:cloudwatch/logGroup:LogGroup")
+			require.GreaterOrEqual(t, len(groups), 5, "Lambdas, Firehose, MSK, MSK Connect, flow logs")
+			for _, lg := range groups {
+				name, _ := in(lg)["name"].(string)
+				keyArn, _ := in(lg)["kmsKeyId"].(string)
+				require.NotEmpty(t, keyArn, "log group %s has no KMS key", name)
+				require.Contains(t, keys, keyArn, "log group %s: a key of haina's", name)
+				assert.True(t, use(keyArn, name), "CloudWatch Logs may use %s's key", name)
+				other := strings.Replace(name, "haina-"+stack+"-", "other-"+stack+"-", 1)
+				require.NotEqual(t, name, other, name)
+				assert.False(t, use(keyArn, other), "nor for another stack's group %s", other)
+			}
+		})
+	}
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/haina-data/haina/tests/fakeaws"
+	"github.com/haina-data/haina/tests/iameval"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
@@ -123,6 +124,9 @@ func (s *Server) Create(ctx context.Context, req *pulumirpc.CreateRequest) (*pul
 	if req.GetPreview() {
 		id = ""
 	} else {
+		if err := checkLogGroupKey(req.GetUrn(), out); err != nil {
+			return nil, err
+		}
 		if err := invoke(ctx, req.GetUrn(), kafkatopics.ActionCreate, out); err != nil {
 			return nil, err
 		}
@@ -190,6 +194,55 @@ func invoke(ctx context.Context, urn, action string, props *structpb.Struct) err
 	return nil
 }
 
+// checkLogGroupKey refuses what CloudWatch Logs refuses: a log group whose
+// KMS key does not exist, or whose key policy does not let the regional logs
+// service use it with the group's ARN as encryption context
+// (CreateLogGroup/AssociateKmsKey, "Encrypt log data in CloudWatch Logs using
+// AWS KMS", https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html).
+// Only with CloudDirEnv set: the keys created so far are there.
+func checkLogGroupKey(urn string, state *structpb.Struct) error {
+	dir := os.Getenv(CloudDirEnv)
+	if dir == "" || resource.URN(urn).Type().String() != "aws:cloudwatch/logGroup:LogGroup" {
+		return nil
+	}
+	props, err := plugin.UnmarshalProperties(state, opts)
+	if err != nil {
+		return err
+	}
+	m := props.Mappable()
+	keyArn, _ := m["kmsKeyId"].(string)
+	if keyArn == "" {
+		return nil
+	}
+	group, _ := m["arn"].(string)
+	keys, err := Resources(dir, "aws:kms/key:Key")
+	if err != nil {
+		return err
+	}
+	for _, k := range keys {
+		if k.State["arn"] != keyArn {
+			continue
+		}
+		policy, _ := k.State["policy"].(string)
+		kp, err := iameval.Parse("key", policy)
+		if err != nil {
+			return err
+		}
+		region := strings.Split(keyArn, ":")[3]
+		r, err := iameval.EvaluateKMS(iameval.Request{
+			Caller: iameval.Caller{Kind: "Service", ID: "logs." + region + ".amazonaws.com"}, Action: "kms:GenerateDataKey", Resource: keyArn,
+			Context: iameval.Context{"kms:EncryptionContext:aws:logs:arn": {group}}}, nil, kp)
+		if err != nil {
+			return err
+		}
+		if !r.Allowed() {
+			return fmt.Errorf("AccessDeniedException: the specified KMS key does not exist or is not allowed to be used with LogGroup ARN %s", group)
+		}
+		return nil
+	}
+	return fmt.Errorf("ResourceNotFoundException: KMS key %s does not exist (log group %s)", keyArn, group)
+}
+
 func cloudFile(dir, urn string) string {
 	sum := sha256.Sum256([]byte(urn))
 	return filepath.Join(dir, hex.EncodeToString(sum[:8])+".json")
@@ -245,6 +298,9 @@ func (s *Server) Update(_ context.Context, req *pulumirpc.UpdateRequest) (*pulum
 		return nil, err
 	}
 	if !req.GetPreview() {
+		if err := checkLogGroupKey(req.GetUrn(), out); err != nil {
+			return nil, err
+		}
 		if err := invoke(context.Background(), req.GetUrn(), kafkatopics.ActionUpdate, out); err != nil {
 			return nil, err
 		}

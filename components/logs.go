@@ -1,0 +1,59 @@
+package components
+
+import (
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// LogsArgs configures Logs.
+type LogsArgs struct {
+	// Base starts the names of the log groups the key may encrypt: <prefix>-<environment>.
+	Base    string
+	Protect bool
+	Tags    pulumi.StringMap
+}
+
+// Logs is the KMS key of the stack's CloudWatch log groups: the Lambdas',
+// Firehose's error logs, the MSK brokers' and MSK Connect's (the flow logs
+// keep their own key). CloudWatch Logs may use it only for groups named
+// /aws/lambda/<base>-…, /aws/kinesisfirehose/<base>-… and /haina/<base>-…
+// (logGroupsKeyPolicy). Log groups are created before their writers, so this
+// comes first.
+type Logs struct {
+	pulumi.ResourceState
+
+	Key *kms.Key
+}
+
+// NewLogs declares the log groups' key.
+func NewLogs(ctx *pulumi.Context, name string, args *LogsArgs, opts ...pulumi.ResourceOption) (*Logs, error) {
+	region, err := stackRegion(ctx)
+	if err != nil {
+		return nil, err
+	}
+	l := &Logs{}
+	if err := ctx.RegisterComponentResource("haina:logs:Logs", name, l, opts...); err != nil {
+		return nil, err
+	}
+	window := 7
+	if args.Protect {
+		window = 30
+	}
+	prefixes := []string{"/aws/lambda/" + args.Base + "-", "/aws/kinesisfirehose/" + args.Base + "-", "/haina/" + args.Base + "-"}
+	l.Key, err = kms.NewKey(ctx, name+"-key", &kms.KeyArgs{
+		Description:          pulumi.String("haina: the stack's CloudWatch log groups"),
+		EnableKeyRotation:    pulumi.Bool(true),
+		DeletionWindowInDays: pulumi.Int(window),
+		Policy: callerAccount(ctx, l).ApplyT(func(account string) string {
+			return logGroupsKeyPolicy(account, region, prefixes)
+		}).(pulumi.StringOutput),
+		Tags: args.Tags,
+	}, pulumi.Parent(l), pulumi.Protect(args.Protect))
+	if err != nil {
+		return nil, err
+	}
+	if err := ctx.RegisterResourceOutputs(l, pulumi.Map{"keyArn": l.Key.Arn}); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
