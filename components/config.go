@@ -56,7 +56,7 @@ type PipelineArgs struct {
 	LambdaArchives map[string]*LambdaArchive
 }
 
-// RedshiftDeliveryConfig (haina:redshiftDelivery) is seed 001's Firehose → Redshift.
+// RedshiftDeliveryConfig (haina:redshiftDelivery) is Firehose delivering the app events into a Redshift table (the classic path, beside streaming ingestion).
 type RedshiftDeliveryConfig struct {
 	Enabled bool `json:"enabled"`
 	// Mode is copy-job (Firehose → S3, Redshift auto-copy; the workgroup stays private)

@@ -10,7 +10,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// FlowLogsConfig (haina:flowLogs) captures VPC traffic into the lake (seed 004).
+// FlowLogsConfig (haina:flowLogs) captures VPC traffic into the lake.
 type FlowLogsConfig struct {
 	Enabled bool `json:"enabled"`
 	// VpcIDs to capture besides the pipeline's own VPC.

@@ -15,7 +15,7 @@ type IngestionConfig struct {
 	LandingView    string `json:"landingView"`
 	EventsView     string `json:"eventsView"`
 	RollupView     string `json:"rollupView"`
-	// RollupDimension is the payload attribute counted per minute (seed 001: gender).
+	// RollupDimension is the payload attribute counted per minute (in the sample app log lines: gender).
 	RollupDimension string `json:"rollupDimension"`
 	// AutoRefresh is the landing MV's AUTO REFRESH. The rollup, built on it,
 	// cannot refresh itself: a schedule refreshes it (and, CASCADE, the landing

@@ -16,7 +16,7 @@ type LogShipperConfig struct {
 	Enabled      bool     `json:"enabled"`
 	InstanceType string   `json:"instanceType"`
 	Paths        []string `json:"paths"`
-	// CSV parses seed 001's id,first_name,last_name,email,gender,ip_address lines into JSON.
+	// CSV parses the sample app's id,first_name,last_name,email,gender,ip_address lines into JSON.
 	CSV bool `json:"csv"`
 	// SubnetID is a private subnet with a route out (NAT or proxy): fluent-bit
 	// comes from packages.fluentbit.io and SSM needs its endpoints.

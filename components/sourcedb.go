@@ -21,7 +21,7 @@ type SourceDatabaseConfig struct {
 	BackupRetentionDays int `json:"backupRetentionDays"`
 	// BinlogRetentionHours keeps binlogs this long (24–2160): longer than a connector outage.
 	BinlogRetentionHours int `json:"binlogRetentionHours"`
-	// DemoSchema creates seed 003's salesdb.CUSTOMER to watch changes flow (staging).
+	// DemoSchema creates a demo table, salesdb.CUSTOMER, with a few rows, to watch changes flow (staging).
 	DemoSchema bool `json:"demoSchema"`
 	// PasswordRotation: a new value (a date, a counter) rotates the Debezium
 	// user's password in place and replaces the connector (created databases only).
@@ -186,7 +186,7 @@ func NewSourceDatabase(ctx *pulumi.Context, name string, args *SourceDatabaseArg
 
 // setup runs the database-side CDC setup as SQL resources through the RDS
 // Data API, as the master user, once the writer is up: binlog retention and,
-// in staging, seed 003's demo schema.
+// in staging, the demo table salesdb.CUSTOMER.
 func (d *SourceDatabase) setup(ctx *pulumi.Context, name string, args *SourceDatabaseArgs, parent pulumi.ResourceOption) error {
 	object := func(suffix, file string, data map[string]string, holdsData bool) error {
 		obj, err := sql.Render(file, data)

@@ -15,7 +15,7 @@ var files embed.FS
 
 var templates = template.Must(template.ParseFS(files, "*.tmpl"))
 
-// CSVRegex parses seed 001's lines (Onigmo named groups, as fluent-bit reads them).
+// CSVRegex parses the sample app's CSV log lines (Onigmo named groups, as fluent-bit reads them).
 const CSVRegex = `^(?<id>[^,]*),(?<first_name>[^,]*),(?<last_name>[^,]*),(?<email>[^,]*),(?<gender>[^,]*),(?<ip_address>[^,]*)$`
 
 // Config is what the shipper needs to know.

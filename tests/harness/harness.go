@@ -147,6 +147,15 @@ func RepoRoot() (string, error) {
 // Pulumi.yaml defaults, overlaid by Pulumi.<stack>.yaml. Structured values are
 // passed as JSON, as the engine does.
 func StackConfig(stack string) (map[string]string, error) {
+	own, err := StackFile(stack)
+	if err != nil {
+		return nil, err
+	}
+	return StackConfigWith(stack, own)
+}
+
+// StackConfigWith is StackConfig with own in place of the stack file's config section.
+func StackConfigWith(stack string, own map[string]any) (map[string]string, error) {
 	root, err := RepoRoot()
 	if err != nil {
 		return nil, err
@@ -176,14 +185,7 @@ func StackConfig(stack string) (map[string]string, error) {
 		}
 		out[k] = s
 	}
-	var st struct {
-		Config map[string]any `yaml:"config"`
-	}
-	// A stack without a file simply has no config of its own, as with the engine.
-	if err := readYAML(filepath.Join(root, "Pulumi."+stack+".yaml"), &st); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return nil, err
-	}
-	for k, v := range st.Config {
+	for k, v := range own {
 		if m, ok := v.(map[string]any); ok {
 			if _, secure := m["secure"]; secure {
 				return nil, fmt.Errorf("Pulumi.%s.yaml %s: secrets are not expected in haina's stack files", stack, k)
@@ -202,6 +204,23 @@ func StackConfig(stack string) (map[string]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// StackFile is the config section of Pulumi.<stack>.yaml as written (nil
+// when the stack has no file).
+func StackFile(stack string) (map[string]any, error) {
+	root, err := RepoRoot()
+	if err != nil {
+		return nil, err
+	}
+	var st struct {
+		Config map[string]any `yaml:"config"`
+	}
+	// A stack without a file simply has no config of its own, as with the engine.
+	if err := readYAML(filepath.Join(root, "Pulumi."+stack+".yaml"), &st); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	}
+	return st.Config, nil
 }
 
 func readYAML(path string, v any) error {
@@ -287,4 +306,16 @@ func (g *Graph) Fingerprint() (string, error) {
 	})
 	b, err := json.MarshalIndent(entries, "", " ")
 	return string(b), err
+}
+
+// LoadArgs is what LoadPipelineArgs makes of config for stack, declaring nothing.
+func LoadArgs(stack string, config map[string]string) (*components.PipelineArgs, error) {
+	var args *components.PipelineArgs
+	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
+		var err error
+		args, err = components.LoadPipelineArgs(ctx)
+		return err
+	}, pulumi.WithMocks("haina", stack, &mocks{cloud: fakeaws.Cloud{Region: config["aws:region"]}}),
+		func(ri *pulumi.RunInfo) { ri.Config = config })
+	return args, err
 }
