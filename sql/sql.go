@@ -166,7 +166,8 @@ func init() {
 		panic(err)
 	}
 	for _, e := range entries {
-		perFile[e.Name()] = template.Must(template.New(e.Name()).Funcs(funcs).ParseFS(files, e.Name()))
+		// missingkey=error: a key a caller forgot fails the render instead of writing "<no value>" into SQL.
+		perFile[e.Name()] = template.Must(template.New(e.Name()).Funcs(funcs).Option("missingkey=error").ParseFS(files, e.Name()))
 	}
 }
 

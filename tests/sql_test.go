@@ -143,7 +143,7 @@ func TestColumnTypesAreCanonical(t *testing.T) {
 // A procedure body is one statement: its inner semicolons do not split it.
 func TestStatementsKeepProcedureBodiesWhole(t *testing.T) {
 	o, err := sql.Render(sql.CDCApplyProcedure, map[string]any{
-		"Schema": "cdc", "Name": "apply_t", "Table": "t", "Landing": "l", "Offsets": "o", "Runs": "r", "Role": "x",
+		"Schema": "cdc", "Name": "apply_t", "Table": "t", "Landing": "l", "Offsets": "o", "Runs": "r", "Rejects": "rj", "Role": "x", "Dialect": "redshift",
 		"Columns": []sql.Column{{Name: "id", Type: "BIGINT", Family: sql.FamilyInteger, Key: true}},
 		"Key":     []sql.Column{{Name: "id", Type: "BIGINT", Family: sql.FamilyInteger, Key: true}}, "DistKey": "id",
 	})
@@ -152,4 +152,12 @@ func TestStatementsKeepProcedureBodiesWhole(t *testing.T) {
 	assert.True(t, strings.HasPrefix(o.Create[0], "CREATE OR REPLACE PROCEDURE"))
 	assert.True(t, strings.HasSuffix(o.Create[0], "SET enable_case_sensitive_super_attribute TO true"))
 	assert.True(t, strings.HasPrefix(o.Create[1], "GRANT EXECUTE"))
+}
+
+// A key the caller forgot fails the render, naming the key, instead of
+// writing "<no value>" into the SQL.
+func TestRenderRefusesAMissingKey(t *testing.T) {
+	_, err := sql.Render(sql.Schema, map[string]string{})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `map has no entry for key "Schema"`)
 }
