@@ -243,13 +243,16 @@ func callerAccount(ctx *pulumi.Context, parent pulumi.Resource) pulumi.StringOut
 // (encryption context aws:logs:arn, "Encrypt log data in CloudWatch Logs
 // using AWS KMS", https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html).
 // Writers (Lambda, Firehose, MSK) need no key permission: CloudWatch Logs
-// encrypts what they put.
+// encrypts what they put. The same page adds that CloudWatch Logs may also
+// call KMS on a caller's behalf (kms:ViaService logs): the account may use
+// the key through CloudWatch Logs, so a role or person IAM grants the key to
+// can, and no one can use it outside CloudWatch Logs.
 func logGroupsKeyPolicy(account, region string, groupPrefixes []string) string {
 	var arns []string
 	for _, g := range groupPrefixes {
 		arns = append(arns, fmt.Sprintf("arn:aws:logs:%s:%s:log-group:%s*", region, account, g))
 	}
-	return keyPolicy(account, region, keyUse{Extra: []policyStmt{
+	return keyPolicy(account, region, keyUse{Services: []string{"logs"}, Extra: []policyStmt{
 		{Sid: "LogsUseForHainaLogGroups", Effect: "Allow", Principal: map[string][]string{"Service": {"logs." + region + ".amazonaws.com"}},
 			Action:    []string{"kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncryptFrom", "kms:ReEncryptTo"},
 			Resource:  []string{"*"},

@@ -25,7 +25,7 @@ var keyServices = map[string][]string{
 	"haina-kafka-key":    {"kafka.us-east-1.amazonaws.com"},
 	"haina-sourcedb-key": {"rds.us-east-1.amazonaws.com", "secretsmanager.us-east-1.amazonaws.com"},
 	"haina-flowlogs-key": nil,
-	"haina-logs-key":     nil,
+	"haina-logs-key":     {"logs.us-east-1.amazonaws.com"},
 }
 
 // keyGrants are the keys whose services attach grants (RDS, Redshift, MSK).
