@@ -57,7 +57,7 @@ type FlowLogs struct {
 func logsKeyPolicy(account, region, groupArn string) string {
 	return keyPolicy(account, region, keyUse{Extra: []policyStmt{
 		{Sid: "LogsUseForTheFlowLogGroup", Effect: "Allow", Principal: map[string][]string{"Service": {"logs." + region + ".amazonaws.com"}},
-			Action:    []string{"kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncryptFrom", "kms:ReEncryptTo"},
+			Action:    logsKeyActions,
 			Resource:  []string{"*"},
 			Condition: map[string]map[string][]string{"ArnEquals": {"kms:EncryptionContext:aws:logs:arn": {groupArn}}}},
 	}})

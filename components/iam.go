@@ -237,6 +237,13 @@ func callerAccount(ctx *pulumi.Context, parent pulumi.Resource) pulumi.StringOut
 	return aws.GetCallerIdentityOutput(ctx, aws.GetCallerIdentityOutputArgs{}, pulumi.Parent(parent)).AccountId()
 }
 
+// logsKeyActions are what CloudWatch Logs does with a log group's key: the
+// documented statement's Encrypt*, Decrypt*, ReEncrypt*, GenerateDataKey* and
+// DescribeKey, spelled out without wildcards (the data-key-pair variants,
+// for asymmetric data keys, left out).
+var logsKeyActions = []string{"kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey",
+	"kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptFrom", "kms:ReEncryptTo"}
+
 // logGroupsKeyPolicy is keyPolicy plus the regional CloudWatch Logs service,
 // which encrypts a log group's events with the key: only for log groups
 // whose names start with one of groupPrefixes, in this account and region
@@ -254,7 +261,7 @@ func logGroupsKeyPolicy(account, region string, groupPrefixes []string) string {
 	}
 	return keyPolicy(account, region, keyUse{Services: []string{"logs"}, Extra: []policyStmt{
 		{Sid: "LogsUseForHainaLogGroups", Effect: "Allow", Principal: map[string][]string{"Service": {"logs." + region + ".amazonaws.com"}},
-			Action:    []string{"kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncryptFrom", "kms:ReEncryptTo"},
+			Action:    logsKeyActions,
 			Resource:  []string{"*"},
 			Condition: map[string]map[string][]string{"ArnLike": {"kms:EncryptionContext:aws:logs:arn": sortedUnique(arns)}}},
 	}})
