@@ -1,6 +1,8 @@
 package components
 
 import (
+	"fmt"
+
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -27,6 +29,9 @@ type Logs struct {
 
 // NewLogs declares the log groups' key.
 func NewLogs(ctx *pulumi.Context, name string, args *LogsArgs, opts ...pulumi.ResourceOption) (*Logs, error) {
+	if args == nil || args.Base == "" {
+		return nil, fmt.Errorf("logs %s: Base (<prefix>-<environment>) is required", name)
+	}
 	region, err := stackRegion(ctx)
 	if err != nil {
 		return nil, err
