@@ -557,7 +557,9 @@ const schemaJSON = `{
         "create": {"type": "array", "items": {"type": "string"}}, "update": {"type": "array", "items": {"type": "string"}},
         "drop": {"type": "array", "items": {"type": "string"}}, "exists": {"type": "string"},
         "holdsData": {"type": "boolean"}, "allowDataLoss": {"type": "boolean"}, "guardDelete": {"type": "boolean"},
-        "timeoutSeconds": {"type": "integer"}
+        "timeoutSeconds": {"type": "integer"},
+        "basedOn": {"type": "array", "items": {"type": "string"}, "description": "Names of the objects this one is built on: a change that replaces one of them replaces this one first."},
+        "nonTransactional": {"type": "boolean", "description": "Run each statement on its own, outside a transaction (COPY JOB, CREATE DATABASE)."}
       },
       "requiredInputs": ["workgroupName", "database", "kind", "objectName", "create", "drop", "exists"]
     },
@@ -570,6 +572,7 @@ const schemaJSON = `{
         "drop": {"type": "array", "items": {"type": "string"}}, "exists": {"type": "string"},
         "holdsData": {"type": "boolean"}, "allowDataLoss": {"type": "boolean"}, "guardDelete": {"type": "boolean"},
         "timeoutSeconds": {"type": "integer"},
+        "basedOn": {"type": "array", "items": {"type": "string"}, "description": "Names of the objects this one is built on: a change that replaces one of them replaces this one first."},
         "passwordSecretArn": {"type": "string"}, "passwordUsername": {"type": "string"}, "rotation": {"type": "string"}
       },
       "properties": {
