@@ -340,24 +340,9 @@ func alterExternalSchema(st *state, p *parser) error {
 // message is PostgreSQL's. The streaming MVs reading an external schema count
 // as its objects (approximate: Redshift's exact behaviour there is not sourced).
 func dropSchema(st *state, p *parser) error {
-	ifExists := p.kw("if", "exists")
-	var names []string
-	for {
-		n, ok := p.ident()
-		if !ok {
-			return errSyntax
-		}
-		names = append(names, n)
-		if !p.punct(",") {
-			break
-		}
-	}
-	cascade := p.kw("cascade")
-	if !cascade {
-		p.kw("restrict")
-	}
-	if !p.done() {
-		return errSyntax
+	names, ifExists, cascade, err := parseDrop(p, p.ident)
+	if err != nil {
+		return err
 	}
 	for _, n := range names {
 		if _, ok := st.schemas[n]; !ok {
@@ -669,24 +654,9 @@ func dropWithDependents(st *state, n name) {
 // parent_mv because other objects depend on it", dbt-labs/dbt-redshift#642).
 // With CASCADE the dependents go too.
 func dropRelation(st *state, p *parser, kind string) error {
-	ifExists := p.kw("if", "exists")
-	var names []name
-	for {
-		n, ok := p.qname()
-		if !ok {
-			return errSyntax
-		}
-		names = append(names, n)
-		if !p.punct(",") {
-			break
-		}
-	}
-	cascade := p.kw("cascade")
-	if !cascade {
-		p.kw("restrict")
-	}
-	if !p.done() {
-		return errSyntax
+	names, ifExists, cascade, err := parseDrop(p, p.qname)
+	if err != nil {
+		return err
 	}
 	for _, n := range names {
 		r, ok := st.rels[n]
@@ -705,6 +675,29 @@ func dropRelation(st *state, p *parser, kind string) error {
 		dropWithDependents(st, n)
 	}
 	return nil
+}
+
+// parseDrop reads what follows DROP <kind>: [IF EXISTS] name [, name …]
+// [CASCADE | RESTRICT], and nothing after it.
+func parseDrop[T any](p *parser, one func() (T, bool)) (names []T, ifExists, cascade bool, err error) {
+	ifExists = p.kw("if", "exists")
+	for {
+		n, ok := one()
+		if !ok {
+			return nil, false, false, errSyntax
+		}
+		names = append(names, n)
+		if !p.punct(",") {
+			break
+		}
+	}
+	if cascade = p.kw("cascade"); !cascade {
+		p.kw("restrict")
+	}
+	if !p.done() {
+		return nil, false, false, errSyntax
+	}
+	return names, ifExists, cascade, nil
 }
 
 // deleteFrom: DELETE FROM s.t … — the table must exist (rule 3).

@@ -117,6 +117,12 @@ func boolean(m map[string]any, path ...string) bool {
 	return b
 }
 
+// parseState parses the policy document a resource holds in its "policy" field.
+func parseState(r Resource) (*Policy, error) {
+	doc, _ := policyText(get(r.State, "policy"))
+	return Parse(r.Type+"::"+r.Name, doc)
+}
+
 // policyText returns a policy document from a state value: a JSON string, or
 // an already decoded object (some exports decode JSON-typed properties).
 func policyText(v any) (string, bool) {
@@ -195,8 +201,7 @@ func Load(resources []Resource) (*Stack, error) {
 			}
 			managed[str(r.State, "arn")] = p
 		case tBucketPolicy:
-			doc, _ := policyText(get(r.State, "policy"))
-			p, err := Parse(r.Type+"::"+r.Name, doc)
+			p, err := parseState(r)
 			if err != nil {
 				return nil, err
 			}
@@ -210,8 +215,7 @@ func Load(resources []Resource) (*Stack, error) {
 				s.keyPolicies[str(r.State, "arn")] = p
 			}
 		case tRedshiftPolicy:
-			doc, _ := policyText(get(r.State, "policy"))
-			p, err := Parse(r.Type+"::"+r.Name, doc)
+			p, err := parseState(r)
 			if err != nil {
 				return nil, err
 			}
