@@ -12,7 +12,8 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden SQL files in tests/testdata/sql")
+// update rewrites the golden files (tests/testdata/sql, tests/testdata/graph) from the code.
+var update = flag.Bool("update", false, "rewrite the golden files in tests/testdata from the code")
 
 // data is what the Ingestion component passes to the templates, with the
 // stack defaults and an awkward stream name (mixed case, dots, hyphens).

@@ -1,0 +1,127 @@
+package tests
+
+import (
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/haina-data/haina/tests/harness"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestGraphGolden keeps what a user's stack holds stable: every resource's real
+// URN (the parent chain decides it, so a component added or removed shows up
+// here), its protect flag and options, and a digest of its inputs. A refactor
+// must leave these files unchanged, which is what makes an existing stack's
+// next `up` a no-op. A change that means to alter the stacks regenerates them
+// with `go test ./tests -run TestGraphGolden -update` and the diff shows, per
+// resource, what changed.
+func TestGraphGolden(t *testing.T) {
+	for _, stack := range stacks {
+		t.Run(stack, func(t *testing.T) {
+			got := graphLines(t, evaluate(t, stack, nil), stack)
+			path := filepath.Join("testdata", "graph", stack+".txt")
+			if *update {
+				require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
+				require.NoError(t, os.WriteFile(path, []byte(got), 0o644))
+			}
+			want, err := os.ReadFile(path)
+			require.NoError(t, err, "run with -update to create it")
+			assert.Equal(t, string(want), got, "the %s stack's resources changed; if intended, run with -update and explain the change", stack)
+		})
+	}
+}
+
+// graphLines renders one line per resource, sorted by URN:
+// URN, protect, delete-before-replace, ignore/replace-on changes, inputs digest.
+func graphLines(t *testing.T, g *harness.Graph, stack string) string {
+	byMockURN := map[string]harness.Resource{}
+	for _, r := range g.Resources {
+		byMockURN[r.URN] = r
+	}
+	var qualified func(r harness.Resource) string
+	qualified = func(r harness.Resource) string {
+		parent, ok := findByRealOrMockURN(byMockURN, r.Parent)
+		if !ok || parent.Type == "pulumi:pulumi:Stack" {
+			return r.Type
+		}
+		return qualified(parent) + "$" + r.Type
+	}
+	var lines []string
+	for _, r := range g.Resources {
+		if r.Type == "pulumi:pulumi:Stack" {
+			continue
+		}
+		urn := fmt.Sprintf("urn:pulumi:%s::haina::%s::%s", stack, qualified(r), r.Name)
+		lines = append(lines, fmt.Sprintf("%s protect=%t dbr=%t ignore=%s replaceOn=%s inputs=%s",
+			urn, r.Protect, r.DeleteBeforeReplace, strings.Join(r.IgnoreChanges, ","), strings.Join(r.ReplaceOnChanges, ","),
+			inputsDigest(t, r.Inputs)))
+	}
+	sort.Strings(lines)
+	return strings.Join(lines, "\n") + "\n"
+}
+
+// findByRealOrMockURN finds a parent by the URN the mock monitor gave it; the
+// mocks name a resource by its own type and name, which is unique in haina.
+func findByRealOrMockURN(byMockURN map[string]harness.Resource, urn string) (harness.Resource, bool) {
+	if urn == "" {
+		return harness.Resource{}, false
+	}
+	// urn:pulumi:<stack>::<project>::<type>::<name>
+	parts := strings.Split(urn, "::")
+	if len(parts) < 4 {
+		return harness.Resource{}, false
+	}
+	typ := parts[len(parts)-2]
+	if i := strings.LastIndex(typ, "$"); i >= 0 {
+		typ = typ[i+1:]
+	}
+	r, ok := byMockURN[typ+"::"+parts[len(parts)-1]]
+	return r, ok
+}
+
+// inputsDigest is a short sha256 of the inputs' canonical JSON (map keys
+// sorted by encoding/json). Archives are named by their content hash so a
+// temporary build path does not count as a change.
+func inputsDigest(t *testing.T, in resource.PropertyMap) string {
+	b, err := json.Marshal(canonical(resource.NewObjectProperty(in)))
+	require.NoError(t, err)
+	sum := sha256.Sum256(b)
+	return fmt.Sprintf("%x", sum[:8])
+}
+
+func canonical(v resource.PropertyValue) any {
+	switch {
+	case v.IsSecret():
+		return map[string]any{"secret": canonical(v.SecretValue().Element)}
+	case v.IsComputed() || v.IsOutput():
+		return "<unknown>"
+	case v.IsArchive():
+		return map[string]any{"archive": v.ArchiveValue().Hash}
+	case v.IsAsset():
+		return map[string]any{"asset": v.AssetValue().Hash}
+	case v.IsObject():
+		m := map[string]any{}
+		for k, e := range v.ObjectValue() {
+			m[string(k)] = canonical(e)
+		}
+		return m
+	case v.IsArray():
+		var out []any
+		for _, e := range v.ArrayValue() {
+			out = append(out, canonical(e))
+		}
+		return out
+	case v.IsResourceReference():
+		return map[string]any{"ref": string(v.ResourceReferenceValue().URN)}
+	default:
+		return v.V
+	}
+}
