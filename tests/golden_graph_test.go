@@ -24,19 +24,36 @@ import (
 // with `go test ./tests -run TestGraphGolden -update` and the diff shows, per
 // resource, what changed.
 func TestGraphGolden(t *testing.T) {
-	for _, stack := range stacks {
-		t.Run(stack, func(t *testing.T) {
-			got := graphLines(t, evaluate(t, stack, nil), stack)
-			path := filepath.Join("testdata", "graph", stack+".txt")
+	for _, v := range graphVariants {
+		t.Run(v.name, func(t *testing.T) {
+			got := graphLines(t, evaluate(t, v.stack, v.config), v.stack)
+			path := filepath.Join("testdata", "graph", v.name+".txt")
 			if *update {
 				require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
 				require.NoError(t, os.WriteFile(path, []byte(got), 0o644))
 			}
 			want, err := os.ReadFile(path)
 			require.NoError(t, err, "run with -update to create it")
-			assert.Equal(t, string(want), got, "the %s stack's resources changed; if intended, run with -update and explain the change", stack)
+			assert.Equal(t, string(want), got, "the %s stack's resources changed; if intended, run with -update and explain the change", v.name)
 		})
 	}
+}
+
+// graphVariants are both stack files as they are, and the parts they leave
+// off turned on, so every component's URNs are pinned.
+var graphVariants = []struct {
+	name, stack string
+	config      map[string]string
+}{
+	{"staging", "staging", nil},
+	{"production", "production", nil},
+	{"staging-redshift-copy-job", "staging", map[string]string{"haina:redshiftDelivery": `{"enabled":true}`}},
+	{"staging-redshift-direct", "staging", map[string]string{
+		"haina:redshiftDelivery": `{"enabled":true,"mode":"direct"}`,
+		"haina:network":          `{"vpcId":"vpc-0123456789abcdef0","subnetIds":["subnet-0123456789abcdef0","subnet-0123456789abcdef1","subnet-0123456789abcdef2"]}`,
+		"haina:warehouse":        `{"publiclyAccessible":true}`,
+	}},
+	{"production-log-shipper", "production", map[string]string{"haina:logShipper": `{"enabled":true,"subnetId":"subnet-0123456789abcdef9"}`}},
 }
 
 // graphLines renders one line per resource, sorted by URN:
@@ -60,9 +77,22 @@ func graphLines(t *testing.T, g *harness.Graph, stack string) string {
 			continue
 		}
 		urn := fmt.Sprintf("urn:pulumi:%s::haina::%s::%s", stack, qualified(r), r.Name)
-		lines = append(lines, fmt.Sprintf("%s protect=%t dbr=%t ignore=%s replaceOn=%s inputs=%s",
+		var aliases []string
+		for _, a := range r.Aliases {
+			// An alias to another parent: the URN the resource had under it.
+			typ := r.Type
+			if parent, ok := findByRealOrMockURN(byMockURN, a.ParentURN); ok && !a.NoParent && parent.Type != "pulumi:pulumi:Stack" {
+				typ = qualified(parent) + "$" + typ
+			}
+			aliases = append(aliases, fmt.Sprintf("urn:pulumi:%s::haina::%s::%s", stack, typ, r.Name))
+		}
+		line := fmt.Sprintf("%s protect=%t dbr=%t ignore=%s replaceOn=%s inputs=%s",
 			urn, r.Protect, r.DeleteBeforeReplace, strings.Join(r.IgnoreChanges, ","), strings.Join(r.ReplaceOnChanges, ","),
-			inputsDigest(t, r.Inputs)))
+			inputsDigest(t, r.Inputs))
+		if len(aliases) > 0 {
+			line += " aliases=" + strings.Join(aliases, ",")
+		}
+		lines = append(lines, line)
 	}
 	sort.Strings(lines)
 	return strings.Join(lines, "\n") + "\n"

@@ -40,6 +40,15 @@ type Resource struct {
 	// one of ReplaceOnChanges replaces the resource.
 	IgnoreChanges    []string
 	ReplaceOnChanges []string
+	// Aliases are the earlier identities the resource answers to (a parent it had before).
+	Aliases []Alias
+}
+
+// Alias is an earlier identity: the same name and type under another parent
+// (ParentURN empty and NoParent false: the current parent).
+type Alias struct {
+	Name, Type, ParentURN string
+	NoParent              bool
 }
 
 // Graph is everything one evaluation registered, in registration order.
@@ -68,6 +77,13 @@ func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		r.DeleteBeforeReplace = rpc.GetDeleteBeforeReplace()
 		r.IgnoreChanges = rpc.GetIgnoreChanges()
 		r.ReplaceOnChanges = rpc.GetReplaceOnChanges()
+		for _, a := range rpc.GetAliases() {
+			if spec := a.GetSpec(); spec != nil {
+				r.Aliases = append(r.Aliases, Alias{Name: spec.GetName(), Type: spec.GetType(), ParentURN: spec.GetParentUrn(), NoParent: spec.GetNoParent()})
+			} else {
+				r.Aliases = append(r.Aliases, Alias{ParentURN: a.GetUrn()})
+			}
+		}
 	}
 	var state resource.PropertyMap
 	if args.Custom {
