@@ -2,6 +2,7 @@ package components
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/haina-data/haina/sql"
@@ -105,17 +106,9 @@ type ChangeTablesArgs struct {
 	BootstrapBrokers pulumi.StringInput
 	// StreamingRole is the name of the namespace's default role: it gets a policy to read the topics.
 	StreamingRole pulumi.StringInput
-	Provider      *HainaProvider
-
-	WorkgroupName  pulumi.StringInput
-	Database       pulumi.StringInput
-	AdminSecretArn pulumi.StringInput
-	// AllowDataLoss, GuardDelete and Protect apply to the objects holding data
-	// (landing views, target tables, watermarks), as in Ingestion.
-	AllowDataLoss  bool
-	GuardDelete    bool
-	Protect        bool
-	TimeoutSeconds int
+	// SQL is the warehouse the objects run on; its data-safety policy applies
+	// to the objects holding data (landing views, target tables, watermarks).
+	SQL SqlTarget
 	// DependsOn: the workgroup, its default role allowed to read the topics,
 	// the cluster and the connector that creates the topics.
 	DependsOn []pulumi.Resource
@@ -150,8 +143,8 @@ type ChangeTables struct {
 
 // NewChangeTables declares the SQL objects in dependency order.
 func NewChangeTables(ctx *pulumi.Context, name string, args *ChangeTablesArgs, opts ...pulumi.ResourceOption) (*ChangeTables, error) {
-	if args == nil || args.ClusterArn == nil || args.BootstrapBrokers == nil || args.StreamingRole == nil || args.WorkgroupName == nil || args.Database == nil || args.Provider == nil || len(args.Captured) == 0 {
-		return nil, fmt.Errorf("change tables %s: ClusterArn, BootstrapBrokers, WorkgroupName, Database, Provider and Captured are required", name)
+	if args == nil || args.ClusterArn == nil || args.BootstrapBrokers == nil || args.StreamingRole == nil || args.SQL.WorkgroupName == nil || args.SQL.Database == nil || args.SQL.Provider == nil || len(args.Captured) == 0 {
+		return nil, fmt.Errorf("change tables %s: ClusterArn, BootstrapBrokers, StreamingRole, SQL (WorkgroupName, Database, Provider) and Captured are required", name)
 	}
 	ct := &ChangeTables{Landing: map[string]*SqlObject{}, Targets: map[string]*SqlObject{}, Procedures: map[string]*SqlObject{}, ApplyCalls: map[string]string{}}
 	if err := ctx.RegisterComponentResource("haina:cdc:ChangeTables", name, ct, opts...); err != nil {
@@ -173,13 +166,10 @@ func NewChangeTables(ctx *pulumi.Context, name string, args *ChangeTablesArgs, o
 		return d
 	}
 	// declare declares an object that runs after deps and is built on based
-	// (the schema it lives in, the relations it reads: see SqlObjectArgs.BasedOn).
+	// (the schema it lives in, the relations it reads: see SqlSpec.BasedOn).
 	declare := func(suffix string, obj sql.Object, holdsData bool, based []*SqlObject, deps ...pulumi.Resource) (*SqlObject, error) {
-		return NewSqlObject(ctx, name+"-"+suffix, &SqlObjectArgs{
-			WorkgroupName: args.WorkgroupName, Database: args.Database, SecretArn: args.AdminSecretArn,
-			Object: obj, HoldsData: holdsData, AllowDataLoss: args.AllowDataLoss, GuardDelete: args.GuardDelete,
-			TimeoutSeconds: args.TimeoutSeconds, BasedOn: based,
-		}, pulumi.Parent(ct), pulumi.Provider(args.Provider), pulumi.DependsOn(deps), pulumi.Protect(args.Protect && holdsData))
+		return args.SQL.Declare(ctx, name+"-"+suffix, SqlSpec{Object: obj, HoldsData: holdsData, BasedOn: based},
+			pulumi.Parent(ct), pulumi.DependsOn(deps))
 	}
 	// declareOnCluster declares an object whose text names the cluster's ARN,
 	// known after deploy: rendered without it for its name and drop, with it for
@@ -189,14 +179,11 @@ func NewChangeTables(ctx *pulumi.Context, name string, args *ChangeTablesArgs, o
 		if err != nil {
 			return nil, err
 		}
-		return NewSqlObject(ctx, name+"-"+suffix, &SqlObjectArgs{
-			WorkgroupName: args.WorkgroupName, Database: args.Database, SecretArn: args.AdminSecretArn,
-			Object: obj, HoldsData: holdsData, AllowDataLoss: args.AllowDataLoss, GuardDelete: args.GuardDelete,
-			TimeoutSeconds: args.TimeoutSeconds,
-			Late:           args.ClusterArn,
-			LateRender:     func(arn string) (sql.Object, error) { return sql.Render(file, data(arn)) },
-			BasedOn:        based,
-		}, pulumi.Parent(ct), pulumi.Provider(args.Provider), pulumi.DependsOn(deps), pulumi.Protect(args.Protect && holdsData))
+		return args.SQL.Declare(ctx, name+"-"+suffix, SqlSpec{
+			Object: obj, HoldsData: holdsData, BasedOn: based,
+			Late:       args.ClusterArn,
+			LateRender: func(arn string) (sql.Object, error) { return sql.Render(file, data(arn)) },
+		}, pulumi.Parent(ct), pulumi.DependsOn(deps))
 	}
 	var err error
 	var topics []string
@@ -232,12 +219,11 @@ func NewChangeTables(ctx *pulumi.Context, name string, args *ChangeTablesArgs, o
 	if err != nil {
 		return nil, err
 	}
-	ct.ExternalSchema, err = NewSqlObject(ctx, name+"-msk-schema", &SqlObjectArgs{
-		WorkgroupName: args.WorkgroupName, Database: args.Database, SecretArn: args.AdminSecretArn,
-		Object: schemaObj0, TimeoutSeconds: args.TimeoutSeconds,
+	ct.ExternalSchema, err = args.SQL.Declare(ctx, name+"-msk-schema", SqlSpec{
+		Object:     schemaObj0,
 		Late:       pulumi.Sprintf("%s\n%s", args.ClusterArn, args.BootstrapBrokers),
 		LateRender: func(late string) (sql.Object, error) { return sql.Render(sql.MSKSchema, schemaData(late)) },
-	}, pulumi.Parent(ct), pulumi.Provider(args.Provider), pulumi.DependsOn(append(args.DependsOn, ct.ReadPolicy)))
+	}, pulumi.Parent(ct), pulumi.DependsOn(append(args.DependsOn, ct.ReadPolicy)))
 	if err != nil {
 		return nil, err
 	}
@@ -325,4 +311,93 @@ func NewChangeTables(ctx *pulumi.Context, name string, args *ChangeTablesArgs, o
 		return nil, err
 	}
 	return ct, nil
+}
+
+// cdcRedshiftDefaults: changes applied every 5 minutes in staging, every
+// minute in production, by the database role <prefix>_cdc_apply.
+func cdcRedshiftDefaults(env Environment, prefix string) CDCRedshiftConfig {
+	r := CDCRedshiftConfig{ExternalSchema: "cdc_msk", Schema: "cdc", ApplyRole: glueName(prefix) + "_cdc_apply", AutoRefresh: true,
+		ScheduleMinutes: 5, ScheduleEnabled: true}
+	if env == Production {
+		r.ScheduleMinutes = 1
+	}
+	return r
+}
+
+var reApplyRole = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,126}$`)
+
+// check applies haina:cdc.redshift's own rules: names, the schedule and each
+// target table (typed, keyed). Whether a table is captured, and names shared
+// with ingestion, are checked in Validate.
+func (r CDCRedshiftConfig) check(ck checker) {
+	for _, n := range []struct{ key, value string }{
+		{"externalSchema", r.ExternalSchema}, {"schema", r.Schema}, {"applyRole", r.ApplyRole},
+	} {
+		if err := sql.CheckIdent(n.value); err != nil {
+			ck.bad(n.key, n.value, "allowed: a Redshift identifier ("+err.Error()+")")
+		}
+	}
+	if !reApplyRole.MatchString(r.ApplyRole) {
+		ck.bad("applyRole", r.ApplyRole, "allowed: 1-127 letters, digits or _, starting with a letter or _ (it is also the value of the scheduler role's RedshiftDbRoles tag)")
+	}
+	if !r.AutoRefresh {
+		// Nothing else refreshes a CDC landing view: with false no change would reach the target tables.
+		ck.bad("autoRefresh", false, "allowed: true; nothing else refreshes the CDC landing views yet, so with false no change would reach the target tables")
+	}
+	if r.ScheduleMinutes < 1 || r.ScheduleMinutes > 1440 {
+		ck.bad("scheduleMinutes", r.ScheduleMinutes, "allowed: 1 to 1440 minutes between apply runs")
+	}
+	targets := map[string]bool{}
+	for i, t := range r.Tables {
+		tck := ck.in(fmt.Sprintf("tables[%d]", i))
+		target := t.TargetName()
+		switch err := sql.CheckIdent(target); {
+		case err != nil:
+			tck.bad("table", target, "allowed: a Redshift identifier ("+err.Error()+")")
+		case len(ProcedureName(target)) > 127:
+			tck.bad("table", target, "allowed: at most 121 bytes (its procedure is apply_<table>, within Redshift's 127)")
+		case targets[target]:
+			tck.bad("table", target, "each target table once; another entry of haina:cdc.redshift.tables already uses it")
+		}
+		targets[target] = true
+		if len(t.Columns) == 0 {
+			tck.bad("columns", t.Columns, "list the columns to keep: [{name, type}], name as in MySQL, type a Redshift type ("+sql.SupportedTypes+")")
+		}
+		names := map[string]bool{}
+		for j, c := range t.Columns {
+			cck := tck.in(fmt.Sprintf("columns[%d]", j))
+			if err := sql.CheckIdent(c.Name); err != nil {
+				cck.bad("name", c.Name, "allowed: the MySQL column's name ("+err.Error()+")")
+			} else if names[strings.ToLower(c.Name)] {
+				cck.bad("name", c.Name, "each column once")
+			}
+			names[strings.ToLower(c.Name)] = true
+			if _, _, err := sql.ColumnType(c.Type); err != nil {
+				cck.bad("type", c.Type, err.Error())
+			}
+		}
+		if len(t.PrimaryKey) == 0 {
+			tck.bad("primaryKey", t.PrimaryKey, "the primary key's columns: changes are applied by key (Debezium keys its messages by the MySQL primary key)")
+		}
+		inKey := map[string]bool{}
+		for j, k := range t.PrimaryKey {
+			var typ string
+			found := false
+			for _, c := range t.Columns {
+				if c.Name == k {
+					found, typ = true, c.Type
+				}
+			}
+			kkey := fmt.Sprintf("primaryKey[%d]", j)
+			switch _, fam, _ := sql.ColumnType(typ); {
+			case !found:
+				tck.bad(kkey, k, "one of the table's columns")
+			case inKey[k]:
+				tck.bad(kkey, k, "each key column once")
+			case fam == sql.FamilySuper:
+				tck.bad(kkey, k, "a column of a scalar type: SUPER cannot be a key")
+			}
+			inKey[k] = true
+		}
+	}
 }

@@ -3,10 +3,13 @@ package components
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"hash/fnv"
+	"net/url"
 	"os"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -603,13 +606,14 @@ func (c *Connector) credentials(ctx *pulumi.Context, name string, args *Connecto
 		err = rerr
 		return
 	}
-	c.User, err = NewSqlObject(ctx, name+"-debezium-user", &SqlObjectArgs{
-		ResourceArn: args.DatabaseArn, SecretArn: args.MasterSecretArn, Database: pulumi.String("mysql"), Object: obj,
-		PasswordSecretArn: c.Secret.Arn, PasswordUsername: DebeziumUser, PasswordRotation: args.PasswordRotation, TimeoutSeconds: args.TimeoutSeconds,
+	mysql := SqlTarget{Provider: args.Provider, ResourceArn: args.DatabaseArn, SecretArn: args.MasterSecretArn,
+		Database: pulumi.String("mysql"), TimeoutSeconds: args.TimeoutSeconds}
+	c.User, err = mysql.Declare(ctx, name+"-debezium-user", SqlSpec{
+		Object: obj, PasswordSecretArn: c.Secret.Arn, PasswordUsername: DebeziumUser, PasswordRotation: args.PasswordRotation,
 		// A changed template is an in-place update of the grants (the template's
 		// update section): never a DROP, never a new password. A new secret
 		// moves the password into it in place; a rotation sets a new one.
-	}, parent, pulumi.Provider(args.Provider), pulumi.DependsOn(args.UserDependsOn))
+	}, parent, pulumi.DependsOn(args.UserDependsOn))
 	return c.Secret.Arn, c.Secret.Name, args.DatabaseKeyArn, err
 }
 
@@ -701,4 +705,121 @@ func (c *Connector) role(ctx *pulumi.Context, name string, args *ConnectorArgs, 
 		Statements: stmts, Tags: args.Tags,
 	}, parent)
 	return err
+}
+
+// connectorDefaults: one worker of one MCU (two in production) and one task,
+// the only shape Debezium's MySQL connector runs in. Staging captures the
+// demo table salesdb.CUSTOMER (topic salesdb.salesdb.CUSTOMER); production
+// names its own topic prefix and tables (validation asks for them).
+func connectorDefaults(env Environment) ConnectorConfig {
+	c := ConnectorConfig{CapacityMode: "provisioned", McuCount: 1, WorkerCount: 1, TasksMax: 1,
+		KafkaConnectVersion: "3.7.x", TopicPartitions: 3, TopicRetentionHours: 168, LogRetentionDays: 14}
+	if env == Production {
+		c.McuCount, c.LogRetentionDays = 2, 90
+	} else {
+		c.TopicPrefix, c.Tables = "salesdb", []string{"salesdb.CUSTOMER"}
+	}
+	return c
+}
+
+var (
+	reTopicPrefix = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+	reCDCTable    = regexp.MustCompile(`^[A-Za-z0-9_$]{1,64}\.[A-Za-z0-9_$]{1,64}$`)
+	reS3PluginURI = regexp.MustCompile(`^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/[^\s]+\.zip$`)
+	reSha256      = regexp.MustCompile(`^[0-9a-fA-F]{64}$`)
+)
+
+// debeziumOneTask is why the connector's capacity is fixed.
+const debeziumOneTask = "AWS documents that the Debezium MySQL connector supports only one task and does not work with autoscaled capacity; " +
+	"haina runs it on provisioned capacity with workerCount 1 and tasksMax 1"
+
+// check applies haina:cdc.connector's rules.
+func (c ConnectorConfig) check(ck checker) {
+	if !reTopicPrefix.MatchString(c.TopicPrefix) {
+		ck.bad("topicPrefix", c.TopicPrefix, "allowed: 1-64 letters, digits, _ or - (topics are <topicPrefix>.<database>.<table>)")
+	}
+	if len(c.Tables) == 0 {
+		ck.bad("tables", c.Tables, "list at least one table to capture, as database.table (for example salesdb.CUSTOMER)")
+	}
+	seen := map[string]bool{}
+	for i, t := range c.Tables {
+		key := fmt.Sprintf("tables[%d]", i)
+		switch {
+		case !reCDCTable.MatchString(t):
+			ck.bad(key, t, "allowed: database.table, each 1-64 letters, digits, _ or $")
+		case seen[strings.ToLower(t)]:
+			ck.bad(key, t, "each table once")
+		}
+		seen[strings.ToLower(t)] = true
+	}
+	if c.CapacityMode != "provisioned" {
+		ck.bad("capacityMode", c.CapacityMode, "allowed: provisioned; "+debeziumOneTask)
+	}
+	if c.WorkerCount != 1 {
+		ck.bad("workerCount", c.WorkerCount, "allowed: 1; "+debeziumOneTask)
+	}
+	if c.TasksMax != 1 {
+		ck.bad("tasksMax", c.TasksMax, "allowed: 1; "+debeziumOneTask)
+	}
+	if !slices.Contains([]int{1, 2, 4, 8}, c.McuCount) {
+		ck.bad("mcuCount", c.McuCount, "allowed: 1, 2, 4 or 8 MCUs per worker")
+	}
+	if c.KafkaConnectVersion != "3.7.x" && c.KafkaConnectVersion != "2.7.1" {
+		ck.bad("kafkaConnectVersion", c.KafkaConnectVersion, "allowed: 3.7.x, 2.7.1 (the versions MSK Connect runs)")
+	}
+	if c.ServerID < 0 || c.ServerID > 4294967295 {
+		ck.bad("serverId", c.ServerID, "allowed: 0 (derived from prefix and environment) or a MySQL server id from 1 to 4294967295 unused by any replica")
+	}
+	if c.TopicPartitions < 1 || c.TopicPartitions > 100 {
+		ck.bad("topicPartitions", c.TopicPartitions, "allowed: 1 to 100 partitions per change topic")
+	}
+	if c.TopicRetentionHours < 24 || c.TopicRetentionHours > 8760 {
+		ck.bad("topicRetentionHours", c.TopicRetentionHours, "allowed: 24 to 8760 hours a change topic keeps its messages")
+	}
+	ck.logRetention("logRetentionDays", c.LogRetentionDays)
+}
+
+// check applies haina:cdc.plugin's rules.
+func (p PluginConfig) check(ck checker) {
+	if p.Archive != "" && p.S3URI != "" {
+		ck.bad("s3Uri", p.S3URI, "set either haina:cdc.plugin.archive or haina:cdc.plugin.s3Uri, not both")
+	}
+	if p.S3URI != "" && !reS3PluginURI.MatchString(p.S3URI) {
+		ck.bad("s3Uri", p.S3URI, "allowed: s3://<bucket>/<key>.zip, a ZIP already in S3 in this region")
+	}
+	if p.Archive != "" {
+		if b, err := os.ReadFile(p.Archive); err != nil {
+			ck.bad("archive", p.Archive, fmt.Sprintf("the file cannot be read (%v); give the path of a ZIP, relative to the project directory", errors.Unwrap(err)))
+		} else if err := pluginarchive.Check(b); err != nil {
+			ck.bad("archive", p.Archive, err.Error()+"; build one ZIP holding the Debezium MySQL connector's jars, aws-msk-iam-auth-<version>-all.jar and "+
+				"msk-config-providers-<version>-all.jar (docs/cdc.md: air-gapped), or remove the key to let haina download the pinned release")
+		}
+	}
+	if p.BaseURL != "" {
+		u, err := url.Parse(p.BaseURL)
+		if err != nil || u.Host == "" || u.Scheme != "https" {
+			ck.bad("baseUrl", p.BaseURL, "allowed: an https URL of a mirror serving the official download paths")
+		}
+		// A mirror serves the checksums too: only pins tie its files to the releases.
+		for _, s := range pluginarchive.DebeziumMySQL {
+			if p.Sha256[s.Name] == "" {
+				ck.bad("baseUrl", p.BaseURL, "a mirror's files are trusted only when pinned: set haina:cdc.plugin.sha256."+s.Name+
+					" (the cdcPluginSha256 output of a deploy from the official locations, or the digest you verified)")
+			}
+		}
+	}
+	names := map[string]bool{}
+	for _, s := range pluginarchive.DebeziumMySQL {
+		names[s.Name] = true
+	}
+	for _, k := range sortedKeys(p.Sha256) {
+		switch {
+		case p.Archive != "" || p.S3URI != "":
+			ck.bad("sha256."+k, p.Sha256[k], "pins apply to downloaded files only; remove them when naming an archive or s3Uri")
+		case !names[k]:
+			ck.bad("sha256."+k, p.Sha256[k], fmt.Sprintf("allowed: pins for %v", sortedKeys(names)))
+		case !reSha256.MatchString(p.Sha256[k]):
+			ck.bad("sha256."+k, p.Sha256[k], "allowed: a sha256 of 64 hex digits (see the cdcPluginSha256 stack output)")
+		}
+	}
 }

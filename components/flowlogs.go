@@ -2,6 +2,8 @@ package components
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
@@ -173,4 +175,45 @@ func NewFlowLogs(ctx *pulumi.Context, name string, args *FlowLogsArgs, opts ...p
 		return nil, err
 	}
 	return f, nil
+}
+
+// flowLogsDefaults: on, with the default fields, kept 14 days in staging and 90 in production.
+func flowLogsDefaults(env Environment) FlowLogsConfig {
+	// A copy: decoding config into the struct must never write into the package default.
+	f := FlowLogsConfig{Enabled: true, Fields: slices.Clone(DefaultFlowLogFields), LogRetentionDays: 14}
+	if env == Production {
+		f.LogRetentionDays = 90
+	}
+	return f
+}
+
+// flowLogQueryFields are the fields the named flow-log queries read.
+var flowLogQueryFields = []string{"action", "bytes", "dstaddr", "dstport", "interface-id", "packets", "srcaddr", "start"}
+
+// check applies haina:flowLogs' rules (none when it is off).
+func (f FlowLogsConfig) check(ck checker) {
+	if !f.Enabled {
+		return
+	}
+	seen := map[string]bool{}
+	for i, field := range f.Fields {
+		if _, ok := flowLogFieldTypes[field]; !ok {
+			ck.bad(fmt.Sprintf("fields[%d]", i), field, "allowed: a VPC flow log field such as "+strings.Join(DefaultFlowLogFields, ", ")+", vpc-id, subnet-id, tcp-flags, flow-direction, …")
+		} else if seen[field] {
+			ck.bad(fmt.Sprintf("fields[%d]", i), field, "each field may appear once")
+		}
+		seen[field] = true
+	}
+	for _, q := range flowLogQueryFields {
+		if !seen[q] {
+			ck.bad("fields", f.Fields, "must include "+strings.Join(flowLogQueryFields, ", ")+" (the named queries read them)")
+			break
+		}
+	}
+	for i, id := range f.VpcIDs {
+		if !reVpcID.MatchString(id) {
+			ck.bad(fmt.Sprintf("vpcIds[%d]", i), id, "allowed: a VPC id such as vpc-0123456789abcdef0")
+		}
+	}
+	ck.logRetention("logRetentionDays", f.LogRetentionDays)
 }

@@ -3,7 +3,6 @@ package components
 import (
 	"encoding/json"
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
@@ -83,19 +82,6 @@ func TrustPolicy(services []string, conditions map[string]map[string][]string) s
 	}}}
 	b, _ := json.Marshal(doc) // a struct of strings always marshals
 	return string(b)
-}
-
-func sortedUnique(in []string) []string {
-	out := append([]string(nil), in...)
-	sort.Strings(out)
-	j := 0
-	for i, v := range out {
-		if i == 0 || v != out[j-1] {
-			out[j] = v
-			j++
-		}
-	}
-	return out[:j]
 }
 
 // serviceRole is a role an AWS service assumes, with one inline policy.

@@ -2,6 +2,7 @@ package components
 
 import (
 	"fmt"
+	"regexp"
 
 	"github.com/haina-data/haina/sql"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -31,14 +32,13 @@ type IngestionConfig struct {
 type IngestionArgs struct {
 	Config IngestionConfig
 	Region string
-	// GuardDelete: deleting the landing view needs AllowDataLoss (production).
-	GuardDelete bool
-	// Protect marks the landing view (it holds ingested data) as protected.
-	Protect        bool
-	WorkgroupName  pulumi.StringInput
-	Database       pulumi.StringInput
-	AdminSecretArn pulumi.StringInput
-	StreamName     string
+	// SQL is the warehouse the objects run on (Provider, AllowDataLoss and
+	// TimeoutSeconds are left empty: Ingestion creates the provider instance
+	// and takes those two from Config). Its GuardDelete makes deleting the
+	// landing view need AllowDataLoss (production); Protect protects the
+	// landing view, which holds ingested data.
+	SQL        SqlTarget
+	StreamName string
 	// RefreshRole is the database role the refresh schedule runs as.
 	RefreshRole string
 	// DependsOn: what must exist first (workgroup, namespace with its default role, the role's policy, the stream).
@@ -51,7 +51,10 @@ type IngestionArgs struct {
 type Ingestion struct {
 	pulumi.ResourceState
 
+	// Provider runs the SQL of every object on the warehouse, Ingestion's and
+	// the other components' (SQL is the target with it).
 	Provider       *HainaProvider
+	SQL            SqlTarget
 	ExternalSchema *SqlObject
 	Schema         *SqlObject
 	Landing        *SqlObject
@@ -74,8 +77,8 @@ const RefreshProcedureName = "refresh_views"
 
 // NewIngestion declares the SQL objects in dependency order.
 func NewIngestion(ctx *pulumi.Context, name string, args *IngestionArgs, opts ...pulumi.ResourceOption) (*Ingestion, error) {
-	if args == nil || args.WorkgroupName == nil || args.Database == nil || args.StreamName == "" || args.RefreshRole == "" {
-		return nil, fmt.Errorf("ingestion %s: WorkgroupName, Database, StreamName and RefreshRole are required", name)
+	if args == nil || args.SQL.WorkgroupName == nil || args.SQL.Database == nil || args.StreamName == "" || args.RefreshRole == "" {
+		return nil, fmt.Errorf("ingestion %s: SQL (WorkgroupName, Database), StreamName and RefreshRole are required", name)
 	}
 	in := &Ingestion{}
 	if err := ctx.RegisterComponentResource("haina:ingestion:Ingestion", name, in, opts...); err != nil {
@@ -83,10 +86,14 @@ func NewIngestion(ctx *pulumi.Context, name string, args *IngestionArgs, opts ..
 	}
 	c := args.Config
 	var err error
+	// The provider instance lives here, its URN under Ingestion, since the first
+	// release: moving it would change the provider of every SQL object.
 	in.Provider, err = NewHainaProvider(ctx, name+"-sql", args.Region, pulumi.Parent(in))
 	if err != nil {
 		return nil, err
 	}
+	in.SQL = args.SQL
+	in.SQL.Provider, in.SQL.AllowDataLoss, in.SQL.TimeoutSeconds = in.Provider, c.AllowDataLoss, c.TimeoutSeconds
 	data := map[string]any{
 		"ExternalSchema": c.ExternalSchema, "Schema": c.Schema, "Stream": args.StreamName,
 		"Name": "", "Landing": c.LandingView, "Dimension": c.RollupDimension, "AutoRefresh": c.AutoRefresh,
@@ -94,18 +101,15 @@ func NewIngestion(ctx *pulumi.Context, name string, args *IngestionArgs, opts ..
 		"RefreshProcedure": RefreshProcedureName,
 	}
 	// declare declares an object that runs after deps and is built on based
-	// (the schemas it lives in, the relations it reads: SqlObjectArgs.BasedOn).
+	// (the schemas it lives in, the relations it reads: SqlSpec.BasedOn).
 	declare := func(suffix, file, objName string, holdsData bool, based []*SqlObject, deps ...pulumi.Resource) (*SqlObject, error) {
 		data["Name"] = objName
 		obj, err := sql.Render(file, data)
 		if err != nil {
 			return nil, err
 		}
-		return NewSqlObject(ctx, name+"-"+suffix, &SqlObjectArgs{
-			WorkgroupName: args.WorkgroupName, Database: args.Database, SecretArn: args.AdminSecretArn,
-			Object: obj, HoldsData: holdsData, AllowDataLoss: c.AllowDataLoss, GuardDelete: args.GuardDelete,
-			TimeoutSeconds: c.TimeoutSeconds, BasedOn: based,
-		}, pulumi.Parent(in), pulumi.Provider(in.Provider), pulumi.DependsOn(deps), pulumi.Protect(args.Protect && holdsData))
+		return in.SQL.Declare(ctx, name+"-"+suffix, SqlSpec{Object: obj, HoldsData: holdsData, BasedOn: based},
+			pulumi.Parent(in), pulumi.DependsOn(deps))
 	}
 	if in.ExternalSchema, err = declare("kinesis-schema", sql.KinesisSchema, "", false, nil, args.DependsOn...); err != nil {
 		return nil, err
@@ -149,4 +153,41 @@ func NewIngestion(ctx *pulumi.Context, name string, args *IngestionArgs, opts ..
 		return nil, err
 	}
 	return in, nil
+}
+
+// ingestionDefaults: the landing view refreshes itself; the rollup is
+// refreshed every 15 minutes in staging and every 5 in production.
+func ingestionDefaults(env Environment) IngestionConfig {
+	c := IngestionConfig{
+		ExternalSchema: "kds", Schema: "ingest", LandingView: "events_landing", EventsView: "events",
+		RollupView: "events_per_minute", RollupDimension: "event_name", AutoRefresh: true, TimeoutSeconds: 600,
+		RefreshMinutes: 15,
+	}
+	if env == Production {
+		c.RefreshMinutes = 5
+	}
+	return c
+}
+
+// reSQLName is a lowercase Redshift or Glue name haina creates.
+var reSQLName = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,126}$`)
+
+// check applies haina:ingestion's rules.
+func (c IngestionConfig) check(ck checker) {
+	seen := map[string]string{}
+	for _, kv := range [][2]string{{"externalSchema", c.ExternalSchema}, {"schema", c.Schema}, {"landingView", c.LandingView},
+		{"eventsView", c.EventsView}, {"rollupView", c.RollupView}, {"rollupDimension", c.RollupDimension}} {
+		if !reSQLName.MatchString(kv[1]) {
+			ck.bad(kv[0], kv[1], "allowed: 1-127 lowercase letters, digits or underscores, not starting with a digit")
+		} else if other, dup := seen[kv[1]]; dup && kv[0] != "rollupDimension" {
+			ck.bad(kv[0], kv[1], "already used by haina:ingestion."+other+"; each object needs its own name")
+		}
+		seen[kv[1]] = kv[0]
+	}
+	if c.TimeoutSeconds < 1 || c.TimeoutSeconds > 86400 {
+		ck.bad("timeoutSeconds", c.TimeoutSeconds, "allowed: 1 to 86400 seconds")
+	}
+	if c.RefreshMinutes < 1 || c.RefreshMinutes > 1440 {
+		ck.bad("refreshMinutes", c.RefreshMinutes, "allowed: 1 to 1440 minutes between scheduled refreshes of the rollup (and, with autoRefresh false, of the landing view)")
+	}
 }

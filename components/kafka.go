@@ -2,6 +2,7 @@ package components
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
@@ -228,4 +229,61 @@ func (k *Kafka) Resource() pulumi.Resource {
 		return k.Cluster
 	}
 	return k.Serverless
+}
+
+// cdcDefaults: off. When on: a provisioned MSK cluster of three brokers
+// (kafka.t3.small in staging, kafka.m7g.large with 500 GiB in production), a
+// new Aurora database and a Debezium connector (see their defaults).
+func cdcDefaults(env Environment, prefix string) CDCConfig {
+	k := KafkaConfig{Mode: "provisioned", BrokerCount: 3, InstanceType: "kafka.t3.small", KafkaVersion: "3.6.0", VolumeGB: 20, LogRetentionDays: 14}
+	if env == Production {
+		k.InstanceType, k.VolumeGB, k.LogRetentionDays = "kafka.m7g.large", 500, 90
+	}
+	return CDCConfig{Kafka: k, Database: sourceDatabaseDefaults(env), Connector: connectorDefaults(env), Redshift: cdcRedshiftDefaults(env, prefix)}
+}
+
+// check applies haina:cdc's rules, section by section (none when it is off).
+// Rules between CDC and the rest of the stack are in Validate.
+func (c CDCConfig) check(ck checker) {
+	if !c.Enabled {
+		return
+	}
+	c.Database.check(ck.in("database"))
+	c.Connector.check(ck.in("connector"))
+	c.Plugin.check(ck.in("plugin"))
+	c.Redshift.check(ck.in("redshift"))
+	c.Kafka.check(ck.in("kafka"))
+}
+
+var (
+	reKafkaInstance = regexp.MustCompile(`^kafka\.[a-z0-9]+\.[a-z0-9]+$`)
+	reKafkaVersion  = regexp.MustCompile(`^([0-9]+)\.([0-9]+)\.([0-9]+)$`)
+)
+
+// kafkaSubnets is how many subnets (AZs) the brokers spread over.
+const kafkaSubnets = 3
+
+// check applies haina:cdc.kafka's rules (a serverless cluster has no sizes).
+func (k KafkaConfig) check(ck checker) {
+	switch k.Mode {
+	case "serverless":
+		return
+	case "provisioned":
+	default:
+		ck.bad("mode", k.Mode, "allowed: provisioned, serverless")
+		return
+	}
+	if k.BrokerCount < kafkaSubnets || k.BrokerCount%kafkaSubnets != 0 || k.BrokerCount > 30 {
+		ck.bad("brokerCount", k.BrokerCount, fmt.Sprintf("allowed: a multiple of the %d subnets (AZs) the brokers spread over, up to 30", kafkaSubnets))
+	}
+	if !reKafkaInstance.MatchString(k.InstanceType) {
+		ck.bad("instanceType", k.InstanceType, "allowed: an MSK broker type such as kafka.t3.small or kafka.m7g.large")
+	}
+	if m := reKafkaVersion.FindStringSubmatch(k.KafkaVersion); m == nil || !atLeast(m[1:], []int{2, 7, 1}) {
+		ck.bad("kafkaVersion", k.KafkaVersion, "allowed: an MSK Kafka version of 2.7.1 or later (Redshift's IAM authentication needs it), such as 3.6.0")
+	}
+	if k.VolumeGB < 1 || k.VolumeGB > 16384 {
+		ck.bad("volumeGb", k.VolumeGB, "allowed: 1 to 16384 GiB per broker")
+	}
+	ck.logRetention("logRetentionDays", k.LogRetentionDays)
 }

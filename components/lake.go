@@ -2,7 +2,6 @@ package components
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/athena"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/glue"
@@ -184,5 +183,41 @@ func NewLake(ctx *pulumi.Context, name string, args *LakeArgs, opts ...pulumi.Re
 	return l, nil
 }
 
-// glueName turns "haina-staging" into "haina_staging": Glue and Athena names are lowercase with underscores.
-func glueName(s string) string { return strings.ReplaceAll(s, "-", "_") }
+// lakeDefaults: Parquet on. Staging buffers briefly for quick feedback (64 MiB
+// is the least Parquet conversion accepts) and keeps errors and logs two weeks;
+// production buffers longer for bigger files and keeps them 90 days.
+func lakeDefaults(env Environment) LakeConfig {
+	l := LakeConfig{Enabled: true, Parquet: true}
+	if env == Production {
+		l.BufferSeconds, l.BufferMB = 300, 128
+		l.ErrorRetentionDays, l.AthenaScanLimitMB, l.LogRetentionDays = 90, 100*1024, 90
+	} else {
+		l.BufferSeconds, l.BufferMB = 60, 64
+		l.ErrorRetentionDays, l.AthenaScanLimitMB, l.LogRetentionDays = 14, 1024, 14
+	}
+	return l
+}
+
+// check applies haina:lake's rules (none when it is off).
+func (l LakeConfig) check(ck checker) {
+	if !l.Enabled {
+		return
+	}
+	if l.BufferSeconds < 0 || l.BufferSeconds > 900 {
+		ck.bad("bufferSeconds", l.BufferSeconds, "allowed: 0 to 900 seconds")
+	}
+	minMB := 1
+	if l.Parquet {
+		minMB = 64 // Firehose's minimum buffer with record format conversion
+	}
+	if l.BufferMB < minMB || l.BufferMB > 128 {
+		ck.bad("bufferMb", l.BufferMB, fmt.Sprintf("allowed: %d to 128 MiB%s", minMB, map[bool]string{true: " (Parquet conversion needs at least 64)"}[l.Parquet]))
+	}
+	if l.ErrorRetentionDays < 1 || l.ErrorRetentionDays > 3650 {
+		ck.bad("errorRetentionDays", l.ErrorRetentionDays, "allowed: 1 to 3650 days")
+	}
+	if l.AthenaScanLimitMB < 10 {
+		ck.bad("athenaScanLimitMb", l.AthenaScanLimitMB, "allowed: at least 10 MB (Athena's minimum cut-off)")
+	}
+	ck.logRetention("logRetentionDays", l.LogRetentionDays)
+}

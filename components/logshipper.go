@@ -2,6 +2,8 @@ package components
 
 import (
 	"fmt"
+	"regexp"
+	"strings"
 
 	"github.com/haina-data/haina/components/fluentbit"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
@@ -129,4 +131,33 @@ func NewLogShipper(ctx *pulumi.Context, name string, args *LogShipperArgs, opts 
 		return nil, err
 	}
 	return l, nil
+}
+
+// logShipperDefaults: off; when on, a small Graviton instance tailing the app's logs.
+func logShipperDefaults() LogShipperConfig {
+	return LogShipperConfig{InstanceType: "t4g.small", Paths: []string{"/var/log/app/*.log"}}
+}
+
+var reGraviton = regexp.MustCompile(`^[a-z][0-9]+g[a-z]*\.[a-z0-9]+$`)
+
+// check applies haina:logShipper's rules (none when it is off).
+func (l LogShipperConfig) check(ck checker) {
+	if !l.Enabled {
+		return
+	}
+	if !reSubnetID.MatchString(l.SubnetID) {
+		ck.bad("subnetId", l.SubnetID, "the log shipper needs a private subnet with a route out (NAT or proxy) "+
+			"to install fluent-bit from packages.fluentbit.io and reach SSM; haina's own subnets have none. Name one such as subnet-0123456789abcdef0")
+	}
+	if !reGraviton.MatchString(l.InstanceType) {
+		ck.bad("instanceType", l.InstanceType, "allowed: a Graviton (arm64) type such as t4g.small or m7g.large")
+	}
+	if len(l.Paths) == 0 {
+		ck.bad("paths", l.Paths, "list at least one absolute path or glob to tail")
+	}
+	for i, p := range l.Paths {
+		if !strings.HasPrefix(p, "/") || strings.ContainsAny(p, ",\n\r'\"") {
+			ck.bad(fmt.Sprintf("paths[%d]", i), p, "allowed: an absolute path or glob without commas, quotes or line breaks")
+		}
+	}
 }

@@ -322,11 +322,58 @@ func privateSubnetCidrs(vpcCidr string) ([]string, error) {
 	return out, nil
 }
 
-// withName copies tags and adds the Name tag the EC2 console shows.
-func withName(tags pulumi.StringMap, name string) pulumi.StringMap {
-	out := pulumi.StringMap{"Name": pulumi.String(name)}
-	for k, v := range tags {
-		out[k] = v
+// NetworkConfig (haina:network) either describes a VPC to create or names an existing one.
+type NetworkConfig struct {
+	// CidrBlock of the VPC haina creates (ignored when VpcID is set). /16 to /22.
+	CidrBlock string `json:"cidrBlock"`
+	// VpcID and SubnetIDs select an existing VPC; at least 3 subnets in 3 AZs.
+	VpcID     string   `json:"vpcId"`
+	SubnetIDs []string `json:"subnetIds"`
+	// ClientCidrs may reach the warehouse port. Default: the VPC's CIDR.
+	ClientCidrs []string `json:"clientCidrs"`
+	// CreateEndpoints adds the S3 gateway and Kinesis interface endpoints.
+	// Default true for a new VPC; false for an existing one, which usually has them.
+	CreateEndpoints *bool `json:"createEndpoints"`
+}
+
+// Existing reports whether the network is an existing VPC.
+func (n NetworkConfig) Existing() bool { return n.VpcID != "" }
+
+// networkDefaults: a new /16 VPC.
+func networkDefaults() NetworkConfig { return NetworkConfig{CidrBlock: "10.40.0.0/16"} }
+
+// check applies haina:network's own rules; whether clients may be anyone
+// depends on the warehouse and is checked in Validate.
+func (n NetworkConfig) check(ck checker) {
+	if n.Existing() {
+		if !reVpcID.MatchString(n.VpcID) {
+			ck.bad("vpcId", n.VpcID, "allowed: a VPC id such as vpc-0123456789abcdef0")
+		}
+		if len(n.SubnetIDs) < 3 {
+			ck.bad("subnetIds", n.SubnetIDs,
+				"an existing VPC needs at least 3 private subnets in 3 availability zones (Redshift Serverless with enhanced VPC routing)")
+		}
+		seen := map[string]bool{}
+		for i, s := range n.SubnetIDs {
+			if !reSubnetID.MatchString(s) {
+				ck.bad(fmt.Sprintf("subnetIds[%d]", i), s, "allowed: a subnet id such as subnet-0123456789abcdef0")
+			} else if seen[s] {
+				ck.bad(fmt.Sprintf("subnetIds[%d]", i), s, "each subnet may be listed once")
+			}
+			seen[s] = true
+		}
+	} else {
+		if len(n.SubnetIDs) > 0 {
+			ck.bad("subnetIds", n.SubnetIDs, "subnet ids need haina:network.vpcId, the VPC they belong to")
+		}
+		p, err := netip.ParsePrefix(n.CidrBlock)
+		if err != nil || !p.Addr().Is4() || p.Bits() < 16 || p.Bits() > 22 || p.Masked() != p || !p.Addr().IsPrivate() {
+			ck.bad("cidrBlock", n.CidrBlock, "allowed: a private IPv4 network from /16 to /22, such as 10.40.0.0/16")
+		}
 	}
-	return out
+	for i, c := range n.ClientCidrs {
+		if p, err := netip.ParsePrefix(c); err != nil || p.Masked() != p {
+			ck.bad(fmt.Sprintf("clientCidrs[%d]", i), c, "allowed: an IPv4 or IPv6 network such as 10.0.0.0/8")
+		}
+	}
 }

@@ -7,9 +7,6 @@ import (
 	"github.com/haina-data/haina/sql"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/redshift"
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/vpc"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -45,6 +42,8 @@ type Pipeline struct {
 	Lake     *Lake
 	Events   *Delivery
 	FlowLogs *FlowLogs
+	// RedshiftDelivery is nil unless haina:redshiftDelivery.enabled.
+	RedshiftDelivery *RedshiftDelivery
 
 	// Outputs are the values a user needs; NewPipeline exports them as stack outputs.
 	Outputs pulumi.Map
@@ -120,15 +119,14 @@ func NewPipeline(ctx *pulumi.Context, name string, args *PipelineArgs, opts ...p
 	}
 
 	p.Ingestion, err = NewIngestion(ctx, name, &IngestionArgs{
-		Config:         args.Ingestion,
-		Region:         args.Region,
-		GuardDelete:    args.Environment == Production,
-		Protect:        args.Protect,
-		WorkgroupName:  p.Warehouse.WorkgroupName,
-		Database:       p.Warehouse.DatabaseName,
-		AdminSecretArn: p.Warehouse.AdminSecretArn,
-		StreamName:     args.Stream.Name,
-		RefreshRole:    args.RefreshRole(),
+		Config: args.Ingestion,
+		Region: args.Region,
+		SQL: SqlTarget{
+			WorkgroupName: p.Warehouse.WorkgroupName, Database: p.Warehouse.DatabaseName, SecretArn: p.Warehouse.AdminSecretArn,
+			GuardDelete: args.Environment == Production, Protect: args.Protect,
+		},
+		StreamName:  args.Stream.Name,
+		RefreshRole: args.RefreshRole(),
 		// The SQL runs after the workgroup is up, the default role is attached
 		// and allowed to read, and the stream exists.
 		DependsOn: []pulumi.Resource{p.Warehouse.Workgroup, p.Warehouse.Namespace, p.Warehouse.StreamingRolePolicy, p.Stream.Stream},
@@ -316,7 +314,17 @@ func (p *Pipeline) lake(ctx *pulumi.Context, name string, args *PipelineArgs, ta
 	}
 
 	if args.RedshiftDelivery.Enabled {
-		if err := p.redshiftDelivery(ctx, name, args, acct, bucketName, lakeArgs, parent); err != nil {
+		d := lakeArgs(args.Name("redshift-events"), RedshiftDeliveryDataset)
+		d.SourceStreamArn = p.Stream.Arn
+		if args.Stream.CustomerKey || args.Stream.KmsKeyArn != "" {
+			d.SourceStreamKeyArn = p.Stream.KeyArn
+		}
+		p.RedshiftDelivery, err = NewRedshiftDelivery(ctx, name+"-redshift", &RedshiftDeliveryArgs{
+			Config: args.RedshiftDelivery, Region: args.Region, Account: acct, BaseName: fmt.Sprintf("%s-%s", args.Prefix, args.Environment), Tags: tags,
+			Schema: args.Ingestion.Schema, SchemaObject: p.Ingestion.Schema, SQL: p.Ingestion.SQL,
+			Warehouse: p.Warehouse, Lake: p.Lake, BucketName: bucketName, Delivery: d, FormerParent: p, FormerPrefix: name,
+		}, parent)
+		if err != nil {
 			return err
 		}
 	}
@@ -335,115 +343,6 @@ func (p *Pipeline) lake(ctx *pulumi.Context, name string, args *PipelineArgs, ta
 		Config: args.FlowLogs, Name: args.Name("vpcflowlogs"), Region: args.Region, Account: account, VpcIDs: vpcs,
 		Delivery: flow, Protect: args.Protect, Tags: tags,
 	}, parent)
-	return err
-}
-
-// redshiftDelivery loads the stream's events into a Redshift table through Firehose:
-// copy-job (S3 + auto-copy, the workgroup stays private) or direct (Firehose's
-// Redshift destination, public workgroup).
-func (p *Pipeline) redshiftDelivery(ctx *pulumi.Context, name string, args *PipelineArgs, acct, bucketName string,
-	lakeArgs func(string, string) DeliveryArgs, parent pulumi.ResourceOption) error {
-	cfg, schema := args.RedshiftDelivery, args.Ingestion.Schema
-	production := args.Environment == Production
-	sqlOpts := func(deps ...pulumi.Resource) []pulumi.ResourceOption {
-		return []pulumi.ResourceOption{parent, pulumi.Provider(p.Ingestion.Provider), pulumi.DependsOn(deps)}
-	}
-	tableObj, err := sql.Render(sql.TargetTable, map[string]string{"Schema": schema, "Name": cfg.Table})
-	if err != nil {
-		return err
-	}
-	table, err := NewSqlObject(ctx, name+"-redshift-table", &SqlObjectArgs{
-		WorkgroupName: p.Warehouse.WorkgroupName, Database: p.Warehouse.DatabaseName, SecretArn: p.Warehouse.AdminSecretArn,
-		Object: tableObj, HoldsData: true, AllowDataLoss: args.Ingestion.AllowDataLoss, GuardDelete: production,
-		TimeoutSeconds: args.Ingestion.TimeoutSeconds,
-	}, append(sqlOpts(p.Ingestion.Schema), pulumi.Protect(args.Protect))...)
-	if err != nil {
-		return err
-	}
-	const dataset = "redshift-events"
-	d := lakeArgs(args.Name("redshift-events"), dataset)
-	d.SourceStreamArn = p.Stream.Arn
-	if args.Stream.CustomerKey || args.Stream.KmsKeyArn != "" {
-		d.SourceStreamKeyArn = p.Stream.KeyArn
-	}
-
-	if cfg.Mode == "direct" {
-		// Firehose connects from its regional addresses to the public endpoint.
-		port := pulumi.Int(args.Warehouse.Port)
-		if _, err := vpc.NewSecurityGroupIngressRule(ctx, name+"-firehose-to-redshift", &vpc.SecurityGroupIngressRuleArgs{
-			SecurityGroupId: p.Warehouse.SecurityGroup.ID(), Description: pulumi.String("Firehose (direct Redshift delivery)"),
-			IpProtocol: pulumi.String("tcp"), FromPort: port, ToPort: port, CidrIpv4: pulumi.String(firehoseCIDRs[args.Region]),
-		}, parent); err != nil {
-			return err
-		}
-		d.Redshift = &RedshiftTarget{
-			JdbcURL: pulumi.Sprintf("jdbc:redshift://%s:%d/%s", p.Warehouse.Endpoint, p.Warehouse.Port, p.Warehouse.DatabaseName),
-			// Firehose writes the list into its COPY as given: "user" is a reserved
-			// word in Redshift and works only quoted (r_pg_keywords.html).
-			Table: schema + "." + cfg.Table, Columns: `event_time,event_name,"user"`,
-			CopyOptions: "json 'auto ignorecase' gzip timeformat 'auto'",
-			SecretArn:   p.Warehouse.AdminSecretArn, SecretKeyArn: p.Warehouse.KeyArn,
-		}
-		_, err := NewDelivery(ctx, name+"-redshift-delivery", &d, parent, pulumi.DependsOn([]pulumi.Resource{table}))
-		return err
-	}
-
-	if _, err := NewDelivery(ctx, name+"-redshift-delivery", &d, parent); err != nil {
-		return err
-	}
-	bucketArn := "arn:aws:s3:::" + bucketName
-	// COPY runs as the namespace's default role: it may read this prefix, through the lake key.
-	readPolicy, err := iam.NewRolePolicy(ctx, name+"-copy-from-lake", &iam.RolePolicyArgs{
-		Role: p.Warehouse.StreamingRole.ID(), Name: pulumi.String("copy-from-lake"),
-		Policy: PolicyDocument(
-			Statement{Sid: "ListPrefix", Actions: []string{"s3:ListBucket"}, Resources: pulumi.StringArray{pulumi.String(bucketArn)},
-				Conditions: map[string]map[string][]string{"StringLike": {"s3:prefix": {dataset + "/*"}}}},
-			Statement{Sid: "ReadPrefix", Actions: []string{"s3:GetObject"}, Resources: pulumi.StringArray{pulumi.String(bucketArn + "/" + dataset + "/*")}},
-			Statement{Sid: "LakeKeyThroughS3", Actions: []string{"kms:Decrypt"}, Resources: pulumi.StringArray{p.Lake.KeyArn},
-				Conditions: map[string]map[string][]string{"StringEquals": {"kms:ViaService": {"s3." + args.Region + ".amazonaws.com"}}}},
-		),
-	}, parent)
-	if err != nil {
-		return err
-	}
-	// The namespace accepts an inbound integration from this bucket only.
-	nsPolicy, err := redshift.NewResourcePolicy(ctx, name+"-autocopy", &redshift.ResourcePolicyArgs{
-		ResourceArn: p.Warehouse.Namespace.Arn,
-		Policy: PolicyDocument(
-			Statement{Sid: "AuthorizeFromLake", Principals: map[string][]string{"Service": {"redshift.amazonaws.com"}},
-				Actions: []string{"redshift:AuthorizeInboundIntegration"}, Resources: pulumi.StringArray{p.Warehouse.Namespace.Arn},
-				Conditions: map[string]map[string][]string{"StringEquals": {"aws:SourceArn": {bucketArn}}}},
-			Statement{Sid: "AccountCreatesFromLake", Principals: map[string][]string{"AWS": {"arn:aws:iam::" + acct + ":root"}},
-				Actions: []string{"redshift:CreateInboundIntegration"}, Resources: pulumi.StringArray{p.Warehouse.Namespace.Arn},
-				Conditions: map[string]map[string][]string{"StringEquals": {"aws:SourceArn": {bucketArn}}}},
-		),
-	}, parent)
-	if err != nil {
-		return err
-	}
-	integration, err := redshift.NewIntegration(ctx, name+"-autocopy", &redshift.IntegrationArgs{
-		IntegrationName: pulumi.String(args.Name("lake-autocopy")), SourceArn: pulumi.String(bucketArn), TargetArn: p.Warehouse.Namespace.Arn,
-		Description: pulumi.String("haina: Redshift auto-copy from the lake"), Tags: p.Args.AllTags(),
-	}, parent, pulumi.DependsOn([]pulumi.Resource{nsPolicy, p.Lake.Policy}))
-	if err != nil {
-		return err
-	}
-	renderJob := func(roleArn string) (sql.Object, error) {
-		return sql.Render(sql.CopyJob, map[string]string{
-			"Schema": schema, "Table": cfg.Table, "Job": glueName(args.Name(cfg.Table)), "Source": "s3://" + bucketName + "/" + dataset + "/",
-			"RoleArn": roleArn,
-		})
-	}
-	// The ARN is known once the role exists; until then a placeholder renders the rest (kind, name, drop, exists).
-	jobObj, err := renderJob("arn:aws:iam::000000000000:role/placeholder")
-	if err != nil {
-		return err
-	}
-	_, err = NewSqlObject(ctx, name+"-redshift-copy-job", &SqlObjectArgs{
-		WorkgroupName: p.Warehouse.WorkgroupName, Database: p.Warehouse.DatabaseName, SecretArn: p.Warehouse.AdminSecretArn,
-		Object: jobObj, TimeoutSeconds: args.Ingestion.TimeoutSeconds, NonTransactional: true,
-		Late: p.Warehouse.StreamingRoleArn, LateRender: renderJob,
-	}, sqlOpts(table, integration, readPolicy)...)
 	return err
 }
 
@@ -530,13 +429,10 @@ func (p *Pipeline) cdc(ctx *pulumi.Context, name string, args *PipelineArgs, tag
 func (p *Pipeline) changes(ctx *pulumi.Context, name string, args *PipelineArgs, account pulumi.StringInput, tags pulumi.StringMap, parent pulumi.ResourceOption) error {
 	cfg := args.CDC.Redshift
 	var err error
-	production := args.Environment == Production
 	p.Changes, err = NewChangeTables(ctx, name+"-changes", &ChangeTablesArgs{
 		Config: cfg, TopicPrefix: args.CDC.Connector.TopicPrefix, Captured: args.CDC.Connector.Tables,
-		ClusterArn: p.Kafka.ClusterArn, BootstrapBrokers: p.Kafka.BootstrapBrokers, StreamingRole: p.Warehouse.StreamingRole.Name, Provider: p.Ingestion.Provider,
-		WorkgroupName: p.Warehouse.WorkgroupName, Database: p.Warehouse.DatabaseName, AdminSecretArn: p.Warehouse.AdminSecretArn,
-		AllowDataLoss: args.Ingestion.AllowDataLoss, GuardDelete: production, Protect: args.Protect,
-		TimeoutSeconds: args.Ingestion.TimeoutSeconds,
+		ClusterArn: p.Kafka.ClusterArn, BootstrapBrokers: p.Kafka.BootstrapBrokers, StreamingRole: p.Warehouse.StreamingRole.Name,
+		SQL: p.Ingestion.SQL,
 		// The topics exist before the landing views read them (created up front, even
 		// for an empty table); after the connector, whose snapshot fills them.
 		DependsOn: []pulumi.Resource{p.Warehouse.Workgroup, p.Warehouse.Namespace, p.Warehouse.StreamingRolePolicy,

@@ -2,6 +2,7 @@ package components
 
 import (
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -247,4 +248,43 @@ func reservedConcurrency(n int) int {
 		return -1
 	}
 	return n
+}
+
+// producerDefaults: 1000 events a minute. Staging's schedule runs; in
+// production synthetic load is opt-in, so the schedule starts disabled.
+func producerDefaults(env Environment) ProducerConfig {
+	p := ProducerConfig{Enabled: true, Schedule: "rate(1 minute)", EventsPerInvocation: 1000, MemoryMB: 256, TimeoutSeconds: 60,
+		ScheduleEnabled: env != Production, LogRetentionDays: 14}
+	if env == Production {
+		p.LogRetentionDays = 90
+	}
+	return p
+}
+
+var reSchedule = regexp.MustCompile(`^(rate\(([1-9][0-9]*) (minute|minutes|hour|hours|day|days)\)|cron\([^()]+\))$`)
+
+// check applies haina:producer's rules (none when it is off).
+func (p ProducerConfig) check(ck checker) {
+	if !p.Enabled {
+		return
+	}
+	if m := reSchedule.FindStringSubmatch(p.Schedule); m == nil {
+		ck.bad("schedule", p.Schedule, "allowed: rate(<n> minute[s]|hour[s]|day[s]) or cron(<fields>)")
+	} else if m[2] == "1" && (m[3] == "minutes" || m[3] == "hours" || m[3] == "days") ||
+		m[2] != "" && m[2] != "1" && (m[3] == "minute" || m[3] == "hour" || m[3] == "day") {
+		ck.bad("schedule", p.Schedule, "EventBridge wants the singular unit for 1 and the plural otherwise, e.g. rate(1 minute), rate(5 minutes)")
+	}
+	if p.EventsPerInvocation < 1 || p.EventsPerInvocation > 1_000_000 {
+		ck.bad("eventsPerInvocation", p.EventsPerInvocation, "allowed: 1 to 1000000")
+	}
+	if p.MemoryMB < 128 || p.MemoryMB > 10240 {
+		ck.bad("memoryMb", p.MemoryMB, "allowed: 128 to 10240 MB")
+	}
+	if p.TimeoutSeconds < 1 || p.TimeoutSeconds > 900 {
+		ck.bad("timeoutSeconds", p.TimeoutSeconds, "allowed: 1 to 900 seconds")
+	}
+	ck.logRetention("logRetentionDays", p.LogRetentionDays)
+	if p.ReservedConcurrency < 0 || p.ReservedConcurrency > 1000 {
+		ck.bad("reservedConcurrency", p.ReservedConcurrency, "allowed: 0 (unreserved) to 1000; AWS also keeps 10 executions of the account unreserved")
+	}
 }

@@ -1,8 +1,6 @@
 package components
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"regexp"
@@ -172,10 +170,4 @@ func ScheduleName(target string) string {
 		return n
 	}
 	return n[:min(len(n), 55)] + "-" + shortHash(target)
-}
-
-// shortHash is 8 hex characters of a name's SHA-256.
-func shortHash(s string) string {
-	sum := sha256.Sum256([]byte(s))
-	return hex.EncodeToString(sum[:])[:8]
 }

@@ -2,6 +2,8 @@ package components
 
 import (
 	"fmt"
+	"regexp"
+	"strings"
 
 	"github.com/haina-data/haina/sql"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
@@ -188,16 +190,16 @@ func NewSourceDatabase(ctx *pulumi.Context, name string, args *SourceDatabaseArg
 // Data API, as the master user, once the writer is up: binlog retention and,
 // in staging, the demo table salesdb.CUSTOMER.
 func (d *SourceDatabase) setup(ctx *pulumi.Context, name string, args *SourceDatabaseArgs, parent pulumi.ResourceOption) error {
+	target := SqlTarget{
+		Provider: args.SetupProvider, ResourceArn: d.ClusterArn, SecretArn: d.MasterSecretArn, Database: pulumi.String("mysql"),
+		AllowDataLoss: args.AllowDataLoss, GuardDelete: args.GuardDelete, TimeoutSeconds: args.TimeoutSeconds,
+	}
 	object := func(suffix, file string, data map[string]string, holdsData bool) error {
 		obj, err := sql.Render(file, data)
 		if err != nil {
 			return err
 		}
-		_, err = NewSqlObject(ctx, name+"-"+suffix, &SqlObjectArgs{
-			ResourceArn: d.ClusterArn, SecretArn: d.MasterSecretArn, Database: pulumi.String("mysql"),
-			Object: obj, HoldsData: holdsData, AllowDataLoss: args.AllowDataLoss, GuardDelete: args.GuardDelete,
-			TimeoutSeconds: args.TimeoutSeconds,
-		}, parent, pulumi.Provider(args.SetupProvider), pulumi.DependsOn([]pulumi.Resource{d.Writer}))
+		_, err = target.Declare(ctx, name+"-"+suffix, SqlSpec{Object: obj, HoldsData: holdsData}, parent, pulumi.DependsOn([]pulumi.Resource{d.Writer}))
 		return err
 	}
 	hours := fmt.Sprint(args.Config.BinlogRetentionHours)
@@ -208,4 +210,71 @@ func (d *SourceDatabase) setup(ctx *pulumi.Context, name string, args *SourceDat
 		return object("demo-schema", sql.MySQLDemoSchema, map[string]string{"Database": "salesdb", "Table": "CUSTOMER"}, true)
 	}
 	return nil
+}
+
+// sourceDatabaseDefaults: a new Aurora MySQL 3 cluster, 0.5-4 ACU with a day
+// of backups in staging (with the demo schema), 2-16 ACU and a week in production.
+// Binlogs are kept a week so Debezium can catch up after an outage.
+func sourceDatabaseDefaults(env Environment) SourceDatabaseConfig {
+	d := SourceDatabaseConfig{Mode: "create", EngineVersion: "8.0.mysql_aurora.3.08.0", MinACU: 0.5, MaxACU: 4,
+		BackupRetentionDays: 1, BinlogRetentionHours: 168, Port: 3306, DemoSchema: env != Production}
+	if env == Production {
+		d.MinACU, d.MaxACU, d.BackupRetentionDays = 2, 16, 7
+	}
+	return d
+}
+
+var (
+	reAuroraMySQL3 = regexp.MustCompile(`^8\.0\.mysql_aurora\.3\.[0-9]+\.[0-9]+$`)
+	// The full ARN (name, "-" and 6 characters): the config provider resolves the secret by name.
+	reSecretArn   = regexp.MustCompile(`^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]+-[A-Za-z0-9]{6}$`)
+	reHostname    = regexp.MustCompile(`^[a-zA-Z0-9]([a-zA-Z0-9.-]{0,251}[a-zA-Z0-9])?$`)
+	reSecurityGrp = regexp.MustCompile(`^sg-[0-9a-f]{8,17}$`)
+)
+
+// check applies haina:cdc.database's rules.
+func (d SourceDatabaseConfig) check(ck checker) {
+	switch d.Mode {
+	case "create":
+		if !reAuroraMySQL3.MatchString(d.EngineVersion) {
+			ck.bad("engineVersion", d.EngineVersion, "allowed: an Aurora MySQL 3 version such as 8.0.mysql_aurora.3.08.0")
+		}
+		validACU := func(v float64) bool { return v >= 0.5 && v <= 256 && v*2 == float64(int(v*2)) }
+		if !validACU(d.MinACU) {
+			ck.bad("minAcu", d.MinACU, "allowed: 0.5 to 256 in steps of 0.5")
+		}
+		if !validACU(d.MaxACU) || d.MaxACU < d.MinACU {
+			ck.bad("maxAcu", d.MaxACU, fmt.Sprintf("allowed: %v (minAcu) to 256 in steps of 0.5", d.MinACU))
+		}
+		if d.BackupRetentionDays < 1 || d.BackupRetentionDays > 35 {
+			ck.bad("backupRetentionDays", d.BackupRetentionDays, "allowed: 1 to 35 days")
+		}
+		if d.BinlogRetentionHours < 24 || d.BinlogRetentionHours > 2160 {
+			ck.bad("binlogRetentionHours", d.BinlogRetentionHours, "allowed: 24 to 2160 hours (Aurora MySQL's maximum is 90 days)")
+		}
+		if len(d.PasswordRotation) > 64 || strings.ContainsAny(d.PasswordRotation, "\n\r") {
+			ck.bad("passwordRotation", d.PasswordRotation, "allowed: up to 64 characters on one line (a date or a counter); a new value rotates Debezium's password")
+		}
+	case "existing":
+		if d.PasswordRotation != "" {
+			ck.bad("passwordRotation", d.PasswordRotation, "an existing database's Debezium user and secret are yours: rotate the password in Secrets Manager and restart the connector")
+		}
+		if !reHostname.MatchString(d.Endpoint) {
+			ck.bad("endpoint", d.Endpoint, "an existing database needs its writer endpoint, such as mydb.cluster-abc.us-east-1.rds.amazonaws.com")
+		}
+		if d.Port < 1 || d.Port > 65535 {
+			ck.bad("port", d.Port, "allowed: 1 to 65535")
+		}
+		if !reSecretArn.MatchString(d.SecretArn) {
+			ck.bad("secretArn", d.SecretArn, "an existing database needs the full ARN (ending in - and 6 characters) of the Secrets Manager secret holding Debezium's username and password")
+		}
+		if d.SecretKmsKeyArn != "" && !reKmsKeyArn.MatchString(d.SecretKmsKeyArn) {
+			ck.bad("secretKmsKeyArn", d.SecretKmsKeyArn, "allowed: empty (the secret uses aws/secretsmanager) or the ARN of the KMS key encrypting it")
+		}
+		if !reSecurityGrp.MatchString(d.SecurityGroupID) {
+			ck.bad("securityGroupId", d.SecurityGroupID, "an existing database needs its security group id (the connector is admitted to it), such as sg-0123456789abcdef0")
+		}
+	default:
+		ck.bad("mode", d.Mode, "allowed: create, existing")
+	}
 }

@@ -51,21 +51,34 @@ func NewHainaProvider(ctx *pulumi.Context, name, region string, opts ...pulumi.R
 	return &p, nil
 }
 
-// SqlObjectArgs declares one SQL object: on a Redshift Serverless workgroup
-// (WorkgroupName), or on an Aurora MySQL cluster through the RDS Data API (ResourceArn).
-type SqlObjectArgs struct {
+// SqlTarget is one database haina runs SQL objects on, with the provider
+// instance that runs them and the data-safety policy they follow. Components
+// take a target and declare each object through Declare, so every object of
+// a database gets the same provider, secret, timeout and policy.
+type SqlTarget struct {
+	// Provider runs the statements: an instance of haina's provider (NewHainaProvider).
+	Provider pulumi.ProviderResource
+	// WorkgroupName is a Redshift Serverless workgroup; ResourceArn an Aurora
+	// MySQL cluster reached through the RDS Data API. Exactly one is set.
 	WorkgroupName pulumi.StringInput
 	ResourceArn   pulumi.StringInput
 	Database      pulumi.StringInput
-	// SecretArn: statements run as the user in that secret (the namespace admin).
+	// SecretArn: statements run as the user in that secret (the admin).
 	SecretArn pulumi.StringInput
-	Object    sql.Object
-	// HoldsData marks ingested data: replacing needs AllowDataLoss; so does
-	// deleting when GuardDelete (production).
-	HoldsData      bool
+	// For objects that hold data (SqlSpec.HoldsData): AllowDataLoss permits
+	// replacing one, GuardDelete (production) makes deleting one need
+	// AllowDataLoss too, and Protect marks them protected.
 	AllowDataLoss  bool
 	GuardDelete    bool
+	Protect        bool
 	TimeoutSeconds int
+}
+
+// SqlSpec is what one SQL object adds to its target.
+type SqlSpec struct {
+	Object sql.Object
+	// HoldsData marks ingested data (see SqlTarget's policy).
+	HoldsData bool
 	// NonTransactional runs each statement on its own, for statements Redshift
 	// refuses inside a transaction block (COPY JOB, CREATE DATABASE … FROM INTEGRATION).
 	NonTransactional bool
@@ -85,6 +98,17 @@ type SqlObjectArgs struct {
 	BasedOn []*SqlObject
 }
 
+// SqlObjectArgs declares one SQL object: a target and what the object adds.
+type SqlObjectArgs struct {
+	SqlTarget
+	SqlSpec
+}
+
+// Declare declares one SQL object named name on the target.
+func (t SqlTarget) Declare(ctx *pulumi.Context, name string, spec SqlSpec, opts ...pulumi.ResourceOption) (*SqlObject, error) {
+	return NewSqlObject(ctx, name, &SqlObjectArgs{SqlTarget: t, SqlSpec: spec}, opts...)
+}
+
 // SqlObject is a haina:redshift:SqlObject resource.
 type SqlObject struct {
 	pulumi.CustomResourceState
@@ -98,7 +122,8 @@ type SqlObject struct {
 	PasswordVersion pulumi.StringOutput `pulumi:"passwordVersion"`
 }
 
-// NewSqlObject declares a SQL object; pass the provider with pulumi.Provider.
+// NewSqlObject declares a SQL object, run by args.Provider (or the provider
+// given with pulumi.Provider) and protected when it holds data and args.Protect.
 func NewSqlObject(ctx *pulumi.Context, name string, args *SqlObjectArgs, opts ...pulumi.ResourceOption) (*SqlObject, error) {
 	if args == nil || (args.WorkgroupName == nil) == (args.ResourceArn == nil) || args.Database == nil || len(args.Object.Create) == 0 {
 		return nil, errors.New("sql object " + name + ": one of WorkgroupName or ResourceArn, Database and create statements are required")
@@ -160,6 +185,12 @@ func NewSqlObject(ctx *pulumi.Context, name string, args *SqlObjectArgs, opts ..
 		if args.PasswordRotation != "" {
 			inputs["rotation"] = pulumi.String(args.PasswordRotation)
 		}
+	}
+	if args.Provider != nil {
+		opts = append([]pulumi.ResourceOption{pulumi.Provider(args.Provider)}, opts...)
+	}
+	if args.HoldsData && args.Protect {
+		opts = append(opts, pulumi.Protect(true))
 	}
 	var res SqlObject
 	if err := ctx.RegisterResource(token, name, inputs, &res, opts...); err != nil {

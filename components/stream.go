@@ -2,6 +2,7 @@ package components
 
 import (
 	"fmt"
+	"regexp"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kinesis"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
@@ -85,4 +86,55 @@ func NewStream(ctx *pulumi.Context, name string, args *StreamArgs, opts ...pulum
 		return nil, err
 	}
 	return s, nil
+}
+
+// StreamConfig (haina:stream) is the Kinesis data stream.
+type StreamConfig struct {
+	Name           string `json:"name"`
+	Mode           string `json:"mode"`
+	ShardCount     int    `json:"shardCount"`
+	RetentionHours int    `json:"retentionHours"`
+	// KmsKeyArn is an existing customer key; CustomerKey creates one. Neither:
+	// the AWS managed key alias/aws/kinesis.
+	KmsKeyArn   string `json:"kmsKeyArn"`
+	CustomerKey bool   `json:"customerKey"`
+}
+
+// streamDefaults: on-demand capacity; a day of retention in staging, a week in production.
+func streamDefaults(env Environment, base string) StreamConfig {
+	s := StreamConfig{Name: base + "-events", Mode: "ON_DEMAND", RetentionHours: 24}
+	if env == Production {
+		s.RetentionHours = 168
+	}
+	return s
+}
+
+var reStreamName = regexp.MustCompile(`^[a-zA-Z0-9_.-]{1,128}$`)
+
+// check applies haina:stream's rules.
+func (s StreamConfig) check(ck checker) {
+	if !reStreamName.MatchString(s.Name) {
+		ck.bad("name", s.Name, "allowed: 1-128 letters, digits, underscores, hyphens or periods")
+	}
+	switch s.Mode {
+	case "ON_DEMAND":
+		if s.ShardCount != 0 {
+			ck.bad("shardCount", s.ShardCount, "an ON_DEMAND stream scales itself; remove shardCount or set mode PROVISIONED")
+		}
+	case "PROVISIONED":
+		if s.ShardCount < 1 || s.ShardCount > 10000 {
+			ck.bad("shardCount", s.ShardCount, "a PROVISIONED stream needs a shard count from 1 to 10000")
+		}
+	default:
+		ck.bad("mode", s.Mode, "allowed: ON_DEMAND, PROVISIONED")
+	}
+	if s.RetentionHours < 24 || s.RetentionHours > 8760 {
+		ck.bad("retentionHours", s.RetentionHours, "allowed: 24 to 8760 hours")
+	}
+	if s.KmsKeyArn != "" && !reKmsKeyArn.MatchString(s.KmsKeyArn) {
+		ck.bad("kmsKeyArn", s.KmsKeyArn, "allowed: a KMS key ARN such as arn:aws:kms:us-east-1:123456789012:key/<key-id>")
+	}
+	if s.KmsKeyArn != "" && s.CustomerKey {
+		ck.bad("customerKey", true, "set either kmsKeyArn (an existing key) or customerKey (haina creates one), not both")
+	}
 }

@@ -3,6 +3,9 @@ package components
 import (
 	"fmt"
 	"net/netip"
+	"regexp"
+	"slices"
+	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
@@ -282,4 +285,152 @@ func (w *Warehouse) securityGroup(ctx *pulumi.Context, name string, args *Wareho
 	}
 	return https("-https", "HTTPS to AWS endpoints (Kinesis, S3); haina knows no endpoints of this VPC",
 		vpc.SecurityGroupEgressRuleArgs{CidrIpv4: pulumi.String("0.0.0.0/0")})
+}
+
+// WarehouseConfig (haina:warehouse) is the Redshift Serverless namespace and workgroup.
+type WarehouseConfig struct {
+	NamespaceName string `json:"namespaceName"`
+	WorkgroupName string `json:"workgroupName"`
+	DatabaseName  string `json:"databaseName"`
+	AdminUsername string `json:"adminUsername"`
+	BaseCapacity  int    `json:"baseCapacity"`
+	MaxCapacity   int    `json:"maxCapacity"`
+	Port          int    `json:"port"`
+	// PubliclyAccessible is refused in production unless AllowPublicInProduction.
+	PubliclyAccessible      bool `json:"publiclyAccessible"`
+	AllowPublicInProduction bool `json:"allowPublicInProduction"`
+	// KmsKeyArn is an existing customer key for the namespace; default: haina creates one.
+	KmsKeyArn string `json:"kmsKeyArn"`
+	// ConfigParameters override single workgroup parameters; haina always sends
+	// the full set (see workgroupConfigDefaults) so AWS reports no drift.
+	ConfigParameters map[string]string `json:"configParameters"`
+	UsageLimit       UsageLimitConfig  `json:"usageLimit"`
+}
+
+// UsageLimitConfig caps RPU-hours per period.
+type UsageLimitConfig struct {
+	Amount       int    `json:"amount"`
+	Period       string `json:"period"`
+	BreachAction string `json:"breachAction"`
+}
+
+// warehouseDefaults: 8 RPU in staging, 32 in production. Staging stops
+// queries after six hours a day at its base (a cost cap); production only
+// alerts, so ingestion never stops by surprise.
+func warehouseDefaults(env Environment, base string) WarehouseConfig {
+	w := WarehouseConfig{NamespaceName: base, WorkgroupName: base, DatabaseName: "haina", AdminUsername: "haina_admin", Port: 5439}
+	if env == Production {
+		w.BaseCapacity, w.MaxCapacity = 32, 256
+		// 32 RPU around the clock is 768 RPU-hours a day: alert well above it, never stop ingestion.
+		w.UsageLimit = UsageLimitConfig{Amount: 1024, Period: "daily", BreachAction: "emit-metric"}
+	} else {
+		w.BaseCapacity, w.MaxCapacity = 8, 32
+		// Six hours a day at 8 RPU; beyond that staging queries are turned off until the next day.
+		w.UsageLimit = UsageLimitConfig{Amount: 48, Period: "daily", BreachAction: "deactivate"}
+	}
+	return w
+}
+
+// Regions where base capacity above 512 RPU (steps of 32 up to 1024) is offered.
+var largeRPURegions = []string{"eu-central-1", "eu-west-1", "us-east-1", "us-east-2", "us-west-2"}
+
+// workgroupConfigDefaults is the full parameter set AWS reports for a workgroup.
+// Sending all of it (pulumi-aws#4405) keeps a second `up` free of drift.
+var workgroupConfigDefaults = map[string]string{
+	"auto_mv":                          "true",
+	"datestyle":                        "ISO, MDY",
+	"enable_case_sensitive_identifier": "true", // Kinesis stream and Kafka topic names keep their case.
+	"enable_user_activity_logging":     "true",
+	"max_query_execution_time":         "14400",
+	"query_group":                      "default",
+	"require_ssl":                      "true",
+	"search_path":                      "$user, public",
+	"use_fips_ssl":                     "false",
+}
+
+var (
+	reRsName      = regexp.MustCompile(`^[a-z0-9-]{3,64}$`)
+	reDatabase    = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,63}$`)
+	reUsername    = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,63}$`)
+	reservedUsers = []string{"public", "rdsadmin", "rdsdb"}
+)
+
+// check applies haina:warehouse's rules; the region decides which sizes exist.
+func (w WarehouseConfig) check(ck checker, env Environment, region string) {
+	for _, kv := range [][2]string{{"namespaceName", w.NamespaceName}, {"workgroupName", w.WorkgroupName}} {
+		if !reRsName.MatchString(kv[1]) {
+			ck.bad(kv[0], kv[1], "allowed: 3-64 lowercase letters, digits or hyphens")
+		}
+	}
+	if !reDatabase.MatchString(w.DatabaseName) {
+		ck.bad("databaseName", w.DatabaseName, "allowed: 1-64 lowercase letters, digits or underscores, not starting with a digit")
+	}
+	if !reUsername.MatchString(w.AdminUsername) || slices.Contains(reservedUsers, w.AdminUsername) {
+		ck.bad("adminUsername", w.AdminUsername,
+			"allowed: 1-64 lowercase letters, digits or underscores, not starting with a digit, not public/rdsadmin/rdsdb")
+	}
+	if !validBaseRPU(w.BaseCapacity, region) {
+		ck.bad("baseCapacity", w.BaseCapacity,
+			"allowed: 4, or a multiple of 8 from 8 to 512; multiples of 32 up to 1024 only in "+strings.Join(largeRPURegions, ", "))
+	}
+	if w.MaxCapacity < w.BaseCapacity || w.MaxCapacity > 5632 || (w.MaxCapacity%8 != 0 && w.MaxCapacity != w.BaseCapacity) {
+		ck.bad("maxCapacity", w.MaxCapacity,
+			fmt.Sprintf("allowed: a multiple of 8 from the base capacity (%d) up to 5632", w.BaseCapacity))
+	}
+	if !(w.Port >= 5431 && w.Port <= 5455) && !(w.Port >= 8191 && w.Port <= 8215) {
+		ck.bad("port", w.Port, "allowed: 5431-5455 or 8191-8215")
+	}
+	if w.PubliclyAccessible && env == Production && !w.AllowPublicInProduction {
+		ck.bad("publiclyAccessible", true,
+			"a publicly accessible warehouse in production also needs haina:warehouse.allowPublicInProduction: true")
+	}
+	if w.KmsKeyArn != "" && !reKmsKeyArn.MatchString(w.KmsKeyArn) {
+		ck.bad("kmsKeyArn", w.KmsKeyArn, "allowed: a KMS key ARN such as arn:aws:kms:us-east-1:123456789012:key/<key-id>")
+	}
+	for _, k := range sortedKeys(w.ConfigParameters) {
+		if _, ok := workgroupConfigDefaults[k]; !ok {
+			ck.bad("configParameters."+k, w.ConfigParameters[k], "allowed keys: "+strings.Join(sortedKeys(workgroupConfigDefaults), ", "))
+		}
+	}
+	if v, ok := w.ConfigParameters["require_ssl"]; ok && v != "true" {
+		ck.bad("configParameters.require_ssl", v, "haina requires TLS to the warehouse: only true")
+	}
+	u, uck := w.UsageLimit, ck.in("usageLimit")
+	if u.Amount <= 0 {
+		uck.bad("amount", u.Amount, "allowed: a positive number of RPU-hours per period")
+	}
+	if !slices.Contains([]string{"daily", "weekly", "monthly"}, u.Period) {
+		uck.bad("period", u.Period, "allowed: daily, weekly, monthly")
+	}
+	if !slices.Contains([]string{"log", "emit-metric", "deactivate"}, u.BreachAction) {
+		uck.bad("breachAction", u.BreachAction, "allowed: log, emit-metric, deactivate")
+	}
+}
+
+func validBaseRPU(rpu int, region string) bool {
+	switch {
+	case rpu == 4:
+		return true
+	case rpu >= 8 && rpu <= 512:
+		return rpu%8 == 0
+	case rpu > 512 && rpu <= 1024:
+		return rpu%32 == 0 && slices.Contains(largeRPURegions, region)
+	}
+	return false
+}
+
+// workgroupConfig returns the full, key-sorted workgroup parameter set with overrides applied.
+func (w WarehouseConfig) workgroupConfig() [][2]string {
+	merged := map[string]string{}
+	for k, v := range workgroupConfigDefaults {
+		merged[k] = v
+	}
+	for k, v := range w.ConfigParameters {
+		merged[k] = v
+	}
+	out := make([][2]string, 0, len(merged))
+	for _, k := range sortedKeys(merged) {
+		out = append(out, [2]string{k, merged[k]})
+	}
+	return out
 }

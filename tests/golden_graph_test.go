@@ -57,8 +57,29 @@ var graphVariants = []struct {
 }
 
 // graphLines renders one line per resource, sorted by URN:
-// URN, protect, delete-before-replace, ignore/replace-on changes, inputs digest.
+// URN, protect, delete-before-replace, ignore/replace-on changes, inputs digest, aliases.
 func graphLines(t *testing.T, g *harness.Graph, stack string) string {
+	var lines []string
+	for _, e := range graphEntries(t, g, stack) {
+		line := e.urn + " " + e.rest
+		if len(e.aliases) > 0 {
+			line += " aliases=" + strings.Join(e.aliases, ",")
+		}
+		lines = append(lines, line)
+	}
+	sort.Strings(lines)
+	return strings.Join(lines, "\n") + "\n"
+}
+
+type graphEntry struct {
+	urn, rest string
+	aliases   []string
+	// formers are every URN the engine lets the resource answer to: its
+	// aliases and, inherited, its name under each former URN of its parent.
+	formers []string
+}
+
+func graphEntries(t *testing.T, g *harness.Graph, stack string) []graphEntry {
 	byMockURN := map[string]harness.Resource{}
 	for _, r := range g.Resources {
 		byMockURN[r.URN] = r
@@ -71,31 +92,60 @@ func graphLines(t *testing.T, g *harness.Graph, stack string) string {
 		}
 		return qualified(parent) + "$" + r.Type
 	}
-	var lines []string
+	var formers func(r harness.Resource) []string
+	formers = func(r harness.Resource) []string {
+		var out []string
+		for _, a := range r.Aliases {
+			out = append(out, aliasURN(byMockURN, qualified, r, a, stack))
+		}
+		if parent, ok := findByRealOrMockURN(byMockURN, r.Parent); ok && parent.Type != "pulumi:pulumi:Stack" {
+			for _, pf := range formers(parent) {
+				out = append(out, fmt.Sprintf("urn:pulumi:%s::haina::%s$%s::%s", stack, urnType(pf), r.Type, r.Name))
+			}
+		}
+		return out
+	}
+	var entries []graphEntry
 	for _, r := range g.Resources {
 		if r.Type == "pulumi:pulumi:Stack" {
 			continue
 		}
-		urn := fmt.Sprintf("urn:pulumi:%s::haina::%s::%s", stack, qualified(r), r.Name)
-		var aliases []string
+		e := graphEntry{
+			urn: fmt.Sprintf("urn:pulumi:%s::haina::%s::%s", stack, qualified(r), r.Name),
+			rest: fmt.Sprintf("protect=%t dbr=%t ignore=%s replaceOn=%s inputs=%s",
+				r.Protect, r.DeleteBeforeReplace, strings.Join(r.IgnoreChanges, ","), strings.Join(r.ReplaceOnChanges, ","),
+				inputsDigest(t, r.Inputs)),
+			formers: formers(r),
+		}
 		for _, a := range r.Aliases {
-			// An alias to another parent: the URN the resource had under it.
-			typ := r.Type
-			if parent, ok := findByRealOrMockURN(byMockURN, a.ParentURN); ok && !a.NoParent && parent.Type != "pulumi:pulumi:Stack" {
-				typ = qualified(parent) + "$" + typ
-			}
-			aliases = append(aliases, fmt.Sprintf("urn:pulumi:%s::haina::%s::%s", stack, typ, r.Name))
+			e.aliases = append(e.aliases, aliasURN(byMockURN, qualified, r, a, stack))
 		}
-		line := fmt.Sprintf("%s protect=%t dbr=%t ignore=%s replaceOn=%s inputs=%s",
-			urn, r.Protect, r.DeleteBeforeReplace, strings.Join(r.IgnoreChanges, ","), strings.Join(r.ReplaceOnChanges, ","),
-			inputsDigest(t, r.Inputs))
-		if len(aliases) > 0 {
-			line += " aliases=" + strings.Join(aliases, ",")
-		}
-		lines = append(lines, line)
+		entries = append(entries, e)
 	}
-	sort.Strings(lines)
-	return strings.Join(lines, "\n") + "\n"
+	return entries
+}
+
+// aliasURN is the URN an alias names: the resource's type under the alias's
+// parent (or its own parent), with the alias's name (or its own).
+func aliasURN(byMockURN map[string]harness.Resource, qualified func(harness.Resource) string, r harness.Resource, a harness.Alias, stack string) string {
+	if a.URN != "" {
+		return a.URN
+	}
+	typ, name := r.Type, r.Name
+	if a.Name != "" {
+		name = a.Name
+	}
+	if a.Type != "" {
+		typ = a.Type
+	}
+	parentURN := a.ParentURN
+	if parentURN == "" && !a.NoParent {
+		parentURN = r.Parent
+	}
+	if parent, ok := findByRealOrMockURN(byMockURN, parentURN); ok && !a.NoParent && parent.Type != "pulumi:pulumi:Stack" {
+		typ = qualified(parent) + "$" + typ
+	}
+	return fmt.Sprintf("urn:pulumi:%s::haina::%s::%s", stack, typ, name)
 }
 
 // findByRealOrMockURN finds a parent by the URN the mock monitor gave it; the
@@ -154,4 +204,53 @@ func canonical(v resource.PropertyValue) any {
 	default:
 		return v.V
 	}
+}
+
+// TestUpgradeKeepsEveryResource: for each graph in testdata/graph/upgrade
+// (a variant as an earlier release declared it), today's program declares
+// every resource again, under the same URN or under an alias to it (the
+// engine also carries a parent's alias to its children), with the same
+// inputs and options. The engine then moves each resource in the state
+// instead of replacing it: an existing stack's next `up` creates only the
+// new component resources and changes nothing in the cloud.
+func TestUpgradeKeepsEveryResource(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("testdata", "graph", "upgrade", "*.txt"))
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+	variants := map[string]int{}
+	for i, v := range graphVariants {
+		variants[v.name] = i
+	}
+	for _, file := range files {
+		name := strings.TrimSuffix(filepath.Base(file), ".txt")
+		t.Run(name, func(t *testing.T) {
+			i, ok := variants[name]
+			require.True(t, ok, "no graph variant %s", name)
+			v := graphVariants[i]
+			g := evaluate(t, v.stack, v.config)
+			now := map[string]string{} // every URN a resource answers to → its options and inputs
+			for _, e := range graphEntries(t, g, v.stack) {
+				now[e.urn] = e.rest
+				for _, f := range e.formers {
+					now[f] = e.rest
+				}
+			}
+			before, err := os.ReadFile(file)
+			require.NoError(t, err)
+			for _, line := range strings.Split(strings.TrimSpace(string(before)), "\n") {
+				urn, rest, _ := strings.Cut(line, " ")
+				rest, _, _ = strings.Cut(rest, " aliases=")
+				got, ok := now[urn]
+				if assert.True(t, ok, "%s is no longer declared nor aliased: an upgrade would delete it", urn) {
+					assert.Equal(t, rest, got, "%s: options or inputs changed", urn)
+				}
+			}
+		})
+	}
+}
+
+// urnType is the qualified type of a URN (parent types joined with $).
+func urnType(urn string) string {
+	parts := strings.Split(urn, "::")
+	return parts[len(parts)-2]
 }

@@ -42,10 +42,10 @@ func TestRedshiftCopyJobKeepsTheWorkgroupPrivate(t *testing.T) {
 			assert.Contains(t, in(job)["create"].([]any)[0], "IAM_ROLE 'arn:aws:iam::123456789012:role/haina-"+stack+"-redshift-streaming'")
 			assert.NotContains(t, in(job)["create"].([]any)[0], "IAM_ROLE default")
 			assert.Equal(t, true, in(job)["nonTransactional"])
-			assert.True(t, dependsOn(job, tIntegration, "haina-autocopy"), "the job waits for the integration")
+			assert.True(t, dependsOn(job, tIntegration, "haina-redshift-autocopy"), "the job waits for the integration")
 			assert.True(t, dependsOn(job, tSQL, "haina-redshift-table"))
 
-			integ := in(one(t, g, tIntegration, "haina-autocopy"))
+			integ := in(one(t, g, tIntegration, "haina-redshift-autocopy"))
 			assert.Equal(t, bucketArn, integ["sourceArn"])
 			assert.Equal(t, out(one(t, g, tNamespace, "haina"))["arn"], integ["targetArn"])
 
@@ -58,13 +58,13 @@ func TestRedshiftCopyJobKeepsTheWorkgroupPrivate(t *testing.T) {
 			assert.Equal(t, []string{"s3:GetBucketLocation", "s3:GetBucketNotification", "s3:PutBucketNotification"}, actions)
 			assert.Equal(t, []string{bucketArn}, resources)
 
-			ns := parsePolicy(t, in(one(t, g, "aws:redshift/resourcePolicy:ResourcePolicy", "haina-autocopy"))["policy"])
+			ns := parsePolicy(t, in(one(t, g, "aws:redshift/resourcePolicy:ResourcePolicy", "haina-redshift-autocopy-policy"))["policy"])
 			require.Len(t, ns.Statement, 2)
 			assert.Equal(t, []string{"redshift:AuthorizeInboundIntegration"}, ns.Statement[0].Action)
 			assert.Equal(t, map[string]map[string][]string{"StringEquals": {"aws:SourceArn": {bucketArn}}}, ns.Statement[0].Condition)
 
-			rp := parsePolicy(t, in(one(t, g, tPolicy, "haina-copy-from-lake"))["policy"])
-			assert.Equal(t, "haina-"+stack+"-redshift-streaming", in(one(t, g, tPolicy, "haina-copy-from-lake"))["role"])
+			rp := parsePolicy(t, in(one(t, g, tPolicy, "haina-redshift-copy-from-lake"))["policy"])
+			assert.Equal(t, "haina-"+stack+"-redshift-streaming", in(one(t, g, tPolicy, "haina-redshift-copy-from-lake"))["role"])
 			_, resources = statement(t, rp, "ReadPrefix")
 			assert.Equal(t, []string{bucketArn + "/redshift-events/*"}, resources)
 			actions, _ = statement(t, rp, "ListPrefix")
@@ -91,7 +91,7 @@ func TestRedshiftDirectNeedsAPublicWorkgroup(t *testing.T) {
 	secret := out(one(t, g, tNamespace, "haina"))["adminPasswordSecretArn"]
 	assert.Equal(t, secret, rc["secretsManagerConfiguration"].(map[string]any)["secretArn"])
 	assert.NotContains(t, rc, "password", "credentials only through Secrets Manager")
-	rule := in(one(t, g, tIngress, "haina-firehose-to-redshift"))
+	rule := in(one(t, g, tIngress, "haina-redshift-firehose-ingress"))
 	assert.Equal(t, "52.70.63.192/27", rule["cidrIpv4"])
 	assert.Equal(t, 5439.0, rule["fromPort"])
 	pol := parsePolicy(t, in(one(t, g, tPolicy, "haina-redshift-delivery"))["policy"])

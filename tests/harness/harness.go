@@ -44,9 +44,10 @@ type Resource struct {
 	Aliases []Alias
 }
 
-// Alias is an earlier identity: the same name and type under another parent
-// (ParentURN empty and NoParent false: the current parent).
+// Alias is an earlier identity: a whole URN, or a name and type under another
+// parent (ParentURN empty and NoParent false: the current parent).
 type Alias struct {
+	URN                   string
 	Name, Type, ParentURN string
 	NoParent              bool
 }
@@ -81,7 +82,7 @@ func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 			if spec := a.GetSpec(); spec != nil {
 				r.Aliases = append(r.Aliases, Alias{Name: spec.GetName(), Type: spec.GetType(), ParentURN: spec.GetParentUrn(), NoParent: spec.GetNoParent()})
 			} else {
-				r.Aliases = append(r.Aliases, Alias{ParentURN: a.GetUrn()})
+				r.Aliases = append(r.Aliases, Alias{URN: a.GetUrn()})
 			}
 		}
 	}
