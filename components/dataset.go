@@ -14,7 +14,7 @@ type Column struct {
 	Field string
 }
 
-// EventsSchema is the seed event schema as the lake stores it.
+// EventsSchema is the app event schema as the lake stores it.
 var EventsSchema = []Column{
 	{Name: "event_time", Type: "timestamp"},
 	{Name: "event_name", Type: "string"},

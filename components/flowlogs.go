@@ -37,7 +37,7 @@ type FlowLogsArgs struct {
 }
 
 // FlowLogs is VPC flow logs → a KMS-encrypted CloudWatch log group → a
-// subscription filter → Firehose, whose native processors replace the seed's
+// subscription filter → Firehose, whose native processors replace the usual
 // Lambda (gunzip, extract the log events, one line per record) → the lake.
 type FlowLogs struct {
 	pulumi.ResourceState

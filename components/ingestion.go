@@ -47,7 +47,7 @@ type IngestionArgs struct {
 
 // Ingestion is the streaming-ingestion SQL, run after deploy by haina's provider:
 // the external schema over Kinesis, a local schema, the landing MV, a typed
-// view of the seed events and a per-minute rollup MV.
+// view of the app events and a per-minute rollup MV.
 type Ingestion struct {
 	pulumi.ResourceState
 

@@ -13,7 +13,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// LogShipperConfig (haina:logShipper) is the fluent-bit host of seeds 000/001.
+// LogShipperConfig (haina:logShipper) is the fluent-bit host shipping app log files.
 type LogShipperConfig struct {
 	Enabled      bool     `json:"enabled"`
 	InstanceType string   `json:"instanceType"`

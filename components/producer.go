@@ -50,7 +50,7 @@ type ProducerArgs struct {
 	Tags    pulumi.StringMap
 }
 
-// Producer is a Go Lambda that sends synthetic seed events to the stream,
+// Producer is a Go Lambda that sends synthetic app events to the stream,
 // invoked by an EventBridge Scheduler schedule.
 //
 // The schedule invokes it asynchronously, and Lambda retries a failed

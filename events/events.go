@@ -1,4 +1,4 @@
-// Package events is the seed event schema and a generator of synthetic events.
+// Package events is the app event schema and a generator of synthetic events.
 package events
 
 import (
@@ -13,13 +13,13 @@ import (
 	"github.com/haina-data/haina/producer"
 )
 
-// Names are the event names of the seed schema.
+// Names are the event names of the app event schema.
 var Names = []string{"JOIN", "LEAVE", "OPEN_CHAT", "SUBSCRIBE", "SEND_MESSAGE"}
 
 // Event is one app event: {"event_id": a UUID, "event_time": RFC 3339,
 // "event_name": …, "user": 0..100}. The event_id is unique per event, so a
 // consumer can drop the duplicates a retried PutRecords may leave in the
-// stream; readers that know only the seed schema ignore it.
+// stream; readers that know only the app event schema ignore it.
 type Event struct {
 	EventID   string `json:"event_id,omitempty"`
 	EventTime string `json:"event_time"`

@@ -7,14 +7,15 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"reflect"
+	"strings"
+
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/emptypb"
 	"google.golang.org/protobuf/types/known/structpb"
-	"reflect"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -218,17 +219,19 @@ func (l PluginLifecycle) Delete(ctx context.Context, p PluginArchive) error {
 	return nil
 }
 
-// The gRPC methods for plugin archives; the Server routes them here by type.
+// pluginKind is the plugin archive's lifecycle, one method per gRPC step; the
+// Server dispatches to it by type (see kinds in server.go).
+type pluginKind struct{ s *Server }
 
 // withPlugins runs f with the plugin lifecycle and a context the engine can cancel.
-func (s *Server) withPlugins(ctx context.Context, f func(context.Context, *PluginLifecycle) error) error {
-	s.mu.Lock()
-	l := s.plugins
-	s.mu.Unlock()
+func (k pluginKind) withPlugins(ctx context.Context, f func(context.Context, *PluginLifecycle) error) error {
+	k.s.mu.Lock()
+	l := k.s.plugins
+	k.s.mu.Unlock()
 	if l == nil {
 		return status.Error(codes.FailedPrecondition, "haina provider is not configured for "+PluginArchiveType)
 	}
-	ctx, cancel := s.opContext(ctx)
+	ctx, cancel := k.s.opContext(ctx)
 	defer cancel()
 	return f(ctx, l)
 }
@@ -241,7 +244,7 @@ func pluginFrom(props *structpb.Struct) (PluginArchive, []string, error) {
 	return decodePlugin(pm)
 }
 
-func (s *Server) pluginCheck(req *pulumirpc.CheckRequest) (*pulumirpc.CheckResponse, error) {
+func (k pluginKind) Check(_ context.Context, req *pulumirpc.CheckRequest) (*pulumirpc.CheckResponse, error) {
 	p, unknown, err := pluginFrom(req.GetNews())
 	if err != nil {
 		return &pulumirpc.CheckResponse{Inputs: req.GetNews(), Failures: []*pulumirpc.CheckFailure{{Reason: err.Error()}}}, nil
@@ -253,7 +256,7 @@ func (s *Server) pluginCheck(req *pulumirpc.CheckRequest) (*pulumirpc.CheckRespo
 	return &pulumirpc.CheckResponse{Inputs: req.GetNews(), Failures: failures}, nil
 }
 
-func (s *Server) pluginDiff(req *pulumirpc.DiffRequest) (*pulumirpc.DiffResponse, error) {
+func (k pluginKind) Diff(_ context.Context, req *pulumirpc.DiffRequest) (*pulumirpc.DiffResponse, error) {
 	olds, _, err := pluginFrom(req.GetOlds())
 	if err != nil {
 		return nil, err
@@ -270,7 +273,7 @@ func (s *Server) pluginDiff(req *pulumirpc.DiffRequest) (*pulumirpc.DiffResponse
 	return &pulumirpc.DiffResponse{Changes: pulumirpc.DiffResponse_DIFF_SOME, Diffs: changed, Replaces: replace}, nil
 }
 
-func (s *Server) pluginCreate(ctx context.Context, req *pulumirpc.CreateRequest) (*pulumirpc.CreateResponse, error) {
+func (k pluginKind) Create(ctx context.Context, req *pulumirpc.CreateRequest) (*pulumirpc.CreateResponse, error) {
 	p, unknown, err := pluginFrom(req.GetProperties())
 	if err != nil {
 		return nil, err
@@ -281,7 +284,7 @@ func (s *Server) pluginCreate(ctx context.Context, req *pulumirpc.CreateRequest)
 	if len(unknown) > 0 {
 		return nil, fmt.Errorf("creating the plugin archive: inputs still unknown: %s", strings.Join(unknown, ", "))
 	}
-	if err := s.withPlugins(ctx, func(ctx context.Context, l *PluginLifecycle) (err error) {
+	if err := k.withPlugins(ctx, func(ctx context.Context, l *PluginLifecycle) (err error) {
 		p, err = l.Create(ctx, p)
 		return err
 	}); err != nil {
@@ -294,13 +297,13 @@ func (s *Server) pluginCreate(ctx context.Context, req *pulumirpc.CreateRequest)
 	return &pulumirpc.CreateResponse{Id: p.id(), Properties: props}, nil
 }
 
-func (s *Server) pluginRead(ctx context.Context, req *pulumirpc.ReadRequest) (*pulumirpc.ReadResponse, error) {
+func (k pluginKind) Read(ctx context.Context, req *pulumirpc.ReadRequest) (*pulumirpc.ReadResponse, error) {
 	p, _, err := pluginFrom(req.GetProperties())
 	if err != nil {
 		return nil, err
 	}
 	var exists bool
-	if err := s.withPlugins(ctx, func(ctx context.Context, l *PluginLifecycle) (err error) {
+	if err := k.withPlugins(ctx, func(ctx context.Context, l *PluginLifecycle) (err error) {
 		exists, err = l.Read(ctx, p)
 		return err
 	}); err != nil {
@@ -324,8 +327,8 @@ func (s *Server) pluginRead(ctx context.Context, req *pulumirpc.ReadRequest) (*p
 	return &pulumirpc.ReadResponse{Id: req.GetId(), Properties: req.GetProperties(), Inputs: inputs}, nil
 }
 
-// pluginUpdate records new URLs (a mirror) and verifies new pins; the object is unchanged.
-func (s *Server) pluginUpdate(ctx context.Context, req *pulumirpc.UpdateRequest) (*pulumirpc.UpdateResponse, error) {
+// Update records new URLs (a mirror) and verifies new pins; the object is unchanged.
+func (k pluginKind) Update(ctx context.Context, req *pulumirpc.UpdateRequest) (*pulumirpc.UpdateResponse, error) {
 	olds, _, err := pluginFrom(req.GetOlds())
 	if err != nil {
 		return nil, err
@@ -339,7 +342,7 @@ func (s *Server) pluginUpdate(ctx context.Context, req *pulumirpc.UpdateRequest)
 	}
 	news.Sha256, news.ArchiveSha256, news.Size = olds.Sha256, olds.ArchiveSha256, olds.Size
 	if !req.GetPreview() && !samePins(olds.Sources, news.Sources) {
-		if err := s.withPlugins(ctx, func(ctx context.Context, l *PluginLifecycle) (err error) {
+		if err := k.withPlugins(ctx, func(ctx context.Context, l *PluginLifecycle) (err error) {
 			news.Sha256, err = l.Verify(ctx, news)
 			return err
 		}); err != nil {
@@ -353,12 +356,12 @@ func (s *Server) pluginUpdate(ctx context.Context, req *pulumirpc.UpdateRequest)
 	return &pulumirpc.UpdateResponse{Properties: props}, nil
 }
 
-func (s *Server) pluginDelete(ctx context.Context, req *pulumirpc.DeleteRequest) (*emptypb.Empty, error) {
+func (k pluginKind) Delete(ctx context.Context, req *pulumirpc.DeleteRequest) (*emptypb.Empty, error) {
 	p, _, err := pluginFrom(req.GetProperties())
 	if err != nil {
 		return nil, err
 	}
-	if err := s.withPlugins(ctx, func(ctx context.Context, l *PluginLifecycle) error { return l.Delete(ctx, p) }); err != nil {
+	if err := k.withPlugins(ctx, func(ctx context.Context, l *PluginLifecycle) error { return l.Delete(ctx, p) }); err != nil {
 		return nil, err
 	}
 	return &emptypb.Empty{}, nil

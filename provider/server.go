@@ -348,22 +348,83 @@ func (s *Server) log(ctx context.Context, urn, msg string) {
 	fmt.Fprintf(os.Stderr, "haina: %s: %s\n", resource.URN(urn).Name(), msg)
 }
 
-func isPlugin(urn string) bool { return resource.URN(urn).Type().String() == PluginArchiveType }
-
-func checkType(urn string) error {
-	if t := resource.URN(urn).Type().String(); t != RedshiftSqlObjectType && t != MySQLSqlObjectType && t != PluginArchiveType {
-		return status.Errorf(codes.InvalidArgument, "haina provider: unknown resource type %s", t)
-	}
-	return nil
+// resourceKind is one resource type's lifecycle, one method per gRPC step
+// (like pulumi-go-provider's infer resources): the Server's gRPC methods only
+// look the kind up by the URN's type and hand the request on.
+type resourceKind interface {
+	Check(context.Context, *pulumirpc.CheckRequest) (*pulumirpc.CheckResponse, error)
+	Diff(context.Context, *pulumirpc.DiffRequest) (*pulumirpc.DiffResponse, error)
+	Create(context.Context, *pulumirpc.CreateRequest) (*pulumirpc.CreateResponse, error)
+	Read(context.Context, *pulumirpc.ReadRequest) (*pulumirpc.ReadResponse, error)
+	Update(context.Context, *pulumirpc.UpdateRequest) (*pulumirpc.UpdateResponse, error)
+	Delete(context.Context, *pulumirpc.DeleteRequest) (*emptypb.Empty, error)
 }
 
-func (s *Server) Check(_ context.Context, req *pulumirpc.CheckRequest) (*pulumirpc.CheckResponse, error) {
-	if err := checkType(req.GetUrn()); err != nil {
+// kind is the dispatch table: the lifecycle of the URN's resource type.
+func (s *Server) kind(urn string) (resourceKind, error) {
+	switch t := resource.URN(urn).Type().String(); t {
+	case RedshiftSqlObjectType, MySQLSqlObjectType:
+		return sqlKind{s}, nil
+	case PluginArchiveType:
+		return pluginKind{s}, nil
+	default:
+		return nil, status.Errorf(codes.InvalidArgument, "haina provider: unknown resource type %s", t)
+	}
+}
+
+func (s *Server) Check(ctx context.Context, req *pulumirpc.CheckRequest) (*pulumirpc.CheckResponse, error) {
+	k, err := s.kind(req.GetUrn())
+	if err != nil {
 		return nil, err
 	}
-	if isPlugin(req.GetUrn()) {
-		return s.pluginCheck(req)
+	return k.Check(ctx, req)
+}
+
+func (s *Server) Diff(ctx context.Context, req *pulumirpc.DiffRequest) (*pulumirpc.DiffResponse, error) {
+	k, err := s.kind(req.GetUrn())
+	if err != nil {
+		return nil, err
 	}
+	return k.Diff(ctx, req)
+}
+
+func (s *Server) Create(ctx context.Context, req *pulumirpc.CreateRequest) (*pulumirpc.CreateResponse, error) {
+	k, err := s.kind(req.GetUrn())
+	if err != nil {
+		return nil, err
+	}
+	return k.Create(ctx, req)
+}
+
+func (s *Server) Read(ctx context.Context, req *pulumirpc.ReadRequest) (*pulumirpc.ReadResponse, error) {
+	k, err := s.kind(req.GetUrn())
+	if err != nil {
+		return nil, err
+	}
+	return k.Read(ctx, req)
+}
+
+func (s *Server) Update(ctx context.Context, req *pulumirpc.UpdateRequest) (*pulumirpc.UpdateResponse, error) {
+	k, err := s.kind(req.GetUrn())
+	if err != nil {
+		return nil, err
+	}
+	return k.Update(ctx, req)
+}
+
+func (s *Server) Delete(ctx context.Context, req *pulumirpc.DeleteRequest) (*emptypb.Empty, error) {
+	k, err := s.kind(req.GetUrn())
+	if err != nil {
+		return nil, err
+	}
+	return k.Delete(ctx, req)
+}
+
+// sqlKind is the lifecycle of SQL objects (Redshift and MySQL alike; the
+// URN's type picks the runner).
+type sqlKind struct{ s *Server }
+
+func (k sqlKind) Check(_ context.Context, req *pulumirpc.CheckRequest) (*pulumirpc.CheckResponse, error) {
 	o, unknown, err := object(req.GetNews())
 	if err != nil {
 		return &pulumirpc.CheckResponse{Inputs: req.GetNews(), Failures: []*pulumirpc.CheckFailure{{Reason: err.Error()}}}, nil
@@ -375,13 +436,7 @@ func (s *Server) Check(_ context.Context, req *pulumirpc.CheckRequest) (*pulumir
 	return &pulumirpc.CheckResponse{Inputs: req.GetNews(), Failures: failures}, nil
 }
 
-func (s *Server) Diff(_ context.Context, req *pulumirpc.DiffRequest) (*pulumirpc.DiffResponse, error) {
-	if err := checkType(req.GetUrn()); err != nil {
-		return nil, err
-	}
-	if isPlugin(req.GetUrn()) {
-		return s.pluginDiff(req)
-	}
+func (k sqlKind) Diff(_ context.Context, req *pulumirpc.DiffRequest) (*pulumirpc.DiffResponse, error) {
 	olds, _, err := object(req.GetOlds())
 	if err != nil {
 		return nil, err
@@ -403,13 +458,7 @@ func (s *Server) Diff(_ context.Context, req *pulumirpc.DiffRequest) (*pulumirpc
 	}, nil
 }
 
-func (s *Server) Create(ctx context.Context, req *pulumirpc.CreateRequest) (*pulumirpc.CreateResponse, error) {
-	if err := checkType(req.GetUrn()); err != nil {
-		return nil, err
-	}
-	if isPlugin(req.GetUrn()) {
-		return s.pluginCreate(ctx, req)
-	}
+func (k sqlKind) Create(ctx context.Context, req *pulumirpc.CreateRequest) (*pulumirpc.CreateResponse, error) {
 	o, unknown, err := object(req.GetProperties())
 	if err != nil {
 		return nil, err
@@ -425,9 +474,9 @@ func (s *Server) Create(ctx context.Context, req *pulumirpc.CreateRequest) (*pul
 		return nil, fmt.Errorf("creating %s: inputs still unknown: %s", o.describe(), strings.Join(unknown, ", "))
 	}
 	var version string
-	if err := s.withLifecycle(ctx, req.GetUrn(), func(ctx context.Context, l *Lifecycle) (err error) {
+	if err := k.s.withLifecycle(ctx, req.GetUrn(), func(ctx context.Context, l *Lifecycle) (err error) {
 		withLog := *l
-		withLog.Notify = func(ctx context.Context, _ SqlObject, msg string) { s.log(ctx, req.GetUrn(), msg) }
+		withLog.Notify = func(ctx context.Context, _ SqlObject, msg string) { k.s.log(ctx, req.GetUrn(), msg) }
 		version, err = withLog.Create(ctx, o)
 		return err
 	}); err != nil {
@@ -440,19 +489,13 @@ func (s *Server) Create(ctx context.Context, req *pulumirpc.CreateRequest) (*pul
 	return &pulumirpc.CreateResponse{Id: o.ID(), Properties: props}, nil
 }
 
-func (s *Server) Read(ctx context.Context, req *pulumirpc.ReadRequest) (*pulumirpc.ReadResponse, error) {
-	if err := checkType(req.GetUrn()); err != nil {
-		return nil, err
-	}
-	if isPlugin(req.GetUrn()) {
-		return s.pluginRead(ctx, req)
-	}
+func (k sqlKind) Read(ctx context.Context, req *pulumirpc.ReadRequest) (*pulumirpc.ReadResponse, error) {
 	o, _, err := object(req.GetProperties())
 	if err != nil {
 		return nil, err
 	}
 	var exists bool
-	if err := s.withLifecycle(ctx, req.GetUrn(), func(ctx context.Context, l *Lifecycle) (err error) {
+	if err := k.s.withLifecycle(ctx, req.GetUrn(), func(ctx context.Context, l *Lifecycle) (err error) {
 		exists, err = l.Read(ctx, o)
 		return err
 	}); err != nil {
@@ -468,13 +511,7 @@ func (s *Server) Read(ctx context.Context, req *pulumirpc.ReadRequest) (*pulumir
 	return &pulumirpc.ReadResponse{Id: req.GetId(), Properties: req.GetProperties(), Inputs: inputs}, nil
 }
 
-func (s *Server) Update(ctx context.Context, req *pulumirpc.UpdateRequest) (*pulumirpc.UpdateResponse, error) {
-	if err := checkType(req.GetUrn()); err != nil {
-		return nil, err
-	}
-	if isPlugin(req.GetUrn()) {
-		return s.pluginUpdate(ctx, req)
-	}
+func (k sqlKind) Update(ctx context.Context, req *pulumirpc.UpdateRequest) (*pulumirpc.UpdateResponse, error) {
 	olds, _, err := object(req.GetOlds())
 	if err != nil {
 		return nil, err
@@ -499,9 +536,9 @@ func (s *Server) Update(ctx context.Context, req *pulumirpc.UpdateRequest) (*pul
 		return nil, fmt.Errorf("updating %s: inputs still unknown: %s", news.describe(), strings.Join(unknown, ", "))
 	}
 	var version string
-	if err := s.withLifecycle(ctx, req.GetUrn(), func(ctx context.Context, l *Lifecycle) (err error) {
+	if err := k.s.withLifecycle(ctx, req.GetUrn(), func(ctx context.Context, l *Lifecycle) (err error) {
 		withLog := *l
-		withLog.Notify = func(ctx context.Context, _ SqlObject, msg string) { s.log(ctx, req.GetUrn(), msg) }
+		withLog.Notify = func(ctx context.Context, _ SqlObject, msg string) { k.s.log(ctx, req.GetUrn(), msg) }
 		version, err = withLog.Update(ctx, olds, news)
 		return err
 	}); err != nil {
@@ -517,18 +554,12 @@ func (s *Server) Update(ctx context.Context, req *pulumirpc.UpdateRequest) (*pul
 	return &pulumirpc.UpdateResponse{Properties: props}, nil
 }
 
-func (s *Server) Delete(ctx context.Context, req *pulumirpc.DeleteRequest) (*emptypb.Empty, error) {
-	if err := checkType(req.GetUrn()); err != nil {
-		return nil, err
-	}
-	if isPlugin(req.GetUrn()) {
-		return s.pluginDelete(ctx, req)
-	}
+func (k sqlKind) Delete(ctx context.Context, req *pulumirpc.DeleteRequest) (*emptypb.Empty, error) {
 	o, _, err := object(req.GetProperties())
 	if err != nil {
 		return nil, err
 	}
-	if err := s.withLifecycle(ctx, req.GetUrn(), func(ctx context.Context, l *Lifecycle) error { return l.Delete(ctx, o) }); err != nil {
+	if err := k.s.withLifecycle(ctx, req.GetUrn(), func(ctx context.Context, l *Lifecycle) error { return l.Delete(ctx, o) }); err != nil {
 		return nil, err
 	}
 	return &emptypb.Empty{}, nil

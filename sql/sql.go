@@ -29,6 +29,28 @@ type Object struct {
 	Exists     string
 }
 
+// Script is the object as a reviewer reads it: kind and name, then each
+// section (definition, create, update, drop, exists), every statement ending
+// in ";". The golden files and `haina plan` print objects this way.
+func (o Object) Script() string {
+	var b strings.Builder
+	b.WriteString("-- kind: " + o.Kind + "\n-- name: " + o.Name + "\n")
+	section := func(title string, stmts []string) {
+		b.WriteString("\n-- " + title + "\n")
+		for _, s := range stmts {
+			b.WriteString(s + ";\n")
+		}
+	}
+	if o.Definition != "" {
+		b.WriteString("\n-- definition (a change replaces the object)\n" + o.Definition + "\n")
+	}
+	section("create (one transaction)", o.Create)
+	section("update (one transaction)", o.Update)
+	section("drop", o.Drop)
+	section("exists", []string{o.Exists})
+	return b.String()
+}
+
 var funcs = template.FuncMap{
 	"ident":      identFunc,
 	"mysqlIdent": MySQLIdent,

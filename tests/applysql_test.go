@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/haina-data/haina/cdcapply"
+	"github.com/haina-data/haina/cdcapply/cdcapplytest"
 	"github.com/haina-data/haina/components"
 	"github.com/haina-data/haina/sql"
 	"github.com/stretchr/testify/assert"
@@ -251,8 +252,9 @@ func TestApplyProcedureOnPostgresAgreesWithTheModel(t *testing.T) {
 	}
 	runs := func() int { return len(db.must(`SELECT 1 FROM cdc.apply_runs`)) }
 
-	all := fixture(t)
-	model, marks := customers(), cdcapply.Watermarks{}
+	all, err := cdcapplytest.Fixture()
+	require.NoError(t, err)
+	model, marks := cdcapplytest.Customers(), cdcapply.Watermarks{}
 	modelRejects := map[[2]int64]string{}
 	seen := 0
 	for _, visible := range []int{6, 12, 16, 26, 30, 30} {
@@ -304,7 +306,7 @@ func TestApplyProcedureOnPostgresAgreesWithTheModel(t *testing.T) {
 
 	// Replay (README): forget the watermark, empty the table, call once.
 	db.must(`DELETE FROM cdc.apply_offsets WHERE target_table = 'customer'; TRUNCATE cdc.customer; ` + call + ";")
-	replay, replayMarks := customers(), cdcapply.Watermarks{}
+	replay, replayMarks := cdcapplytest.Customers(), cdcapply.Watermarks{}
 	want := cdcapply.Apply(replay, replayMarks, all)
 	rows, got := state()
 	assert.Equal(t, modelRows(replay), rows)
@@ -315,24 +317,24 @@ func TestApplyProcedureOnPostgresAgreesWithTheModel(t *testing.T) {
 
 	// R5 as the procedure implements it: each case of TestApplyOrdersChangesByBinlogPosition on
 	// a key of its own, both updates read in one run, then the older one alone read again later.
-	for i, c := range orderingCases() {
+	for i, c := range cdcapplytest.OrderingCases() {
 		k, b := 100+i, int64(100+10*i)
 		key := []byte(fmt.Sprintf(`{"CUST_ID":%d}`, k))
 		msgs := []cdcapply.Message{
-			{Partition: 1, Offset: b + 9, Key: key, Value: updateOf(k, "first", c.first)},
-			{Partition: 0, Offset: b + 3, Key: key, Value: updateOf(k, "second", c.second)},
+			{Partition: 1, Offset: b + 9, Key: key, Value: cdcapplytest.UpdateOf(k, "first", c.First)},
+			{Partition: 0, Offset: b + 3, Key: key, Value: cdcapplytest.UpdateOf(k, "second", c.Second)},
 		}
 		for _, step := range [][]cdcapply.Message{msgs, {{Partition: 0, Offset: b + 4, Key: key, Value: map[string][]byte{
-			"first": msgs[1].Value, "second": msgs[0].Value}[c.want]}}} {
+			"first": msgs[1].Value, "second": msgs[0].Value}[c.Want]}}} {
 			all = append(all, step...)
 			insert(step)
 			want := cdcapply.Apply(replay, replayMarks, all)
 			db.must(call + ";")
 			rows, got := state()
-			assert.Equal(t, modelRows(replay), rows, c.what)
-			assert.Equal(t, replayMarks, got, c.what)
-			assert.Equal(t, want.Counts, lastRun(), c.what)
-			assert.Equal(t, []string{c.want}, db.must(fmt.Sprintf(`SELECT "NAME" FROM cdc.customer WHERE "CUST_ID" = %d`, k)), c.what)
+			assert.Equal(t, modelRows(replay), rows, c.What)
+			assert.Equal(t, replayMarks, got, c.What)
+			assert.Equal(t, want.Counts, lastRun(), c.What)
+			assert.Equal(t, []string{c.Want}, db.must(fmt.Sprintf(`SELECT "NAME" FROM cdc.customer WHERE "CUST_ID" = %d`, k)), c.What)
 		}
 	}
 }

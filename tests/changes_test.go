@@ -59,7 +59,7 @@ func TestGoldenCDCSQL(t *testing.T) {
 	unsafe := regexp.MustCompile(`[^A-Za-z0-9_.-]`)
 	for _, o := range objs {
 		name := unsafe.ReplaceAllString(strings.TrimPrefix(o.Name, "haina-changes-"), "_") + ".sql"
-		got := renderGolden(sqlObjectOf(o))
+		got := sqlObjectOf(o).Script()
 		path := filepath.Join("testdata", "sql", "cdc", name)
 		if *update {
 			require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))

@@ -2,6 +2,7 @@ package tests
 
 import (
 	"encoding/json"
+	"flag"
 	"strings"
 	"testing"
 
@@ -13,6 +14,9 @@ var stacks = []string{"staging", "production"}
 
 // evaluate runs the real program on a stack's real config, with overrides
 // (a "" value deletes a key).
+// update rewrites the golden files in tests/testdata (graph, CDC SQL) from the code.
+var update = flag.Bool("update", false, "rewrite the golden files in tests/testdata from the code")
+
 func evaluate(t testing.TB, stack string, overrides map[string]string) *harness.Graph {
 	t.Helper()
 	g, err := evaluateErr(t, stack, overrides)

@@ -71,7 +71,7 @@ func TestLogShipperValidation(t *testing.T) {
 	}
 }
 
-// The CSV parser fluent-bit gets, run on seed 001's lines (Onigmo's (?<name>) is Go's (?P<name>)).
+// The CSV parser fluent-bit gets, run on the sample app's CSV lines (Onigmo's (?<name>) is Go's (?P<name>)).
 func TestSeedCSVParser(t *testing.T) {
 	re := regexp.MustCompile(strings.ReplaceAll(fluentbit.CSVRegex, "(?<", "(?P<"))
 	m := re.FindStringSubmatch("1,Kimberly,Stanborough,kstanborough0@bbb.org,Female,165.27.207.116")

@@ -1,51 +1,21 @@
-package tests
+package cdcapply_test
 
 import (
-	"bufio"
 	"encoding/json"
-	"os"
 	"testing"
 
 	"github.com/haina-data/haina/cdcapply"
+	"github.com/haina-data/haina/cdcapply/cdcapplytest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-// fixture reads tests/testdata/debezium_changes.jsonl: Debezium 2.x change
-// events of seed 003's salesdb.CUSTOMER in their real envelope (JSON
-// converter, schemas disabled), with their keys, as Kafka messages of a
-// 2-partition topic. From offset 8 on, keys are spread over both partitions
-// (as after adding partitions to the topic) and arrive out of binlog order.
+// fixture is cdcapplytest's 30 messages.
 func fixture(t *testing.T) []cdcapply.Message {
-	f, err := os.Open("testdata/debezium_changes.jsonl")
+	out, err := cdcapplytest.Fixture()
 	require.NoError(t, err)
-	defer f.Close()
-	var out []cdcapply.Message
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		var line struct {
-			Partition int64   `json:"partition"`
-			Offset    int64   `json:"offset"`
-			Key       *string `json:"key"`
-			Value     *string `json:"value"`
-		}
-		require.NoError(t, json.Unmarshal(sc.Bytes(), &line))
-		m := cdcapply.Message{Partition: line.Partition, Offset: line.Offset}
-		if line.Key != nil {
-			m.Key = []byte(*line.Key)
-		}
-		if line.Value != nil {
-			m.Value = []byte(*line.Value)
-		}
-		out = append(out, m)
-	}
-	require.NoError(t, sc.Err())
 	require.Len(t, out, 30)
 	return out
-}
-
-func customers() *cdcapply.Table {
-	return &cdcapply.Table{Columns: []string{"CUST_ID", "NAME", "MKTSEGMENT", "UPDATED_AT"}, Key: []string{"CUST_ID"}, Rows: map[string]cdcapply.Row{}}
 }
 
 // names is the table as key → NAME/MKTSEGMENT, the columns the fixture changes.
@@ -60,7 +30,7 @@ func names(t *cdcapply.Table) map[string]string {
 // The landing view grows in three refreshes; the procedure runs after each.
 func TestApplyFollowsTheLandingViewRefreshByRefresh(t *testing.T) {
 	all := fixture(t)
-	tbl, w := customers(), cdcapply.Watermarks{}
+	tbl, w := cdcapplytest.Customers(), cdcapply.Watermarks{}
 	steps := []struct {
 		name    string
 		visible int // messages in the landing view after this refresh
@@ -112,12 +82,12 @@ func TestApplyFollowsTheLandingViewRefreshByRefresh(t *testing.T) {
 // everything gives the same table as the runs that followed the refreshes.
 func TestApplyReplayFromTheStartGivesTheSameTable(t *testing.T) {
 	all := fixture(t)
-	stepwise, w := customers(), cdcapply.Watermarks{}
+	stepwise, w := cdcapplytest.Customers(), cdcapply.Watermarks{}
 	var rejects []cdcapply.Reject
 	for _, n := range []int{6, 12, 16, 26, 30} {
 		rejects = append(rejects, cdcapply.Apply(stepwise, w, all[:n]).Rejects...)
 	}
-	replayed, w2 := customers(), cdcapply.Watermarks{}
+	replayed, w2 := cdcapplytest.Customers(), cdcapply.Watermarks{}
 	got := cdcapply.Apply(replayed, w2, all)
 	assert.Equal(t, stepwise.Rows, replayed.Rows)
 	assert.Equal(t, w, w2)
@@ -145,7 +115,7 @@ func TestApplyWatermarkIsPerPartition(t *testing.T) {
 			p1 = append(p1, m)
 		}
 	}
-	tbl, w := customers(), cdcapply.Watermarks{}
+	tbl, w := cdcapplytest.Customers(), cdcapply.Watermarks{}
 	c := cdcapply.Apply(tbl, w, p0) // partition 0 all the way, partition 1 not yet
 	assert.Equal(t, cdcapply.Watermarks{0: 15}, w)
 	assert.Equal(t, 16, c.Read)
@@ -178,7 +148,7 @@ func TestApplyRejectsWhatItCannotApply(t *testing.T) {
 		"key column null":            {`{"op":"c","after":{"CUST_ID":null,"NAME":"x"}}`, "missing key"},
 		"delete keyed by after only": {`{"op":"d","before":{"NAME":"x"},"after":{"CUST_ID":5}}`, "missing key"},
 	} {
-		tbl, w := customers(), cdcapply.Watermarks{}
+		tbl, w := cdcapplytest.Customers(), cdcapply.Watermarks{}
 		tbl.Rows[`[5]`] = cdcapply.Row{"CUST_ID": json.Number("5"), "NAME": "kept"}
 		got := cdcapply.Apply(tbl, w, []cdcapply.Message{{Partition: 2, Offset: 40, Key: []byte(`{"CUST_ID":5}`), Value: []byte(c.value)}})
 		assert.Equal(t, cdcapply.Result{Counts: cdcapply.Counts{Read: 1, Rejected: 1}, Rejects: []cdcapply.Reject{{Partition: 2, Offset: 40, Reason: c.reason}}}, got, what)
@@ -186,71 +156,30 @@ func TestApplyRejectsWhatItCannotApply(t *testing.T) {
 		assert.Equal(t, cdcapply.Watermarks{2: 40}, w, "%s: rejected, not retried: the run goes on", what)
 	}
 	// A tombstone is expected after each delete: counted, not rejected.
-	got := cdcapply.Apply(customers(), cdcapply.Watermarks{}, []cdcapply.Message{{Partition: 0, Offset: 1, Key: []byte(`{"CUST_ID":5}`)}})
+	got := cdcapply.Apply(cdcapplytest.Customers(), cdcapply.Watermarks{}, []cdcapply.Message{{Partition: 0, Offset: 1, Key: []byte(`{"CUST_ID":5}`)}})
 	assert.Equal(t, cdcapply.Result{Counts: cdcapply.Counts{Read: 1, Tombstones: 1}}, got)
-}
-
-// updateOf is a Debezium update of key k at a binlog position (src nil: no source block).
-func updateOf(k int, name string, src map[string]any) []byte {
-	e := map[string]any{"op": "u", "before": nil,
-		"after": map[string]any{"CUST_ID": k, "NAME": name, "MKTSEGMENT": "X", "UPDATED_AT": "2026-11-22T09:00:00Z"}}
-	if src != nil {
-		e["source"] = src
-	}
-	b, _ := json.Marshal(e)
-	return b
-}
-
-func binlog(file string, pos, row int) map[string]any {
-	return map[string]any{"file": "mysql-bin-changelog." + file, "pos": pos, "row": row, "snapshot": "false"}
-}
-
-// orderingCase: two updates of one key, "first" at partition 1 offset 9,
-// "second" at partition 0 offset 3, and the one that must win.
-type orderingCase struct {
-	what          string
-	first, second map[string]any
-	want          string
-}
-
-func orderingCases() []orderingCase {
-	snapshot := func(v any) map[string]any { s := binlog("000002", 1000, 0); s["snapshot"] = v; return s }
-	return []orderingCase{
-		{"a later position in the same file", binlog("000002", 1200, 0), binlog("000002", 1100, 0), "first"},
-		{"a later file, at a smaller position", binlog("000003", 4, 0), binlog("000002", 9000, 0), "first"},
-		{"the sequence number past six digits", binlog("1000000", 4, 0), binlog("999999", 9000, 0), "first"},
-		{"a later row of the same event (at a lower offset)", binlog("000002", 1100, 0), binlog("000002", 1100, 1), "second"},
-		{"streamed beats a snapshot read at its position (at a lower offset)", snapshot("last"), binlog("000002", 1000, 0), "second"},
-		{"a Debezium 1.x snapshot (a boolean)", snapshot(true), binlog("000002", 1000, 0), "second"},
-		{"an incremental snapshot read", snapshot("incremental"), binlog("000002", 1000, 0), "second"},
-		{`snapshot "false" is streamed: equal positions, the higher offset`, snapshot("false"), binlog("000002", 1000, 0), "first"},
-		{"a position beats none", nil, binlog("000002", 1, 0), "second"},
-		{"a position beats none, even with an empty file name", nil, map[string]any{"file": "", "pos": 0, "row": 0}, "second"},
-		{"neither has a position: the higher offset", nil, nil, "first"},
-		{"an older position at the higher offset loses", binlog("000002", 1100, 0), binlog("000002", 1200, 0), "second"},
-	}
 }
 
 // R5: the newest change of a key is decided by its binlog position, whatever
 // partition and offset delivered it; the Kafka position only breaks ties.
 // tests/applysql_test.go runs the same cases through the procedure.
 func TestApplyOrdersChangesByBinlogPosition(t *testing.T) {
-	for _, c := range orderingCases() {
+	for _, c := range cdcapplytest.OrderingCases() {
 		msgs := []cdcapply.Message{
-			{Partition: 1, Offset: 9, Key: []byte(`{"CUST_ID":1}`), Value: updateOf(1, "first", c.first)},
-			{Partition: 0, Offset: 3, Key: []byte(`{"CUST_ID":1}`), Value: updateOf(1, "second", c.second)},
+			{Partition: 1, Offset: 9, Key: []byte(`{"CUST_ID":1}`), Value: cdcapplytest.UpdateOf(1, "first", c.First)},
+			{Partition: 0, Offset: 3, Key: []byte(`{"CUST_ID":1}`), Value: cdcapplytest.UpdateOf(1, "second", c.Second)},
 		}
 		// In one run, and each message read in an earlier run of its own (the newer one read
 		// first, or the older one first: it is then replaced).
-		tbl := customers()
+		tbl := cdcapplytest.Customers()
 		cdcapply.Apply(tbl, cdcapply.Watermarks{}, msgs)
-		assert.Equal(t, c.want, tbl.Rows["[1]"]["NAME"], "%s: one run", c.what)
+		assert.Equal(t, c.Want, tbl.Rows["[1]"]["NAME"], "%s: one run", c.What)
 		for _, first := range []int{0, 1} {
-			tbl, w := customers(), cdcapply.Watermarks{}
+			tbl, w := cdcapplytest.Customers(), cdcapply.Watermarks{}
 			cdcapply.Apply(tbl, w, []cdcapply.Message{msgs[first]})
 			got := cdcapply.Apply(tbl, w, msgs)
-			assert.Equal(t, c.want, tbl.Rows["[1]"]["NAME"], "%s: %s read in an earlier run", c.what, msgs[first].Value)
-			assert.Equal(t, 1, got.Read, c.what)
+			assert.Equal(t, c.Want, tbl.Rows["[1]"]["NAME"], "%s: %s read in an earlier run", c.What, msgs[first].Value)
+			assert.Equal(t, 1, got.Read, c.What)
 		}
 	}
 }

@@ -1,4 +1,4 @@
-package tests
+package sql_test
 
 import (
 	"flag"
@@ -12,8 +12,8 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// update rewrites the golden files (tests/testdata/sql, tests/testdata/graph) from the code.
-var update = flag.Bool("update", false, "rewrite the golden files in tests/testdata from the code")
+// update rewrites the golden files in sql/testdata from the templates.
+var update = flag.Bool("update", false, "rewrite the golden files in sql/testdata from the templates")
 
 // data is what the Ingestion component passes to the templates, with the
 // stack defaults and an awkward stream name (mixed case, dots, hyphens).
@@ -25,26 +25,6 @@ func sqlData(name string) map[string]any {
 		"Table": "events_history", "Job": "haina_staging_events_history", "Hours": "168", "HoursText": "168", "Database": "salesdb", "Source": "s3://haina-staging-lake-123456789012-us-east-1/redshift-events/",
 		"RoleArn": "arn:aws:iam::123456789012:role/haina-staging-redshift-streaming", "Role": "haina_refresh", "RefreshProcedure": "refresh_views",
 	}
-}
-
-// render writes an object the way a reviewer reads it: each section, each statement ending in ";".
-func renderGolden(o sql.Object) string {
-	var b strings.Builder
-	b.WriteString("-- kind: " + o.Kind + "\n-- name: " + o.Name + "\n")
-	section := func(title string, stmts []string) {
-		b.WriteString("\n-- " + title + "\n")
-		for _, s := range stmts {
-			b.WriteString(s + ";\n")
-		}
-	}
-	if o.Definition != "" {
-		b.WriteString("\n-- definition (a change replaces the object)\n" + o.Definition + "\n")
-	}
-	section("create (one transaction)", o.Create)
-	section("update (one transaction)", o.Update)
-	section("drop", o.Drop)
-	section("exists", []string{o.Exists})
-	return b.String()
 }
 
 func TestGoldenSQL(t *testing.T) {
@@ -64,21 +44,21 @@ func TestGoldenSQL(t *testing.T) {
 		t.Run(golden, func(t *testing.T) {
 			data := sqlData(c.name)
 			if c.file == sql.MySQLDemoSchema {
-				data["Table"] = "CUSTOMER" // seed 003's table
+				data["Table"] = "CUSTOMER" // the demo table
 			}
 			if c.file == sql.MySQLDebeziumUser {
 				data["User"], data["Host"] = "debezium", "%"
 			}
 			o, err := sql.Render(c.file, data)
 			require.NoError(t, err)
-			got := renderGolden(o)
-			path := filepath.Join("testdata", "sql", golden)
+			got := o.Script()
+			path := filepath.Join("testdata", golden)
 			if *update {
 				require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
 				require.NoError(t, os.WriteFile(path, []byte(got), 0o644))
 			}
 			want, err := os.ReadFile(path)
-			require.NoError(t, err, "run `go test ./tests -run GoldenSQL -update` once to create it")
+			require.NoError(t, err, "run `go test ./sql -run GoldenSQL -update` once to create it")
 			assert.Equal(t, string(want), got)
 		})
 	}
@@ -89,7 +69,7 @@ func TestGoldenSQL(t *testing.T) {
 		b.WriteString("-- " + k + "\n" + queries[k] + "\n")
 	}
 	assert.Len(t, queries, 6)
-	path := filepath.Join("testdata", "sql", "examples.sql")
+	path := filepath.Join("testdata", "examples.sql")
 	if *update {
 		require.NoError(t, os.WriteFile(path, []byte(b.String()), 0o644))
 	}
@@ -120,7 +100,9 @@ func TestIdentifiersAreQuotedAndChecked(t *testing.T) {
 	assert.Equal(t, `'it''s a \\ test'`, sql.Literal(`it's a \ test`))
 
 	// A bad identifier reaching a template is an error naming the template, not broken SQL.
-	_, err = sql.Render(sql.KinesisLandingMV, with(sqlData("events_landing"), "Stream", `evil"; DROP TABLE x; --`))
+	data := sqlData("events_landing")
+	data["Stream"] = `evil"; DROP TABLE x; --`
+	_, err = sql.Render(sql.KinesisLandingMV, data)
 	require.Error(t, err)
 	assert.Equal(t, `kinesis_landing_mv.sql.tmpl: identifier "evil\"; DROP TABLE x; --" contains a double quote`, err.Error())
 }

@@ -1,4 +1,4 @@
-package tests
+package producer_test
 
 import (
 	"bytes"
