@@ -1,4 +1,4 @@
-package tests
+package provider_test
 
 import (
 	"context"
@@ -252,26 +252,4 @@ func TestProviderCheckRejectsIncompleteObjects(t *testing.T) {
 	res, err = s.Check(context.Background(), &pulumirpc.CheckRequest{Urn: sqlURN, News: st})
 	require.NoError(t, err)
 	assert.Empty(t, res.GetFailures())
-}
-
-// haina's provider takes the identity the aws provider is configured with, so
-// its SQL and uploads run as the same principal as the rest of the deploy.
-func TestHainaProviderTakesTheAWSIdentity(t *testing.T) {
-	g := evaluate(t, "staging", map[string]string{
-		"aws:profile":    "deploy",
-		"aws:assumeRole": `{"roleArn":"arn:aws:iam::123456789012:role/deployer","sessionName":"ci","externalId":"x-1"}`,
-	})
-	p := in(one(t, g, "pulumi:providers:haina", "haina-sql"))
-	assert.Equal(t, "deploy", p["profile"])
-	assert.Equal(t, "arn:aws:iam::123456789012:role/deployer", p["assumeRoleArn"])
-	assert.Equal(t, "ci", p["sessionName"])
-	assert.Equal(t, "x-1", p["externalId"])
-	// The provider accepts the inputs (its config is decoded strictly).
-	s := provider.NewServer()
-	resp, err := s.CheckConfig(context.Background(), &pulumirpc.CheckRequest{News: props(t, map[string]any{
-		"region": "us-east-1", "profile": "deploy", "assumeRoleArn": "arn:aws:iam::123456789012:role/deployer", "sessionName": "ci", "externalId": "x-1"})})
-	require.NoError(t, err)
-	assert.Empty(t, resp.GetFailures())
-	_, err = evaluateErr(t, "staging", map[string]string{"aws:assumeRole": `{"sessionName":"ci"}`})
-	assert.ErrorContains(t, err, "aws:assumeRole")
 }

@@ -1,4 +1,4 @@
-package tests
+package provider_test
 
 import (
 	"context"
