@@ -18,11 +18,10 @@ type CDCRedshiftConfig struct {
 	// landing views, target tables, watermarks and procedures.
 	ExternalSchema string `json:"externalSchema"`
 	Schema         string `json:"schema"`
-	// ApplyRole is the database role the schedule runs the procedures as.
-	ApplyRole   string `json:"applyRole"`
-	AutoRefresh bool   `json:"autoRefresh"`
-	// ScheduleMinutes is how often the apply procedures run (1–1440).
-	ScheduleMinutes int  `json:"scheduleMinutes"`
+	// ApplyRole is the database role that may run the apply procedures by hand.
+	ApplyRole string `json:"applyRole"`
+	// ScheduleEnabled: the scheduled call (haina:ingestion.refresh) runs the
+	// apply procedures; false leaves them out (the landing views still fill).
 	ScheduleEnabled bool `json:"scheduleEnabled"`
 	// Tables are the target tables, one per captured table that is applied.
 	Tables []CDCTableConfig `json:"tables"`
@@ -106,6 +105,8 @@ type ChangeTablesArgs struct {
 	BootstrapBrokers pulumi.StringInput
 	// StreamingRole is the name of the namespace's default role: it gets a policy to read the topics.
 	StreamingRole pulumi.StringInput
+	// AutoRefresh is the landing views' AUTO REFRESH (haina:ingestion.refresh).
+	AutoRefresh bool
 	// SQL is the warehouse the objects run on; its data-safety policy applies
 	// to the objects holding data (landing views, target tables, watermarks).
 	SQL SqlTarget
@@ -153,7 +154,7 @@ func NewChangeTables(ctx *pulumi.Context, name string, args *ChangeTablesArgs, o
 	c := args.Config
 	base := map[string]any{
 		"ExternalSchema": c.ExternalSchema, "Schema": c.Schema, "Offsets": cdcOffsetsTable, "Runs": cdcRunsTable, "Rejects": cdcRejectsTable,
-		"Role": c.ApplyRole, "AutoRefresh": c.AutoRefresh, "Dialect": "redshift",
+		"Role": c.ApplyRole, "AutoRefresh": args.AutoRefresh, "Dialect": "redshift",
 	}
 	with := func(kv ...any) map[string]any {
 		d := map[string]any{}
@@ -313,15 +314,11 @@ func NewChangeTables(ctx *pulumi.Context, name string, args *ChangeTablesArgs, o
 	return ct, nil
 }
 
-// cdcRedshiftDefaults: changes applied every 5 minutes in staging, every
-// minute in production, by the database role <prefix>_cdc_apply.
-func cdcRedshiftDefaults(env Environment, prefix string) CDCRedshiftConfig {
-	r := CDCRedshiftConfig{ExternalSchema: "cdc_msk", Schema: "cdc", ApplyRole: glueName(prefix) + "_cdc_apply", AutoRefresh: true,
-		ScheduleMinutes: 5, ScheduleEnabled: true}
-	if env == Production {
-		r.ScheduleMinutes = 1
-	}
-	return r
+// cdcRedshiftDefaults: changes applied by the scheduled call
+// (haina:ingestion.refresh); the database role <prefix>_cdc_apply may run an
+// apply by hand.
+func cdcRedshiftDefaults(prefix string) CDCRedshiftConfig {
+	return CDCRedshiftConfig{ExternalSchema: "cdc_msk", Schema: "cdc", ApplyRole: glueName(prefix) + "_cdc_apply", ScheduleEnabled: true}
 }
 
 var reApplyRole = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,126}$`)
@@ -339,13 +336,6 @@ func (r CDCRedshiftConfig) check(ck checker) {
 	}
 	if !reApplyRole.MatchString(r.ApplyRole) {
 		ck.bad("applyRole", r.ApplyRole, "allowed: 1-127 letters, digits or _, starting with a letter or _ (it is also the value of the scheduler role's RedshiftDbRoles tag)")
-	}
-	if !r.AutoRefresh {
-		// Nothing else refreshes a CDC landing view: with false no change would reach the target tables.
-		ck.bad("autoRefresh", false, "allowed: true; nothing else refreshes the CDC landing views yet, so with false no change would reach the target tables")
-	}
-	if r.ScheduleMinutes < 1 || r.ScheduleMinutes > 1440 {
-		ck.bad("scheduleMinutes", r.ScheduleMinutes, "allowed: 1 to 1440 minutes between apply runs")
 	}
 	targets := map[string]bool{}
 	for i, t := range r.Tables {

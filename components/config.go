@@ -122,7 +122,11 @@ func LoadPipelineArgs(ctx *pulumi.Context) (*PipelineArgs, error) {
 		{"redshiftDelivery", &args.RedshiftDelivery},
 		{"cdc", &args.CDC},
 	} {
-		if err := decodeStrict(cfg.Get(obj.key), obj.target); err != nil {
+		raw := cfg.Get(obj.key)
+		if err := checkReplacedKeys(obj.key, raw); err != nil {
+			return nil, err
+		}
+		if err := decodeStrict(raw, obj.target); err != nil {
 			return nil, fmt.Errorf("haina:%s: %w", obj.key, err)
 		}
 	}
@@ -130,6 +134,46 @@ func LoadPipelineArgs(ctx *pulumi.Context) (*PipelineArgs, error) {
 		return nil, err
 	}
 	return &args, nil
+}
+
+// replacedKeys are keys an earlier release read, with what replaced them: a
+// stack file that still sets one gets told where its value now goes, instead
+// of a bare "unknown field".
+var replacedKeys = map[string][]struct{ path, now string }{
+	"ingestion": {
+		{"autoRefresh", "haina:ingestion.refresh.mode (auto: the landing views refresh themselves; scheduled: only the scheduled call reads the streams)"},
+		{"refreshMinutes", "haina:ingestion.refresh.everyMinutes (how often the one scheduled call refreshes and applies)"},
+	},
+	"cdc": {
+		{"redshift.autoRefresh", "haina:ingestion.refresh.mode, which now sets the CDC landing views' AUTO REFRESH too"},
+		{"redshift.scheduleMinutes", "haina:ingestion.refresh.everyMinutes: the CDC apply now runs in the same scheduled call as the refresh"},
+	},
+}
+
+// checkReplacedKeys refuses a section that sets a replaced key.
+func checkReplacedKeys(section, raw string) error {
+	if strings.TrimSpace(raw) == "" {
+		return nil
+	}
+	var obj map[string]any
+	if json.Unmarshal([]byte(raw), &obj) != nil {
+		return nil // not an object: decodeStrict says what is wrong
+	}
+	for _, r := range replacedKeys[section] {
+		var v any = obj
+		for _, part := range strings.Split(r.path, ".") {
+			m, ok := v.(map[string]any)
+			if !ok {
+				v = nil
+				break
+			}
+			v = m[part]
+		}
+		if v != nil {
+			return fmt.Errorf("haina:%s.%s: %v is not read any more; it was replaced by %s", section, r.path, quoteValue(v), r.now)
+		}
+	}
+	return nil
 }
 
 // decodeStrict decodes a structured config value over the defaults already in

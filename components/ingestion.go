@@ -1,6 +1,8 @@
 package components
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"regexp"
 
@@ -18,20 +20,66 @@ type IngestionConfig struct {
 	RollupView     string `json:"rollupView"`
 	// RollupDimension is the payload attribute counted per minute (in the sample app log lines: gender).
 	RollupDimension string `json:"rollupDimension"`
-	// AutoRefresh is the landing MV's AUTO REFRESH. The rollup, built on it,
-	// cannot refresh itself: a schedule refreshes it (and, CASCADE, the landing
-	// MV first) every RefreshMinutes.
-	AutoRefresh    bool `json:"autoRefresh"`
-	RefreshMinutes int  `json:"refreshMinutes"`
+	// Refresh decides when the warehouse reads the streams (and so what it costs).
+	Refresh RefreshPolicy `json:"refresh"`
 	// AllowDataLoss permits replacing or (in production) deleting the landing view.
 	AllowDataLoss  bool `json:"allowDataLoss"`
 	TimeoutSeconds int  `json:"timeoutSeconds"`
+}
+
+// RefreshPolicy (haina:ingestion.refresh) decides when the warehouse reads
+// the streams. Either way one scheduled call, every EveryMinutes, refreshes
+// the rollup (REFRESH … CASCADE: the Kinesis landing view first), each CDC
+// landing view, and runs the CDC apply procedures: one wake-up of the
+// warehouse per period, so one 60-second minimum charge, not one per view.
+type RefreshPolicy struct {
+	// Mode auto: the landing views also refresh themselves while data arrives
+	// (AUTO REFRESH YES): seconds of latency, and a warehouse that is busy, and
+	// billed, for as long as data flows. Mode scheduled: AUTO REFRESH NO; the
+	// scheduled call is the only reader, so data is at most EveryMinutes old
+	// (plus the call's run time) and the warehouse sleeps in between.
+	Mode         string `json:"mode"`
+	EveryMinutes int    `json:"everyMinutes"`
+}
+
+// Refresh modes.
+const (
+	RefreshAuto      = "auto"
+	RefreshScheduled = "scheduled"
+)
+
+// Auto reports whether the landing views refresh themselves.
+func (r RefreshPolicy) Auto() bool { return r.Mode == RefreshAuto }
+
+// UnmarshalJSON takes the object {mode, everyMinutes} or the mode alone
+// ("auto", "scheduled"), over the defaults already in r.
+func (r *RefreshPolicy) UnmarshalJSON(b []byte) error {
+	var mode string
+	if json.Unmarshal(b, &mode) == nil {
+		r.Mode = mode
+		return nil
+	}
+	type plain RefreshPolicy // no UnmarshalJSON: no recursion
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	return dec.Decode((*plain)(r))
+}
+
+// CDCRefresh is the CDC part of the scheduled call: the landing views to
+// refresh and the apply procedures to run, in order, in Schema.
+type CDCRefresh struct {
+	Schema  string
+	Landing []string
+	Apply   []string
 }
 
 // IngestionArgs configures the Ingestion component.
 type IngestionArgs struct {
 	Config IngestionConfig
 	Region string
+	// CDC names what the scheduled call refreshes and applies on the CDC side
+	// (nil without CDC): Ingestion owns the one procedure the schedule calls.
+	CDC *CDCRefresh
 	// SQL is the warehouse the objects run on (Provider, AllowDataLoss and
 	// TimeoutSeconds are left empty: Ingestion creates the provider instance
 	// and takes those two from Config). Its GuardDelete makes deleting the
@@ -96,9 +144,12 @@ func NewIngestion(ctx *pulumi.Context, name string, args *IngestionArgs, opts ..
 	in.SQL.Provider, in.SQL.AllowDataLoss, in.SQL.TimeoutSeconds = in.Provider, c.AllowDataLoss, c.TimeoutSeconds
 	data := map[string]any{
 		"ExternalSchema": c.ExternalSchema, "Schema": c.Schema, "Stream": args.StreamName,
-		"Name": "", "Landing": c.LandingView, "Dimension": c.RollupDimension, "AutoRefresh": c.AutoRefresh,
+		"Name": "", "Landing": c.LandingView, "Dimension": c.RollupDimension, "AutoRefresh": c.Refresh.Auto(),
 		"LandingView": c.LandingView, "EventsView": c.EventsView, "RollupView": c.RollupView, "Role": args.RefreshRole,
-		"RefreshProcedure": RefreshProcedureName,
+		"RefreshProcedure": RefreshProcedureName, "CDCSchema": "", "CDCLanding": []string(nil), "CDCApply": []string(nil),
+	}
+	if args.CDC != nil {
+		data["CDCSchema"], data["CDCLanding"], data["CDCApply"] = args.CDC.Schema, args.CDC.Landing, args.CDC.Apply
 	}
 	// declare declares an object that runs after deps and is built on based
 	// (the schemas it lives in, the relations it reads: SqlSpec.BasedOn).
@@ -155,16 +206,19 @@ func NewIngestion(ctx *pulumi.Context, name string, args *IngestionArgs, opts ..
 	return in, nil
 }
 
-// ingestionDefaults: the landing view refreshes itself; the rollup is
-// refreshed every 15 minutes in staging and every 5 in production.
+// ingestionDefaults: a scheduled refresh, every 10 minutes in staging (data
+// at most about 10 minutes old, the warehouse awake 144 minutes a day) and
+// every 2 in production (at most about 2 minutes old, awake half the time).
+// Auto refresh keeps a warehouse awake around the clock while data flows:
+// docs/costs.md compares them.
 func ingestionDefaults(env Environment) IngestionConfig {
 	c := IngestionConfig{
 		ExternalSchema: "kds", Schema: "ingest", LandingView: "events_landing", EventsView: "events",
-		RollupView: "events_per_minute", RollupDimension: "event_name", AutoRefresh: true, TimeoutSeconds: 600,
-		RefreshMinutes: 15,
+		RollupView: "events_per_minute", RollupDimension: "event_name", TimeoutSeconds: 600,
+		Refresh: RefreshPolicy{Mode: RefreshScheduled, EveryMinutes: 10},
 	}
 	if env == Production {
-		c.RefreshMinutes = 5
+		c.Refresh.EveryMinutes = 2
 	}
 	return c
 }
@@ -187,7 +241,11 @@ func (c IngestionConfig) check(ck checker) {
 	if c.TimeoutSeconds < 1 || c.TimeoutSeconds > 86400 {
 		ck.bad("timeoutSeconds", c.TimeoutSeconds, "allowed: 1 to 86400 seconds")
 	}
-	if c.RefreshMinutes < 1 || c.RefreshMinutes > 1440 {
-		ck.bad("refreshMinutes", c.RefreshMinutes, "allowed: 1 to 1440 minutes between scheduled refreshes of the rollup (and, with autoRefresh false, of the landing view)")
+	if c.Refresh.Mode != RefreshAuto && c.Refresh.Mode != RefreshScheduled {
+		ck.bad("refresh.mode", c.Refresh.Mode, "allowed: auto (the landing views refresh themselves: seconds old, warehouse busy while data flows), "+
+			"scheduled (one call every everyMinutes reads the streams: the warehouse sleeps in between)")
+	}
+	if c.Refresh.EveryMinutes < 1 || c.Refresh.EveryMinutes > 1440 {
+		ck.bad("refresh.everyMinutes", c.Refresh.EveryMinutes, "allowed: 1 to 1440 minutes between the scheduled calls (each wakes the warehouse: at least 60 seconds billed)")
 	}
 }

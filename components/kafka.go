@@ -239,7 +239,7 @@ func cdcDefaults(env Environment, prefix string) CDCConfig {
 	if env == Production {
 		k.InstanceType, k.VolumeGB, k.LogRetentionDays = "kafka.m7g.large", 500, 90
 	}
-	return CDCConfig{Kafka: k, Database: sourceDatabaseDefaults(env), Connector: connectorDefaults(env), Redshift: cdcRedshiftDefaults(env, prefix)}
+	return CDCConfig{Kafka: k, Database: sourceDatabaseDefaults(env), Connector: connectorDefaults(env), Redshift: cdcRedshiftDefaults(prefix)}
 }
 
 // check applies haina:cdc's rules, section by section (none when it is off).

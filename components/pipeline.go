@@ -3,6 +3,7 @@ package components
 import (
 	"errors"
 	"fmt"
+	"sort"
 
 	"github.com/haina-data/haina/sql"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
@@ -22,7 +23,8 @@ type Pipeline struct {
 	Stream    *Stream
 	Warehouse *Warehouse
 	Ingestion *Ingestion
-	// RefreshSchedule refreshes the rollup (and the landing view without auto refresh).
+	// RefreshSchedule makes the one scheduled call (haina:ingestion.refresh):
+	// refresh the views, Kinesis and CDC, and apply the changes.
 	RefreshSchedule *SqlSchedule
 	// Producer is nil when haina:producer.enabled is false.
 	Producer *Producer
@@ -35,9 +37,8 @@ type Pipeline struct {
 	Topics    *Topics
 	SourceDB  *SourceDatabase
 	Connector *Connector
-	// Changes is the Redshift side of CDC; ApplySchedule nil without target tables.
-	Changes       *ChangeTables
-	ApplySchedule *SqlSchedule
+	// Changes is the Redshift side of CDC.
+	Changes *ChangeTables
 	// Lake, Events (the app events' delivery) and FlowLogs are nil when turned off.
 	Lake     *Lake
 	Events   *Delivery
@@ -121,6 +122,7 @@ func NewPipeline(ctx *pulumi.Context, name string, args *PipelineArgs, opts ...p
 	p.Ingestion, err = NewIngestion(ctx, name, &IngestionArgs{
 		Config: args.Ingestion,
 		Region: args.Region,
+		CDC:    args.cdcRefresh(),
 		SQL: SqlTarget{
 			WorkgroupName: p.Warehouse.WorkgroupName, Database: p.Warehouse.DatabaseName, SecretArn: p.Warehouse.AdminSecretArn,
 			GuardDelete: args.Environment == Production, Protect: args.Protect,
@@ -130,19 +132,6 @@ func NewPipeline(ctx *pulumi.Context, name string, args *PipelineArgs, opts ...p
 		// The SQL runs after the workgroup is up, the default role is attached
 		// and allowed to read, and the stream exists.
 		DependsOn: []pulumi.Resource{p.Warehouse.Workgroup, p.Warehouse.Namespace, p.Warehouse.StreamingRolePolicy, p.Stream.Stream},
-	}, parent)
-	if err != nil {
-		return nil, err
-	}
-
-	// The rollup (and, without auto refresh, the landing view) is refreshed on a schedule.
-	p.RefreshSchedule, err = NewSqlSchedule(ctx, name+"-refresh", &SqlScheduleArgs{
-		Name: args.Name("refresh"), Region: args.Region,
-		Account:       aws.GetCallerIdentityOutput(ctx, aws.GetCallerIdentityOutputArgs{}, pulumi.Parent(p)).AccountId(),
-		WorkgroupName: p.Warehouse.WorkgroupName, WorkgroupArn: p.Warehouse.Workgroup.Arn, Database: p.Warehouse.DatabaseName,
-		Statements:  []ScheduledStatement{{Name: "refresh-views", SQL: p.Ingestion.RefreshCall}},
-		RateMinutes: args.Ingestion.RefreshMinutes, Enabled: true,
-		DbRoles: []string{args.RefreshRole()}, Tags: tags, DependsOn: []pulumi.Resource{p.Ingestion.RefreshProcedure},
 	}, parent)
 	if err != nil {
 		return nil, err
@@ -191,6 +180,29 @@ func NewPipeline(ctx *pulumi.Context, name string, args *PipelineArgs, opts ...p
 		}
 	}
 
+	// One schedule calls the one procedure that refreshes the views and
+	// applies the changes (haina:ingestion.refresh): after the CDC objects it runs.
+	refreshAfter := []pulumi.Resource{p.Ingestion.RefreshProcedure}
+	if p.Changes != nil {
+		for _, target := range sortedKeys(p.Changes.Procedures) {
+			refreshAfter = append(refreshAfter, p.Changes.Procedures[target])
+		}
+		for _, source := range sortedKeys(p.Changes.Landing) {
+			refreshAfter = append(refreshAfter, p.Changes.Landing[source])
+		}
+	}
+	p.RefreshSchedule, err = NewSqlSchedule(ctx, name+"-refresh", &SqlScheduleArgs{
+		Name: args.Name("refresh"), Region: args.Region,
+		Account:       aws.GetCallerIdentityOutput(ctx, aws.GetCallerIdentityOutputArgs{}, pulumi.Parent(p)).AccountId(),
+		WorkgroupName: p.Warehouse.WorkgroupName, WorkgroupArn: p.Warehouse.Workgroup.Arn, Database: p.Warehouse.DatabaseName,
+		Statements:  []ScheduledStatement{{Name: "refresh-views", SQL: p.Ingestion.RefreshCall}},
+		RateMinutes: args.Ingestion.Refresh.EveryMinutes, Enabled: true,
+		DbRoles: []string{args.RefreshRole()}, Tags: tags, DependsOn: refreshAfter,
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+
 	p.Outputs = pulumi.Map{
 		"environment":       pulumi.String(string(args.Environment)),
 		"region":            pulumi.String(args.Region),
@@ -232,9 +244,6 @@ func NewPipeline(ctx *pulumi.Context, name string, args *PipelineArgs, opts ...p
 	}
 	if p.Changes != nil {
 		p.Outputs["cdcQueries"] = p.Changes.Queries
-	}
-	if p.ApplySchedule != nil {
-		p.Outputs["cdcApplyScheduleGroup"] = p.ApplySchedule.Group.Name
 	}
 	if p.SourceDB != nil {
 		p.Outputs["sourceDbEndpoint"] = p.SourceDB.Endpoint
@@ -438,22 +447,27 @@ func (p *Pipeline) changes(ctx *pulumi.Context, name string, args *PipelineArgs,
 		DependsOn: []pulumi.Resource{p.Warehouse.Workgroup, p.Warehouse.Namespace, p.Warehouse.StreamingRolePolicy,
 			p.Kafka, p.Kafka.Resource(), p.Topics.Invocation, p.Connector.Connector}, // p.Kafka: its security group rules too
 	}, parent)
-	if err != nil || len(cfg.Tables) == 0 {
-		return err
-	}
-	var statements []ScheduledStatement
-	var procs []pulumi.Resource
-	for _, target := range sortedKeys(p.Changes.ApplyCalls) {
-		statements = append(statements, ScheduledStatement{Name: ScheduleName(target), SQL: p.Changes.ApplyCalls[target]})
-		procs = append(procs, p.Changes.Procedures[target])
-	}
-	p.ApplySchedule, err = NewSqlSchedule(ctx, name+"-apply", &SqlScheduleArgs{
-		Name: args.Name("cdc-apply"), Region: args.Region, Account: account,
-		WorkgroupName: p.Warehouse.WorkgroupName, WorkgroupArn: p.Warehouse.Workgroup.Arn, Database: p.Warehouse.DatabaseName,
-		Statements: statements, RateMinutes: cfg.ScheduleMinutes, Enabled: cfg.ScheduleEnabled,
-		DbRoles: []string{cfg.ApplyRole}, Tags: tags, DependsOn: procs,
-	}, parent)
 	return err
+}
+
+// cdcRefresh is what the scheduled call does on the CDC side: refresh every
+// landing view, then run every apply procedure (unless the apply is off).
+func (a *PipelineArgs) cdcRefresh() *CDCRefresh {
+	if !a.CDC.Enabled {
+		return nil
+	}
+	r := &CDCRefresh{Schema: a.CDC.Redshift.Schema}
+	for _, t := range a.CDC.Connector.Tables {
+		r.Landing = append(r.Landing, LandingViewName(t))
+	}
+	sort.Strings(r.Landing)
+	if a.CDC.Redshift.ScheduleEnabled {
+		for _, t := range a.CDC.Redshift.Tables {
+			r.Apply = append(r.Apply, ProcedureName(t.TargetName()))
+		}
+		sort.Strings(r.Apply)
+	}
+	return r
 }
 
 // Program is haina's Pulumi program: main.go runs it, and so do the deploy

@@ -3,7 +3,6 @@ package components
 import (
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
@@ -158,16 +157,4 @@ func NewSqlSchedule(ctx *pulumi.Context, name string, args *SqlScheduleArgs, opt
 		return nil, err
 	}
 	return s, nil
-}
-
-var scheduleUnsafe = regexp.MustCompile(`[^0-9A-Za-z_.-]`)
-
-// ScheduleName is the schedule of a target table's apply: letters, digits,
-// _ . - and at most 64 characters (a hash keeps long or odd names distinct).
-func ScheduleName(target string) string {
-	n := "apply-" + scheduleUnsafe.ReplaceAllString(target, "-")
-	if n == "apply-"+target && len(n) <= 64 {
-		return n
-	}
-	return n[:min(len(n), 55)] + "-" + shortHash(target)
 }

@@ -24,6 +24,7 @@ func sqlData(name string) map[string]any {
 		"LandingView": "events_landing", "EventsView": "events", "RollupView": "events_per_minute",
 		"Table": "events_history", "Job": "haina_staging_events_history", "Hours": "168", "HoursText": "168", "Database": "salesdb", "Source": "s3://haina-staging-lake-123456789012-us-east-1/redshift-events/",
 		"RoleArn": "arn:aws:iam::123456789012:role/haina-staging-redshift-streaming", "Role": "haina_refresh", "RefreshProcedure": "refresh_views",
+		"CDCSchema": "cdc", "CDCLanding": []string{"salesdb_customer_changes"}, "CDCApply": []string{"apply_customer"},
 	}
 }
 

@@ -1,16 +1,13 @@
 package tests
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strings"
 	"testing"
 
-	"github.com/haina-data/haina/components"
 	"github.com/haina-data/haina/sql"
 	"github.com/haina-data/haina/tests/harness"
 	"github.com/stretchr/testify/assert"
@@ -22,7 +19,7 @@ import (
 // name, a composite key and one column of every type family.
 const awkwardCDC = `{"enabled": true,
  "connector": {"topicPrefix": "Sales-DB", "tables": ["salesdb.CUSTOMER", "Billing.Invoice$2026"]},
- "redshift": {"scheduleMinutes": 15, "tables": [
+ "redshift": {"tables": [
   {"source": "salesdb.CUSTOMER", "primaryKey": ["CUST_ID"], "columns": [
     {"name": "CUST_ID", "type": "int"}, {"name": "NAME", "type": "varchar(100)"}, {"name": "UPDATED_AT", "type": "timestamptz"}]},
   {"source": "Billing.Invoice$2026", "table": "Invoice 2026", "primaryKey": ["InvoiceNo", "Line"], "columns": [
@@ -70,20 +67,11 @@ func TestGoldenCDCSQL(t *testing.T) {
 		assert.Equal(t, string(want), got, name)
 	}
 	assert.Contains(t, fmt.Sprint(g.Outputs["cdcQueries"]), `apply_Invoice 2026:CALL "cdc"."apply_Invoice 2026"();`)
-	// Schedule names take letters, digits, _ . - and 64 characters: odd target names get a hash, distinct names stay distinct.
-	var names []string
-	for _, s := range g.OfType("aws:scheduler/schedule:Schedule") {
-		if strings.Contains(s.Parent, "haina:scheduler:SqlSchedule::haina-apply") {
-			names = append(names, in(s)["name"].(string))
-		}
+	// The one scheduled call refreshes both landing views and applies both tables, names quoted as they are.
+	proc := in(one(t, g, tSQL, "haina-refresh-procedure"))["create"].([]any)[0].(string)
+	for _, stmt := range []string{`REFRESH MATERIALIZED VIEW "cdc"."billing_invoice$2026_changes";`, `CALL "cdc"."apply_Invoice 2026"();`, `CALL "cdc"."apply_customer"();`} {
+		assert.Contains(t, proc, stmt)
 	}
-	sort.Strings(names)
-	require.Len(t, names, 2)
-	assert.Regexp(t, `^apply-Invoice-2026-[0-9a-f]{8}$`, names[0])
-	assert.Equal(t, "apply-customer", names[1])
-	long := components.ScheduleName(strings.Repeat("x", 100))
-	assert.LessOrEqual(t, len(long), 64)
-	assert.NotEqual(t, long, components.ScheduleName(strings.Repeat("x", 99)))
 }
 
 // The apply procedure is one atomic CALL: no COMMIT, no NONATOMIC, nothing
@@ -200,61 +188,57 @@ func TestStreamingRoleReadsExactlyTheChangeTopics(t *testing.T) {
 	}
 }
 
-// The schedule calls the Data API on this workgroup, as a role that can do nothing else.
-func TestApplyScheduleAndItsRole(t *testing.T) {
+// No schedule of its own: the one scheduled call (haina:ingestion.refresh)
+// refreshes each CDC landing view and runs each apply procedure after the
+// rollup's refresh, so a period wakes the warehouse once. Its schedule starts
+// once every procedure and landing view it names exists.
+func TestCDCApplyRunsInTheOneScheduledCall(t *testing.T) {
 	for _, stack := range stacks {
 		t.Run(stack, func(t *testing.T) {
 			g := evaluate(t, stack, nil)
-			workgroup := out(one(t, g, tWorkgroup, "haina"))["arn"].(string)
-			role := one(t, g, "aws:iam/role:Role", "haina-apply")
-			assert.Equal(t, "haina-"+stack+"-cdc-apply", in(role)["name"])
-			assert.Equal(t, "haina_cdc_apply", in(role)["tags"].(map[string]any)["RedshiftDbRoles"], "the temporary database user gets the apply role")
-			trust := parsePolicy(t, in(role)["assumeRolePolicy"])
-			require.Len(t, trust.Statement, 1)
-			assert.Equal(t, map[string][]string{"Service": {"scheduler.amazonaws.com"}}, trust.Statement[0].Principal)
-			assert.Equal(t, map[string]map[string][]string{
-				"StringEquals": {"aws:SourceAccount": {"123456789012"}},
-				"ArnEquals":    {"aws:SourceArn": {"arn:aws:scheduler:us-east-1:123456789012:schedule-group/haina-" + stack + "-cdc-apply"}},
-			}, trust.Statement[0].Condition)
-			p := parsePolicy(t, in(one(t, g, tRolePolicy, "haina-apply"))["policy"])
-			require.Len(t, p.Statement, 3)
-			a, r := statement(t, p, "ReadRoleTags")
-			assert.Equal(t, []string{"tag:GetResources", "tag:GetTagKeys"}, a, "RedshiftDbRoles is read through the tagging API")
-			assert.Equal(t, []string{"*"}, r, "these actions have no resource type")
-			a, r = statement(t, p, "RunStatements")
-			assert.Equal(t, []string{"redshift-data:ExecuteStatement"}, a)
-			assert.Equal(t, []string{workgroup}, r)
-			a, r = statement(t, p, "WorkgroupCredentials")
-			assert.Equal(t, []string{"redshift-serverless:GetCredentials"}, a)
-			assert.Equal(t, []string{workgroup}, r)
+			for _, s := range g.OfType("aws:scheduler/scheduleGroup:ScheduleGroup") {
+				assert.NotContains(t, in(s)["name"], "cdc-apply", "no apply schedule of its own")
+			}
+			_, err := g.One("aws:iam/role:Role", "haina-apply")
+			assert.Error(t, err, "no apply schedule role")
 
-			tables := map[string][]string{"staging": {"customer"}, "production": {"customers", "orders"}}[stack]
+			proc := in(one(t, g, tSQL, "haina-refresh-procedure"))["create"].([]any)[0].(string)
+			want := map[string][]string{
+				"staging": {`REFRESH MATERIALIZED VIEW "ingest"."events_per_minute" CASCADE;`,
+					`REFRESH MATERIALIZED VIEW "cdc"."salesdb_customer_changes";`, `CALL "cdc"."apply_customer"();`},
+				"production": {`REFRESH MATERIALIZED VIEW "ingest"."events_per_minute" CASCADE;`,
+					`REFRESH MATERIALIZED VIEW "cdc"."shop_customers_changes";`, `REFRESH MATERIALIZED VIEW "cdc"."shop_orders_changes";`,
+					`CALL "cdc"."apply_customers"();`, `CALL "cdc"."apply_orders"();`},
+			}[stack]
+			last := -1
+			for _, stmt := range want {
+				at := strings.Index(proc, stmt)
+				require.GreaterOrEqual(t, at, 0, "the call runs %s", stmt)
+				assert.Greater(t, at, last, "%s in order: refresh everything, then apply", stmt)
+				last = at
+			}
 			var scheds []harness.Resource
 			for _, s := range g.OfType("aws:scheduler/schedule:Schedule") {
-				if strings.Contains(s.Parent, "haina:scheduler:SqlSchedule::haina-apply") {
+				if strings.Contains(s.Parent, "haina:scheduler:SqlSchedule::haina-refresh") {
 					scheds = append(scheds, s)
 				}
 			}
-			require.Len(t, scheds, len(tables))
-			sort.Slice(scheds, func(i, j int) bool { return scheds[i].Name < scheds[j].Name })
-			for i, table := range tables {
-				s := in(scheds[i])
-				assert.Equal(t, "apply-"+table, s["name"])
-				assert.Equal(t, "haina-"+stack+"-cdc-apply", s["groupName"])
-				assert.Equal(t, map[string]string{"staging": "rate(5 minutes)", "production": "rate(1 minute)"}[stack], s["scheduleExpression"])
-				assert.Equal(t, "ENABLED", s["state"])
-				target := s["target"].(map[string]any)
-				assert.Equal(t, "arn:aws:scheduler:::aws-sdk:redshiftdata:executeStatement", target["arn"])
-				assert.Equal(t, out(role)["arn"], target["roleArn"])
-				var input map[string]string
-				require.NoError(t, json.Unmarshal([]byte(target["input"].(string)), &input))
-				assert.Equal(t, map[string]string{"WorkgroupName": "haina-" + stack, "Database": "haina",
-					"Sql": `CALL "cdc"."apply_` + table + `"()`, "StatementName": "apply-" + table}, input,
-					"no SecretArn: the call signs in as the role (GetCredentials)")
-				assert.True(t, dependsOn(scheds[i], tSQL, "haina-changes-apply-"+table), "the schedule starts once its procedure exists")
+			require.Len(t, scheds, 1, "one schedule, one call")
+			tables := map[string][]string{"staging": {"customer"}, "production": {"customers", "orders"}}[stack]
+			for _, table := range tables {
+				assert.True(t, dependsOn(scheds[0], tSQL, "haina-changes-apply-"+table), "the schedule starts once apply_%s exists", table)
+			}
+			for _, source := range map[string][]string{"staging": {"salesdb.CUSTOMER"}, "production": {"shop.customers", "shop.orders"}}[stack] {
+				assert.True(t, dependsOn(scheds[0], tSQL, "haina-changes-landing-"+source), "and once the landing view of %s exists", source)
 			}
 		})
 	}
+	// The apply can be left out of the call (the landing views still fill).
+	g := evaluate(t, "staging", map[string]string{"haina:cdc": `{"enabled":true,"redshift":{"scheduleEnabled":false,` +
+		`"tables":[{"source":"salesdb.CUSTOMER","primaryKey":["CUST_ID"],"columns":[{"name":"CUST_ID","type":"INTEGER"}]}]}}`})
+	proc := in(one(t, g, tSQL, "haina-refresh-procedure"))["create"].([]any)[0].(string)
+	assert.Contains(t, proc, `REFRESH MATERIALIZED VIEW "cdc"."salesdb_customer_changes";`)
+	assert.NotContains(t, proc, "CALL", "scheduleEnabled false: no apply in the call")
 }
 
 func TestCDCRedshiftValidation(t *testing.T) {
@@ -282,9 +266,10 @@ func TestCDCRedshiftValidation(t *testing.T) {
 			`SUPER cannot be a key`},
 		{"no columns", table(`"primaryKey": ["CUST_ID"], "columns": []`),
 			`haina:cdc.redshift.tables[0].columns: [] is not allowed; list the columns to keep`},
-		{"schedule 0", `{"scheduleMinutes": 0}`, `haina:cdc.redshift.scheduleMinutes: 0 is not allowed; allowed: 1 to 1440 minutes`},
-		{"schedule too long", `{"scheduleMinutes": 1441}`, `haina:cdc.redshift.scheduleMinutes: 1441 is not allowed`},
-		{"landing views nothing refreshes", `{"autoRefresh":false}`, `haina:cdc.redshift.autoRefresh: false is not allowed; allowed: true; nothing else refreshes the CDC landing views`},
+		{"replaced: the schedule", `{"scheduleMinutes": 5}`,
+			`haina:cdc.redshift.scheduleMinutes: 5 is not read any more; it was replaced by haina:ingestion.refresh.everyMinutes: the CDC apply now runs in the same scheduled call as the refresh`},
+		{"replaced: auto refresh", `{"autoRefresh":false}`,
+			`haina:cdc.redshift.autoRefresh: false is not read any more; it was replaced by haina:ingestion.refresh.mode, which now sets the CDC landing views' AUTO REFRESH too`},
 		{"reserved name", table(ok + `, "table": "apply_offsets"`), `haina:cdc.redshift.tables[0].table: "apply_offsets" is not allowed; a name of its own: cdc.apply_offsets is already haina's`},
 		{"same schema as ingestion", `{"schema": "ingest"}`, `haina:cdc.redshift.schema: "ingest" is not allowed; a schema of its own`},
 		{"apply role", `{"applyRole": "cdc:apply"}`, `haina:cdc.redshift.applyRole: "cdc:apply" is not allowed; allowed: 1-127 letters, digits or _`},

@@ -62,7 +62,7 @@ func TestDataPaths(t *testing.T) {
 			}
 			// Every data path of haina is modelled in every stack.
 			for _, prefix := range append([]string{
-				"Redshift → Kinesis ", "Redshift → MSK ", "MSK Connect ", "EventBridge Scheduler haina-" + v.stack + "-cdc-apply/",
+				"Redshift → Kinesis ", "Redshift → MSK ", "MSK Connect ",
 				"EventBridge Scheduler default/", "Lambda haina-" + v.stack + "-producer ", "Firehose haina-" + v.stack + "-events-lake ",
 				"Firehose haina-" + v.stack + "-vpcflowlogs ", "CloudWatch Logs /haina/haina-" + v.stack + "-vpcflowlogs → Firehose",
 				"VPC flow log ",

@@ -57,7 +57,8 @@ func TestIngestionSQLObjectsInBothStacks(t *testing.T) {
 			assert.Equal(t, "materialized-view", li["kind"])
 			assert.Equal(t, `"ingest"."events_landing"`, li["objectName"])
 			assert.Contains(t, li["create"].([]any)[0], `FROM "kds"."haina-`+stack+`-events"`)
-			assert.Contains(t, li["create"].([]any)[0], "AUTO REFRESH YES")
+			// Both stacks refresh on a schedule: the landing view never wakes the warehouse on its own.
+			assert.Contains(t, li["create"].([]any)[0], "AUTO REFRESH NO")
 			assert.Equal(t, true, li["holdsData"])
 			assert.Equal(t, false, li["allowDataLoss"])
 			assert.Equal(t, stack == "production", li["guardDelete"], "production guards the landing view against delete")
@@ -94,7 +95,7 @@ func TestIngestionSQLObjectsInBothStacks(t *testing.T) {
 
 			sched := one(t, g, "aws:scheduler/schedule:Schedule", "haina-refresh-refresh-views")
 			si := in(sched)
-			assert.Equal(t, map[string]string{"staging": "rate(15 minutes)", "production": "rate(5 minutes)"}[stack], si["scheduleExpression"])
+			assert.Equal(t, map[string]string{"staging": "rate(10 minutes)", "production": "rate(2 minutes)"}[stack], si["scheduleExpression"])
 			assert.Equal(t, "ENABLED", si["state"])
 			target := si["target"].(map[string]any)
 			assert.JSONEq(t, `{"WorkgroupName":"haina-`+stack+`","Database":"haina","Sql":"CALL \"ingest\".\"refresh_views\"()","StatementName":"refresh-views"}`,
@@ -111,10 +112,18 @@ func TestIngestionSQLObjectsInBothStacks(t *testing.T) {
 }
 
 func TestIngestionRefreshValidation(t *testing.T) {
-	_, err := evaluateErr(t, "staging", map[string]string{"haina:ingestion": `{"refreshMinutes":0}`})
-	require.Error(t, err)
-	assert.Contains(t, err.Error(), `haina:ingestion.refreshMinutes: 0 is not allowed; allowed: 1 to 1440 minutes`)
-	_, err = evaluateErr(t, "staging", map[string]string{"haina:cdc": `{"enabled":true,"redshift":{"applyRole":"haina_refresh"}}`})
+	for cfg, want := range map[string]string{
+		`{"refresh":{"everyMinutes":0}}`: `haina:ingestion.refresh.everyMinutes: 0 is not allowed; allowed: 1 to 1440 minutes between the scheduled calls`,
+		`{"refresh":"sometimes"}`:        `haina:ingestion.refresh.mode: "sometimes" is not allowed; allowed: auto (the landing views refresh themselves`,
+		`{"refresh":{"mode":"auto","every":5}}`: `haina:ingestion: cannot read {"refresh":{"mode":"auto","every":5}}: json: unknown field "every"`,
+		`{"refreshMinutes":15}`: `haina:ingestion.refreshMinutes: 15 is not read any more; it was replaced by haina:ingestion.refresh.everyMinutes`,
+		`{"autoRefresh":true}`:  `haina:ingestion.autoRefresh: true is not read any more; it was replaced by haina:ingestion.refresh.mode (auto`,
+	} {
+		_, err := evaluateErr(t, "staging", map[string]string{"haina:ingestion": cfg})
+		require.Error(t, err, cfg)
+		assert.Contains(t, err.Error(), want, cfg)
+	}
+	_, err := evaluateErr(t, "staging", map[string]string{"haina:cdc": `{"enabled":true,"redshift":{"applyRole":"haina_refresh"}}`})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `haina:cdc.redshift.applyRole: "haina_refresh" is not allowed; a role of its own: haina_refresh is the refresh schedule's role`)
 }
@@ -122,11 +131,11 @@ func TestIngestionRefreshValidation(t *testing.T) {
 func TestIngestionFollowsConfig(t *testing.T) {
 	g := evaluate(t, "staging", map[string]string{
 		"haina:stream":    `{"name":"App.Events-1"}`,
-		"haina:ingestion": `{"rollupDimension":"gender","rollupView":"gender_per_minute","autoRefresh":false,"allowDataLoss":true}`,
+		"haina:ingestion": `{"rollupDimension":"gender","rollupView":"gender_per_minute","refresh":"auto","allowDataLoss":true}`,
 	})
 	landing := in(one(t, g, tSQL, "haina-landing"))
 	assert.Contains(t, landing["create"].([]any)[0], `FROM "kds"."App.Events-1"`)
-	assert.Contains(t, landing["create"].([]any)[0], "AUTO REFRESH NO")
+	assert.Contains(t, landing["create"].([]any)[0], "AUTO REFRESH YES", "refresh auto: the landing view refreshes itself")
 	assert.Equal(t, true, landing["allowDataLoss"])
 	rollup := in(one(t, g, tSQL, "haina-rollup"))
 	assert.Equal(t, `"ingest"."gender_per_minute"`, rollup["objectName"])

@@ -362,7 +362,6 @@ func TestOutputsArePresentAndWellFormed(t *testing.T) {
 				"cdcPluginSha256":       regexp.MustCompile(`^map\[aws-msk-iam-auth:[0-9a-f]{64} debezium-connector-mysql:[0-9a-f]{64} msk-config-providers:[0-9a-f]{64}\]$`),
 				"cdcDebeziumSecretArn":  regexp.MustCompile(`^arn:aws:secretsmanager:us-east-1:\d{12}:secret:haina-` + stack + `-cdc-debezium-`),
 				"cdcQueries":            regexp.MustCompile(`(?s)apply_[a-z]+:CALL "cdc"\."apply_[a-z]+"\(\);.*lastRuns:SELECT target_table`),
-				"cdcApplyScheduleGroup": regexp.MustCompile(`^haina-` + stack + `-cdc-apply$`),
 				"refreshSchedule":       regexp.MustCompile(`^haina-` + stack + `-refresh$`),
 			}
 			assert.Len(t, g.Outputs, len(want))

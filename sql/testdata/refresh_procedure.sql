@@ -6,6 +6,8 @@ CREATE OR REPLACE PROCEDURE "ingest"."refresh_views"()
 AS $$
 BEGIN
     REFRESH MATERIALIZED VIEW "ingest"."events_per_minute" CASCADE;
+    REFRESH MATERIALIZED VIEW "cdc"."salesdb_customer_changes";
+    CALL "cdc"."apply_customer"();
 END;
 $$ LANGUAGE plpgsql
 SECURITY DEFINER;
@@ -16,6 +18,8 @@ CREATE OR REPLACE PROCEDURE "ingest"."refresh_views"()
 AS $$
 BEGIN
     REFRESH MATERIALIZED VIEW "ingest"."events_per_minute" CASCADE;
+    REFRESH MATERIALIZED VIEW "cdc"."salesdb_customer_changes";
+    CALL "cdc"."apply_customer"();
 END;
 $$ LANGUAGE plpgsql
 SECURITY DEFINER;

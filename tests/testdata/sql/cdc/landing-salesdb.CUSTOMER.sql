@@ -19,7 +19,7 @@ ON CLUSTER 'arn:aws:kafka:us-east-1:123456789012:cluster/haina-staging-cdc/bf455
 -- create (one transaction)
 CREATE MATERIALIZED VIEW "cdc"."salesdb_customer_changes"
 SORTKEY(kafka_partition, kafka_offset)
-AUTO REFRESH YES
+AUTO REFRESH NO
 AS
 SELECT
     kafka_partition,
@@ -34,7 +34,7 @@ FROM "cdc_msk"."Sales-DB.salesdb.CUSTOMER";
 DELETE FROM "cdc"."apply_offsets" WHERE target_table = 'customer';
 
 -- update (one transaction)
-ALTER MATERIALIZED VIEW "cdc"."salesdb_customer_changes" AUTO REFRESH YES;
+ALTER MATERIALIZED VIEW "cdc"."salesdb_customer_changes" AUTO REFRESH NO;
 
 -- drop
 DROP MATERIALIZED VIEW IF EXISTS "cdc"."salesdb_customer_changes";
