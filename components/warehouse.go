@@ -314,19 +314,21 @@ type UsageLimitConfig struct {
 	BreachAction string `json:"breachAction"`
 }
 
-// warehouseDefaults: 8 RPU in staging, 32 in production. Staging stops
-// queries after six hours a day at its base (a cost cap); production only
-// alerts, so ingestion never stops by surprise.
+// warehouseDefaults are sized from the cost estimate (`haina plan`, README
+// "Costs") for the default refresh policy: staging at the 4-RPU floor
+// (warehouses under 32 TB), woken by one call every 10 minutes, about 10
+// RPU-hours a day; production at 8 RPU, woken every 2 minutes, about 96
+// RPU-hours a day. Staging stops queries only at a monthly budget of about
+// twice the estimate (600 RPU-hours, $225); production never stops: it
+// emits a metric at twice its daily estimate.
 func warehouseDefaults(env Environment, base string) WarehouseConfig {
 	w := WarehouseConfig{NamespaceName: base, WorkgroupName: base, DatabaseName: "haina", AdminUsername: "haina_admin", Port: 5439}
 	if env == Production {
-		w.BaseCapacity, w.MaxCapacity = 32, 256
-		// 32 RPU around the clock is 768 RPU-hours a day: alert well above it, never stop ingestion.
-		w.UsageLimit = UsageLimitConfig{Amount: 1024, Period: "daily", BreachAction: "emit-metric"}
+		w.BaseCapacity, w.MaxCapacity = 8, 256
+		w.UsageLimit = UsageLimitConfig{Amount: 192, Period: "daily", BreachAction: "emit-metric"}
 	} else {
-		w.BaseCapacity, w.MaxCapacity = 8, 32
-		// Six hours a day at 8 RPU; beyond that staging queries are turned off until the next day.
-		w.UsageLimit = UsageLimitConfig{Amount: 48, Period: "daily", BreachAction: "deactivate"}
+		w.BaseCapacity, w.MaxCapacity = 4, 32
+		w.UsageLimit = UsageLimitConfig{Amount: 600, Period: "monthly", BreachAction: "deactivate"}
 	}
 	return w
 }

@@ -113,11 +113,11 @@ func TestIngestionSQLObjectsInBothStacks(t *testing.T) {
 
 func TestIngestionRefreshValidation(t *testing.T) {
 	for cfg, want := range map[string]string{
-		`{"refresh":{"everyMinutes":0}}`: `haina:ingestion.refresh.everyMinutes: 0 is not allowed; allowed: 1 to 1440 minutes between the scheduled calls`,
-		`{"refresh":"sometimes"}`:        `haina:ingestion.refresh.mode: "sometimes" is not allowed; allowed: auto (the landing views refresh themselves`,
+		`{"refresh":{"everyMinutes":0}}`:        `haina:ingestion.refresh.everyMinutes: 0 is not allowed; allowed: 1 to 1440 minutes between the scheduled calls`,
+		`{"refresh":"sometimes"}`:               `haina:ingestion.refresh.mode: "sometimes" is not allowed; allowed: auto (the landing views refresh themselves`,
 		`{"refresh":{"mode":"auto","every":5}}`: `haina:ingestion: cannot read {"refresh":{"mode":"auto","every":5}}: json: unknown field "every"`,
-		`{"refreshMinutes":15}`: `haina:ingestion.refreshMinutes: 15 is not read any more; it was replaced by haina:ingestion.refresh.everyMinutes`,
-		`{"autoRefresh":true}`:  `haina:ingestion.autoRefresh: true is not read any more; it was replaced by haina:ingestion.refresh.mode (auto`,
+		`{"refreshMinutes":15}`:                 `haina:ingestion.refreshMinutes: 15 is not read any more; it was replaced by haina:ingestion.refresh.everyMinutes`,
+		`{"autoRefresh":true}`:                  `haina:ingestion.autoRefresh: true is not read any more; it was replaced by haina:ingestion.refresh.mode (auto`,
 	} {
 		_, err := evaluateErr(t, "staging", map[string]string{"haina:ingestion": cfg})
 		require.Error(t, err, cfg)

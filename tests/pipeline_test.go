@@ -79,7 +79,7 @@ func TestNamespaceManagesItsPasswordAndEncryptsWithItsKey(t *testing.T) {
 }
 
 func TestWorkgroupIsPrivateWithEnhancedRoutingAndFullParameterSet(t *testing.T) {
-	for stack, base := range map[string]float64{"staging": 8, "production": 32} {
+	for stack, base := range map[string]float64{"staging": 4, "production": 8} {
 		t.Run(stack, func(t *testing.T) {
 			g := evaluate(t, stack, nil)
 			wg := in(one(t, g, tWorkgroup, "haina"))
@@ -116,8 +116,10 @@ func TestWorkgroupParameterOverrideKeepsFullSet(t *testing.T) {
 
 func TestUsageLimitPerStack(t *testing.T) {
 	for stack, want := range map[string]map[string]any{
-		"staging":    {"amount": 48.0, "period": "daily", "breachAction": "deactivate", "usageType": "serverless-compute"},
-		"production": {"amount": 1024.0, "period": "daily", "breachAction": "emit-metric", "usageType": "serverless-compute"},
+		// A monthly budget of about twice the estimate: ingestion never stops halfway through a day.
+		"staging": {"amount": 600.0, "period": "monthly", "breachAction": "deactivate", "usageType": "serverless-compute"},
+		// Twice the daily estimate, and only a metric: production never stops.
+		"production": {"amount": 192.0, "period": "daily", "breachAction": "emit-metric", "usageType": "serverless-compute"},
 	} {
 		t.Run(stack, func(t *testing.T) {
 			g := evaluate(t, stack, nil)

@@ -9,6 +9,11 @@
 // PULUMI_CONFIG_PASSPHRASE or asks for it, streams the engine's progress and
 // prints the outputs. preview, destroy and outputs work the same way. Ctrl-C
 // stops a step gracefully (package deploy). The exit code says whether it worked.
+//
+//	go run ./cmd/haina plan --stack staging [--json] [--events-per-second N …]
+//
+// needs none of that: it evaluates the program offline (package plan) and
+// prints the resources, the SQL and the monthly cost estimate.
 package main
 
 import (
@@ -26,12 +31,16 @@ import (
 	"strings"
 
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/haina-data/haina/cost"
 	"github.com/haina-data/haina/deploy"
+	"github.com/haina-data/haina/plan"
 	"golang.org/x/term"
 )
 
-const usage = `usage: haina <up|preview|destroy|outputs> --stack <staging|production|…> [flags]
+const usage = `usage: haina <up|preview|destroy|outputs|plan> --stack <staging|production|…> [flags]
 
+  plan      offline, no AWS account: the resources, the SQL and the monthly cost estimate
+            (--json; a load with --events-per-second, --event-bytes, --changes-per-second)
   up        deploy the stack (creates it when it is new) and print its outputs
   preview   show what an up would change
   destroy   delete the stack's resources (production: lift protection first, see docs/design.md)
@@ -59,11 +68,15 @@ func run(argv []string, stdout, stderr io.Writer) int {
 	secrets := fs.String("secrets-provider", "passphrase", "passphrase, or awskms://alias/…, …")
 	pulumiRoot := fs.String("pulumi-root", "", "a directory holding bin/pulumi (empty: pulumi on PATH)")
 	pulumiHome := fs.String("pulumi-home", "", "PULUMI_HOME for plugins and credentials (empty: ~/.pulumi)")
+	asJSON := fs.Bool("json", false, "plan: print one JSON object")
+	eps := fs.Float64("events-per-second", 0, "plan: events a second into the stream, on top of the stack's own producer")
+	eventBytes := fs.Int("event-bytes", plan.EventBytes(), "plan: bytes per event")
+	cps := fs.Float64("changes-per-second", 0, "plan: row changes a second in the CDC source database")
 	if err := fs.Parse(argv[1:]); err != nil {
 		return 2
 	}
 	switch verb {
-	case "up", "preview", "destroy", "outputs":
+	case "up", "preview", "destroy", "outputs", "plan":
 	default:
 		fmt.Fprintf(stderr, "haina: unknown command %q\n%s", verb, usage)
 		return 2
@@ -76,6 +89,10 @@ func run(argv []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintln(stderr, "haina:", err)
 		return 2
+	}
+
+	if verb == "plan" {
+		return runPlan(root, *stack, cost.Load{EventsPerSecond: *eps, EventBytes: *eventBytes, ChangesPerSecond: *cps}, *asJSON, stdout, stderr)
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -133,6 +150,38 @@ func run(argv []string, stdout, stderr io.Writer) int {
 	}
 	if outputs != nil {
 		printOutputs(stdout, outputs)
+	}
+	return 0
+}
+
+// runPlan evaluates the stack offline (package plan) and prints the report.
+func runPlan(root, stack string, load cost.Load, asJSON bool, stdout, stderr io.Writer) int {
+	if load.EventsPerSecond < 0 || load.ChangesPerSecond < 0 || load.EventBytes < 1 {
+		fmt.Fprintln(stderr, "haina plan: --events-per-second and --changes-per-second must be 0 or more, --event-bytes at least 1")
+		return 2
+	}
+	if _, err := os.Stat(filepath.Join(root, "Pulumi.yaml")); err != nil {
+		fmt.Fprintf(stderr, "haina plan: no Pulumi.yaml in %s: run haina from a haina checkout, or give --dir\n", root)
+		return 2
+	}
+	// The program reads Pulumi.yaml and the stack file from the checkout it runs in.
+	if err := os.Chdir(root); err != nil {
+		fmt.Fprintln(stderr, "haina plan:", err)
+		return 2
+	}
+	r, err := plan.Build(stack, load)
+	if err != nil {
+		fmt.Fprintln(stderr, "haina plan:", err)
+		return 1
+	}
+	if asJSON {
+		err = r.WriteJSON(stdout)
+	} else {
+		err = r.WriteText(stdout)
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "haina plan:", err)
+		return 1
 	}
 	return 0
 }
