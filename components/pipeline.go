@@ -440,7 +440,7 @@ func (p *Pipeline) changes(ctx *pulumi.Context, name string, args *PipelineArgs,
 	var err error
 	p.Changes, err = NewChangeTables(ctx, name+"-changes", &ChangeTablesArgs{
 		Config: cfg, TopicPrefix: args.CDC.Connector.TopicPrefix, Captured: args.CDC.Connector.Tables,
-		ClusterArn: p.Kafka.ClusterArn, BootstrapBrokers: p.Kafka.BootstrapBrokers, StreamingRole: p.Warehouse.StreamingRole.Name,
+		ClusterArn: p.Kafka.ClusterArn, BootstrapBrokers: p.Kafka.BootstrapBrokers, StreamingRole: p.Warehouse.StreamingRole.Name, AutoRefresh: args.Ingestion.Refresh.Auto(),
 		SQL: p.Ingestion.SQL,
 		// The topics exist before the landing views read them (created up front, even
 		// for an empty table); after the connector, whose snapshot fills them.

@@ -286,3 +286,13 @@ func TestCDCRedshiftValidation(t *testing.T) {
 	_, err := evaluateErr(t, "staging", base(table(ok)))
 	require.NoError(t, err)
 }
+
+// The CDC landing views follow haina:ingestion.refresh like the Kinesis one.
+func TestCDCLandingViewsFollowTheRefreshPolicy(t *testing.T) {
+	for mode, want := range map[string]string{"scheduled": "AUTO REFRESH NO", "auto": "AUTO REFRESH YES"} {
+		g := evaluate(t, "staging", map[string]string{"haina:ingestion": `{"refresh":"` + mode + `"}`})
+		landing := in(one(t, g, tSQL, "haina-changes-landing-salesdb.CUSTOMER"))
+		assert.Contains(t, landing["create"].([]any)[0], want, mode)
+		assert.Equal(t, []any{`ALTER MATERIALIZED VIEW "cdc"."salesdb_customer_changes" ` + want}, landing["update"], mode)
+	}
+}

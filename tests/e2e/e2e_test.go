@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -238,7 +239,7 @@ func TestEngineUpNoOpAndDestroy(t *testing.T) {
 			}
 			schemaAt, landingAt := at("CREATE EXTERNAL SCHEMA", "FROM KINESIS"), at("CREATE MATERIALIZED VIEW", `"events_landing"`)
 			assert.True(t, schemaAt >= 0 && landingAt > schemaAt, "the external schema comes before the landing MV: %q", creates)
-			rollupAt, refreshAt := at("CREATE MATERIALIZED VIEW", `"events_per_minute"`), at("CREATE OR REPLACE PROCEDURE", `"refresh_views"`)
+			rollupAt, refreshAt := at("CREATE MATERIALIZED VIEW", `"events_per_minute"`), at(`CREATE OR REPLACE PROCEDURE "ingest"."refresh_views"()`, "")
 			assert.True(t, landingAt < rollupAt && rollupAt < refreshAt, "landing MV, rollup, then the procedure that refreshes it")
 			// The Kafka schema names the brokers deployed in this run (rendered once they were known).
 			mskAt := at("CREATE EXTERNAL SCHEMA", "FROM KAFKA\nIAM_ROLE default\nAUTHENTICATION iam\nURI '"+outputs["kafkaBootstrapBrokers"].(string)+"'")
@@ -246,14 +247,14 @@ func TestEngineUpNoOpAndDestroy(t *testing.T) {
 			for _, table := range map[string][]string{"staging": {"customer"}, "production": {"customers", "orders"}}[stack] {
 				cdcLanding := at("CREATE MATERIALIZED VIEW", "_"+table+"_changes")
 				target := at("CREATE TABLE IF NOT EXISTS", `"cdc"."`+table+`"`)
-				proc := at("CREATE OR REPLACE PROCEDURE", `"cdc"."apply_`+table+`"()`)
+				proc := at(`CREATE OR REPLACE PROCEDURE "cdc"."apply_`+table+`"()`, "")
 				assert.True(t, mskAt < cdcLanding && cdcLanding < proc && target < proc && target >= 0, "%s: schema, landing view, table, then procedure", table)
 				if proc >= 0 {
 					assert.Equal(t, `GRANT EXECUTE ON PROCEDURE "cdc"."apply_`+table+`"() TO ROLE "haina_cdc_apply"`, creates[proc][1])
 				}
 			}
 			// One scheduled call refreshes and applies: it names every apply procedure.
-			refresh := at("CREATE OR REPLACE PROCEDURE", `"ingest"."refresh_views"()`)
+			refresh := at(`CREATE OR REPLACE PROCEDURE "ingest"."refresh_views"()`, "")
 			require.True(t, refresh >= 0, "the refresh procedure ran: %q", creates)
 			for _, table := range map[string][]string{"staging": {"customer"}, "production": {"customers", "orders"}}[stack] {
 				assert.Contains(t, creates[refresh][0], `CALL "cdc"."apply_`+table+`"();`)
@@ -324,6 +325,7 @@ func TestEngineUpNoOpAndDestroy(t *testing.T) {
 			assert.Equal(t, mockCounts(t, stack), engineCounts(t, ctx, s), "the engine and the mocks see the same resources")
 
 			if stack == "staging" {
+				switchRefreshToAuto(t, ctx, e, s)
 				replaceLandingView(t, ctx, e, s)
 				require.NoError(t, s.Destroy(ctx))
 				left, err := s.Resources(ctx)
@@ -497,4 +499,36 @@ func replaceLandingView(t *testing.T, ctx context.Context, e *engine, s *deploy.
 	changes, err := s.Preview(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, map[string]int{"same": changes["same"]}, changes, "a no-op after the replacement")
+}
+
+// switchRefreshToAuto turns the refresh policy from scheduled to auto on a
+// deployed stack: the landing views change in place (ALTER … AUTO REFRESH
+// YES, never a drop: they hold the data), and the next preview is a no-op.
+func switchRefreshToAuto(t *testing.T, ctx context.Context, e *engine, s *deploy.Stack) {
+	t.Helper()
+	before := len(e.fake.Calls())
+	require.NoError(t, s.SetConfig(ctx, "haina:ingestion.refresh.mode", "auto"))
+	_, err := s.Up(ctx)
+	require.NoError(t, err)
+	var alters []string
+	for _, c := range e.fake.Calls()[before:] {
+		for _, q := range c.Sqls {
+			require.False(t, strings.HasPrefix(q, "DROP MATERIALIZED VIEW"), "switching the refresh mode dropped a view: %s", q)
+			if strings.HasPrefix(q, "ALTER MATERIALIZED VIEW") {
+				alters = append(alters, q)
+			}
+		}
+	}
+	sort.Strings(alters)
+	assert.Equal(t, []string{
+		`ALTER MATERIALIZED VIEW "cdc"."salesdb_customer_changes" AUTO REFRESH YES`,
+		`ALTER MATERIALIZED VIEW "ingest"."events_landing" AUTO REFRESH YES`,
+	}, alters)
+	changes, err := s.Preview(ctx)
+	require.NoError(t, err)
+	for op, n := range changes {
+		if op != "same" {
+			t.Errorf("preview after switching to auto is not a no-op: %d %s", n, op)
+		}
+	}
 }
