@@ -144,7 +144,7 @@ type ChangeTables struct {
 
 // NewChangeTables declares the SQL objects in dependency order.
 func NewChangeTables(ctx *pulumi.Context, name string, args *ChangeTablesArgs, opts ...pulumi.ResourceOption) (*ChangeTables, error) {
-	if args == nil || args.ClusterArn == nil || args.BootstrapBrokers == nil || args.StreamingRole == nil || args.SQL.WorkgroupName == nil || args.SQL.Database == nil || args.SQL.Provider == nil || len(args.Captured) == 0 {
+	if args == nil || args.ClusterArn == nil || args.BootstrapBrokers == nil || args.StreamingRole == nil || (args.SQL.WorkgroupName == nil && args.SQL.ClusterIdentifier == nil) || args.SQL.Database == nil || args.SQL.Provider == nil || len(args.Captured) == 0 {
 		return nil, fmt.Errorf("change tables %s: ClusterArn, BootstrapBrokers, StreamingRole, SQL (WorkgroupName, Database, Provider) and Captured are required", name)
 	}
 	ct := &ChangeTables{Landing: map[string]*SqlObject{}, Targets: map[string]*SqlObject{}, Procedures: map[string]*SqlObject{}, ApplyCalls: map[string]string{}}

@@ -89,6 +89,9 @@ type IngestionArgs struct {
 	StreamName string
 	// RefreshRole is the database role the refresh schedule runs as.
 	RefreshRole string
+	// RefreshUser, on a provisioned cluster, is the database user the
+	// schedule signs in as (with RefreshRole granted); "" on Serverless.
+	RefreshUser string
 	// DependsOn: what must exist first (workgroup, namespace with its default role, the role's policy, the stream).
 	DependsOn []pulumi.Resource
 }
@@ -108,8 +111,10 @@ type Ingestion struct {
 	Landing        *SqlObject
 	Events         *SqlObject
 	Rollup         *SqlObject
-	// RefreshRole and RefreshProcedure let a schedule refresh the views (RefreshCall).
+	// RefreshRole and RefreshProcedure let a schedule refresh the views
+	// (RefreshCall); RefreshUser signs the schedule in on a cluster (nil on Serverless).
 	RefreshRole      *SqlObject
+	RefreshUser      *SqlObject
 	RefreshProcedure *SqlObject
 	RefreshCall      string
 
@@ -125,8 +130,8 @@ const RefreshProcedureName = "refresh_views"
 
 // NewIngestion declares the SQL objects in dependency order.
 func NewIngestion(ctx *pulumi.Context, name string, args *IngestionArgs, opts ...pulumi.ResourceOption) (*Ingestion, error) {
-	if args == nil || args.SQL.WorkgroupName == nil || args.SQL.Database == nil || args.StreamName == "" || args.RefreshRole == "" {
-		return nil, fmt.Errorf("ingestion %s: SQL (WorkgroupName, Database), StreamName and RefreshRole are required", name)
+	if args == nil || (args.SQL.WorkgroupName == nil && args.SQL.ClusterIdentifier == nil) || args.SQL.Database == nil || args.StreamName == "" || args.RefreshRole == "" {
+		return nil, fmt.Errorf("ingestion %s: SQL (WorkgroupName or ClusterIdentifier, Database), StreamName and RefreshRole are required", name)
 	}
 	in := &Ingestion{}
 	if err := ctx.RegisterComponentResource("haina:ingestion:Ingestion", name, in, opts...); err != nil {
@@ -146,7 +151,7 @@ func NewIngestion(ctx *pulumi.Context, name string, args *IngestionArgs, opts ..
 		"ExternalSchema": c.ExternalSchema, "Schema": c.Schema, "Stream": args.StreamName,
 		"Name": "", "Landing": c.LandingView, "Dimension": c.RollupDimension, "AutoRefresh": c.Refresh.Auto(),
 		"LandingView": c.LandingView, "EventsView": c.EventsView, "RollupView": c.RollupView, "Role": args.RefreshRole,
-		"RefreshProcedure": RefreshProcedureName, "CDCSchema": "", "CDCLanding": []string(nil), "CDCApply": []string(nil),
+		"RefreshProcedure": RefreshProcedureName, "User": args.RefreshUser, "CDCSchema": "", "CDCLanding": []string(nil), "CDCApply": []string(nil),
 	}
 	if args.CDC != nil {
 		data["CDCSchema"], data["CDCLanding"], data["CDCApply"] = args.CDC.Schema, args.CDC.Landing, args.CDC.Apply
@@ -180,6 +185,11 @@ func NewIngestion(ctx *pulumi.Context, name string, args *IngestionArgs, opts ..
 	if in.RefreshRole, err = declare("refresh-role", sql.DBRole, "", false, []*SqlObject{in.Schema}, in.Schema); err != nil {
 		return nil, err
 	}
+	if args.RefreshUser != "" {
+		if in.RefreshUser, err = declare("refresh-user", sql.DBUser, "", false, nil, in.RefreshRole); err != nil {
+			return nil, err
+		}
+	}
 	// The procedure lives in the schema; it names the rollup only in its body,
 	// which Redshift binds when it runs, so it waits for the rollup without being built on it.
 	if in.RefreshProcedure, err = declare("refresh-procedure", sql.RefreshProcedure, RefreshProcedureName, false, []*SqlObject{in.Schema},
@@ -210,7 +220,7 @@ func NewIngestion(ctx *pulumi.Context, name string, args *IngestionArgs, opts ..
 // at most about 10 minutes old, the warehouse awake 144 minutes a day) and
 // every 2 in production (at most about 2 minutes old, awake half the time).
 // Auto refresh keeps a warehouse awake around the clock while data flows:
-// docs/costs.md compares them.
+// README "Costs" compares them.
 func ingestionDefaults(env Environment) IngestionConfig {
 	c := IngestionConfig{
 		ExternalSchema: "kds", Schema: "ingest", LandingView: "events_landing", EventsView: "events",

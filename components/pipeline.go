@@ -3,6 +3,7 @@ package components
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 
 	"github.com/haina-data/haina/sql"
@@ -120,18 +121,16 @@ func NewPipeline(ctx *pulumi.Context, name string, args *PipelineArgs, opts ...p
 	}
 
 	p.Ingestion, err = NewIngestion(ctx, name, &IngestionArgs{
-		Config: args.Ingestion,
-		Region: args.Region,
-		CDC:    args.cdcRefresh(),
-		SQL: SqlTarget{
-			WorkgroupName: p.Warehouse.WorkgroupName, Database: p.Warehouse.DatabaseName, SecretArn: p.Warehouse.AdminSecretArn,
-			GuardDelete: args.Environment == Production, Protect: args.Protect,
-		},
+		Config:      args.Ingestion,
+		Region:      args.Region,
+		CDC:         args.cdcRefresh(),
+		SQL:         p.Warehouse.SQLTarget(args.Environment == Production, args.Protect),
 		StreamName:  args.Stream.Name,
 		RefreshRole: args.RefreshRole(),
+		RefreshUser: args.refreshUser(),
 		// The SQL runs after the workgroup is up, the default role is attached
 		// and allowed to read, and the stream exists.
-		DependsOn: []pulumi.Resource{p.Warehouse.Workgroup, p.Warehouse.Namespace, p.Warehouse.StreamingRolePolicy, p.Stream.Stream},
+		DependsOn: append(slices.Clone(p.Warehouse.Ready), p.Stream.Stream),
 	}, parent)
 	if err != nil {
 		return nil, err
@@ -193,11 +192,11 @@ func NewPipeline(ctx *pulumi.Context, name string, args *PipelineArgs, opts ...p
 	}
 	p.RefreshSchedule, err = NewSqlSchedule(ctx, name+"-refresh", &SqlScheduleArgs{
 		Name: args.Name("refresh"), Region: args.Region,
-		Account:       aws.GetCallerIdentityOutput(ctx, aws.GetCallerIdentityOutputArgs{}, pulumi.Parent(p)).AccountId(),
-		WorkgroupName: p.Warehouse.WorkgroupName, WorkgroupArn: p.Warehouse.Workgroup.Arn, Database: p.Warehouse.DatabaseName,
+		Account:     aws.GetCallerIdentityOutput(ctx, aws.GetCallerIdentityOutputArgs{}, pulumi.Parent(p)).AccountId(),
+		Warehouse:   p.Warehouse,
 		Statements:  []ScheduledStatement{{Name: "refresh-views", SQL: p.Ingestion.RefreshCall}},
 		RateMinutes: args.Ingestion.Refresh.EveryMinutes, Enabled: true,
-		DbRoles: []string{args.RefreshRole()}, Tags: tags, DependsOn: refreshAfter,
+		DbRoles: []string{args.RefreshRole()}, DbUser: args.refreshUser(), Tags: tags, DependsOn: refreshAfter,
 	}, parent)
 	if err != nil {
 		return nil, err
@@ -208,8 +207,6 @@ func NewPipeline(ctx *pulumi.Context, name string, args *PipelineArgs, opts ...p
 		"region":            pulumi.String(args.Region),
 		"streamName":        p.Stream.Name,
 		"streamArn":         p.Stream.Arn,
-		"namespaceName":     p.Warehouse.NamespaceName,
-		"workgroupName":     p.Warehouse.WorkgroupName,
 		"workgroupEndpoint": p.Warehouse.Endpoint,
 		"workgroupPort":     p.Warehouse.Port,
 		"databaseName":      p.Warehouse.DatabaseName,
@@ -221,6 +218,11 @@ func NewPipeline(ctx *pulumi.Context, name string, args *PipelineArgs, opts ...p
 		"rollupView":        p.Ingestion.RollupView,
 		"exampleQueries":    p.Ingestion.ExampleQueries,
 		"refreshSchedule":   p.RefreshSchedule.Group.Name,
+	}
+	if args.Warehouse.Kind == WarehouseProvisioned {
+		p.Outputs["clusterIdentifier"] = p.Warehouse.ClusterIdentifier
+	} else {
+		p.Outputs["namespaceName"], p.Outputs["workgroupName"] = p.Warehouse.NamespaceName, p.Warehouse.WorkgroupName
 	}
 	if p.Producer != nil {
 		p.Outputs["producerFunction"] = p.Producer.FunctionName
@@ -444,10 +446,19 @@ func (p *Pipeline) changes(ctx *pulumi.Context, name string, args *PipelineArgs,
 		SQL: p.Ingestion.SQL,
 		// The topics exist before the landing views read them (created up front, even
 		// for an empty table); after the connector, whose snapshot fills them.
-		DependsOn: []pulumi.Resource{p.Warehouse.Workgroup, p.Warehouse.Namespace, p.Warehouse.StreamingRolePolicy,
-			p.Kafka, p.Kafka.Resource(), p.Topics.Invocation, p.Connector.Connector}, // p.Kafka: its security group rules too
+		DependsOn: append(slices.Clone(p.Warehouse.Ready),
+			p.Kafka, p.Kafka.Resource(), p.Topics.Invocation, p.Connector.Connector), // p.Kafka: its security group rules too
 	}, parent)
 	return err
+}
+
+// refreshUser is the database user the schedule signs in as on a
+// provisioned cluster ("" on Serverless, where the role's tag does it).
+func (a *PipelineArgs) refreshUser() string {
+	if a.Warehouse.Kind != WarehouseProvisioned {
+		return ""
+	}
+	return a.RefreshRole() + "_runner"
 }
 
 // cdcRefresh is what the scheduled call does on the CDC side: refresh every

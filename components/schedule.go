@@ -22,15 +22,17 @@ type SqlScheduleArgs struct {
 	Name    string
 	Region  string
 	Account pulumi.StringInput
-	// The workgroup (its ARN scopes the role) and database the statements run on.
-	WorkgroupName pulumi.StringInput
-	WorkgroupArn  pulumi.StringInput
-	Database      pulumi.StringInput
-	Statements    []ScheduledStatement
-	RateMinutes   int
-	Enabled       bool
-	// DbRoles are the database roles the role's temporary user gets (tag RedshiftDbRoles).
+	// Warehouse is where the statements run: its workgroup or cluster (whose
+	// ARN scopes the role) and database.
+	Warehouse   *Warehouse
+	Statements  []ScheduledStatement
+	RateMinutes int
+	Enabled     bool
+	// DbRoles are the database roles the role's temporary user gets (tag
+	// RedshiftDbRoles) on Serverless. On a provisioned cluster DbUser is the
+	// database user the statements run as (holding those roles).
 	DbRoles []string
+	DbUser  string
 	Tags    pulumi.StringMap
 	// DependsOn: what the statements need (the schedules start after it exists).
 	DependsOn []pulumi.Resource
@@ -63,16 +65,18 @@ func RateExpression(minutes int) string {
 
 // executeStatementInput is the ExecuteStatement request the target sends.
 type executeStatementInput struct {
-	WorkgroupName string `json:"WorkgroupName"`
-	Database      string `json:"Database"`
-	Sql           string `json:"Sql"`
-	StatementName string `json:"StatementName"`
+	WorkgroupName     string `json:"WorkgroupName,omitempty"`
+	ClusterIdentifier string `json:"ClusterIdentifier,omitempty"`
+	DbUser            string `json:"DbUser,omitempty"`
+	Database          string `json:"Database"`
+	Sql               string `json:"Sql"`
+	StatementName     string `json:"StatementName"`
 }
 
 // NewSqlSchedule declares the group, the role and one schedule per statement.
 func NewSqlSchedule(ctx *pulumi.Context, name string, args *SqlScheduleArgs, opts ...pulumi.ResourceOption) (*SqlSchedule, error) {
-	if args == nil || args.Account == nil || args.WorkgroupName == nil || args.WorkgroupArn == nil || args.Database == nil {
-		return nil, fmt.Errorf("sql schedule %s: Account, WorkgroupName, WorkgroupArn and Database are required", name)
+	if args == nil || args.Account == nil || args.Warehouse == nil {
+		return nil, fmt.Errorf("sql schedule %s: Account and Warehouse are required", name)
 	}
 	if args.RateMinutes < 1 || args.RateMinutes > 1440 {
 		return nil, fmt.Errorf("sql schedule %s: RateMinutes %d is outside 1–1440", name, args.RateMinutes)
@@ -93,16 +97,33 @@ func NewSqlSchedule(ctx *pulumi.Context, name string, args *SqlScheduleArgs, opt
 	for k, v := range args.Tags {
 		tags[k] = v
 	}
-	if len(args.DbRoles) > 0 {
+	cluster := args.Warehouse.Cluster != nil
+	if cluster && args.DbUser == "" {
+		return nil, fmt.Errorf("sql schedule %s: a provisioned cluster needs DbUser, the database user the statements run as", name)
+	}
+	if len(args.DbRoles) > 0 && !cluster {
 		// Redshift Serverless grants these database roles to the role's temporary user at sign-in.
 		tags["RedshiftDbRoles"] = pulumi.String(strings.Join(args.DbRoles, ":"))
 	}
-	workgroup := pulumi.StringArray{args.WorkgroupArn}
+	wh := args.Warehouse
+	warehouse := pulumi.StringArray{wh.Arn}
 	stmts := []Statement{
-		{Sid: "RunStatements", Actions: []string{"redshift-data:ExecuteStatement"}, Resources: workgroup},
-		{Sid: "WorkgroupCredentials", Actions: []string{"redshift-serverless:GetCredentials"}, Resources: workgroup},
+		{Sid: "RunStatements", Actions: []string{"redshift-data:ExecuteStatement"}, Resources: warehouse},
+		{Sid: "WorkgroupCredentials", Actions: []string{"redshift-serverless:GetCredentials"}, Resources: warehouse},
 	}
-	if len(args.DbRoles) > 0 {
+	if cluster {
+		// On a cluster the Data API signs in as DbUser with temporary
+		// credentials: GetClusterCredentials on that user and the database
+		// ("Authorizing access to the Amazon Redshift Data API",
+		// https://docs.aws.amazon.com/redshift/latest/mgmt/data-api-access.html;
+		// ARN forms: "Resource policies for GetClusterCredentials",
+		// https://docs.aws.amazon.com/redshift/latest/mgmt/generating-iam-credentials-role-permissions.html).
+		stmts[1] = Statement{Sid: "ClusterCredentials", Actions: []string{"redshift:GetClusterCredentials"}, Resources: pulumi.StringArray{
+			pulumi.Sprintf("arn:aws:redshift:%s:%s:dbuser:%s/%s", args.Region, args.Account, wh.ClusterIdentifier, args.DbUser),
+			pulumi.Sprintf("arn:aws:redshift:%s:%s:dbname:%s/%s", args.Region, args.Account, wh.ClusterIdentifier, wh.DatabaseName),
+		}}
+	}
+	if len(args.DbRoles) > 0 && !cluster {
 		// Redshift Serverless reads the RedshiftDbRoles tag through the tagging
 		// API as the caller: without these the temporary user gets no database
 		// role and every statement fails on permissions ("Defining database roles
@@ -130,8 +151,13 @@ func NewSqlSchedule(ctx *pulumi.Context, name string, args *SqlScheduleArgs, opt
 	}
 	for _, st := range args.Statements {
 		st := st
-		input := pulumi.All(args.WorkgroupName, args.Database).ApplyT(func(v []any) (string, error) {
-			b, err := json.Marshal(executeStatementInput{WorkgroupName: v[0].(string), Database: v[1].(string), Sql: st.SQL, StatementName: st.Name})
+		input := pulumi.All(wh.WorkgroupName, wh.ClusterIdentifier, wh.DatabaseName).ApplyT(func(v []any) (string, error) {
+			in := executeStatementInput{WorkgroupName: v[0].(string), ClusterIdentifier: v[1].(string),
+				Database: v[2].(string), Sql: st.SQL, StatementName: st.Name}
+			if cluster {
+				in.DbUser = args.DbUser
+			}
+			b, err := json.Marshal(in)
 			return string(b), err
 		}).(pulumi.StringOutput)
 		sched, err := scheduler.NewSchedule(ctx, name+"-"+st.Name, &scheduler.ScheduleArgs{

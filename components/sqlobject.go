@@ -58,11 +58,13 @@ func NewHainaProvider(ctx *pulumi.Context, name, region string, opts ...pulumi.R
 type SqlTarget struct {
 	// Provider runs the statements: an instance of haina's provider (NewHainaProvider).
 	Provider pulumi.ProviderResource
-	// WorkgroupName is a Redshift Serverless workgroup; ResourceArn an Aurora
-	// MySQL cluster reached through the RDS Data API. Exactly one is set.
-	WorkgroupName pulumi.StringInput
-	ResourceArn   pulumi.StringInput
-	Database      pulumi.StringInput
+	// WorkgroupName is a Redshift Serverless workgroup, ClusterIdentifier a
+	// provisioned Redshift cluster, ResourceArn an Aurora MySQL cluster reached
+	// through the RDS Data API. Exactly one is set.
+	WorkgroupName     pulumi.StringInput
+	ClusterIdentifier pulumi.StringInput
+	ResourceArn       pulumi.StringInput
+	Database          pulumi.StringInput
 	// SecretArn: statements run as the user in that secret (the admin).
 	SecretArn pulumi.StringInput
 	// For objects that hold data (SqlSpec.HoldsData): AllowDataLoss permits
@@ -125,8 +127,17 @@ type SqlObject struct {
 // NewSqlObject declares a SQL object, run by args.Provider (or the provider
 // given with pulumi.Provider) and protected when it holds data and args.Protect.
 func NewSqlObject(ctx *pulumi.Context, name string, args *SqlObjectArgs, opts ...pulumi.ResourceOption) (*SqlObject, error) {
-	if args == nil || (args.WorkgroupName == nil) == (args.ResourceArn == nil) || args.Database == nil || len(args.Object.Create) == 0 {
-		return nil, errors.New("sql object " + name + ": one of WorkgroupName or ResourceArn, Database and create statements are required")
+	if args == nil {
+		return nil, errors.New("sql object " + name + ": args are required")
+	}
+	set := 0
+	for _, in := range []pulumi.StringInput{args.WorkgroupName, args.ClusterIdentifier, args.ResourceArn} {
+		if in != nil {
+			set++
+		}
+	}
+	if set != 1 || args.Database == nil || len(args.Object.Create) == 0 {
+		return nil, errors.New("sql object " + name + ": one of WorkgroupName, ClusterIdentifier or ResourceArn, Database and create statements are required")
 	}
 	o := args.Object
 	token := provider.RedshiftSqlObjectType
@@ -138,9 +149,12 @@ func NewSqlObject(ctx *pulumi.Context, name string, args *SqlObjectArgs, opts ..
 		"drop":       pulumi.ToStringArray(o.Drop),
 		"exists":     pulumi.String(o.Exists),
 	}
-	if args.ResourceArn != nil {
+	switch {
+	case args.ResourceArn != nil:
 		token, inputs["resourceArn"] = provider.MySQLSqlObjectType, args.ResourceArn
-	} else {
+	case args.ClusterIdentifier != nil:
+		inputs["clusterIdentifier"] = args.ClusterIdentifier
+	default:
 		inputs["workgroupName"] = args.WorkgroupName
 	}
 	if args.SecretArn != nil {

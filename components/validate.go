@@ -67,6 +67,10 @@ func (a *PipelineArgs) checkAcrossSections(ck checker) {
 		ck.bad("haina:warehouse.configParameters.enable_case_sensitive_identifier", "false",
 			fmt.Sprintf("stream %q has upper-case letters; Redshift finds it only with case-sensitive identifiers (true)", a.Stream.Name))
 	}
+	if a.Warehouse.Kind == WarehouseProvisioned && a.RedshiftDelivery.Enabled {
+		ck.bad("haina:redshiftDelivery.enabled", true, "Firehose → Redshift is built for a Serverless warehouse so far: "+
+			"turn it off or keep haina:warehouse.kind serverless (streaming ingestion and CDC work on both)")
+	}
 	if a.FlowLogs.Enabled && !a.Lake.Enabled {
 		ck.bad("haina:flowLogs.enabled", true, "flow logs are delivered into the lake: set haina:lake.enabled true, or turn flow logs off")
 	}

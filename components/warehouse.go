@@ -10,6 +10,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/redshift"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/redshiftserverless"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/vpc"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -55,6 +56,23 @@ type Warehouse struct {
 	SecurityGroup       *ec2.SecurityGroup
 	Workgroup           *redshiftserverless.Workgroup
 	UsageLimit          *redshiftserverless.UsageLimit
+	// Cluster, its parameter and subnet groups and its audit logging: kind
+	// provisioned (then Namespace, Workgroup and UsageLimit are nil).
+	Cluster        *redshift.Cluster
+	ParameterGroup *redshift.ParameterGroup
+	SubnetGroup    *redshift.SubnetGroup
+	Logging        *redshift.Logging
+
+	// ClusterIdentifier is set for a provisioned cluster ("" for Serverless,
+	// whose WorkgroupName and NamespaceName are "" for a cluster).
+	ClusterIdentifier pulumi.StringOutput
+	// Arn is the workgroup's or the cluster's ARN; NamespaceArn the namespace's
+	// (the cluster's namespace for a cluster).
+	Arn          pulumi.StringOutput
+	NamespaceArn pulumi.StringOutput
+	// Ready is what SQL on the warehouse waits for: the workgroup and
+	// namespace, or the cluster (with the streaming role's policy).
+	Ready []pulumi.Resource
 
 	NamespaceName    pulumi.StringOutput
 	WorkgroupName    pulumi.StringOutput
@@ -100,7 +118,11 @@ func NewWarehouse(ctx *pulumi.Context, name string, args *WarehouseArgs, opts ..
 		// https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html).
 		// Both Redshift service names are listed: which one Serverless calls KMS
 		// through on a namespace is not stated on those pages.
-		key, err := newCustomerKey(ctx, name+"-key", customerKey{Description: "haina: Redshift Serverless namespace " + cfg.NamespaceName,
+		description := "haina: Redshift Serverless namespace " + cfg.NamespaceName
+		if cfg.Kind == WarehouseProvisioned {
+			description = "haina: Redshift cluster " + cfg.WorkgroupName
+		}
+		key, err := newCustomerKey(ctx, name+"-key", customerKey{Description: description,
 			Use:     keyUse{Services: []string{"redshift", "redshift-data", "redshift-serverless", "secretsmanager"}, Grants: true},
 			Protect: args.Protect, Tags: args.Tags, Parent: w})
 		if err != nil {
@@ -114,6 +136,40 @@ func NewWarehouse(ctx *pulumi.Context, name string, args *WarehouseArgs, opts ..
 		return nil, err
 	}
 
+	if cfg.Kind == WarehouseProvisioned {
+		if err := w.cluster(ctx, name, args, keyArn, stateful, parent); err != nil {
+			return nil, err
+		}
+	} else if err := w.serverless(ctx, name, args, keyArn, stateful, parent); err != nil {
+		return nil, err
+	}
+	w.StreamingRoleArn = w.StreamingRole.Arn
+	if err := ctx.RegisterResourceOutputs(w, pulumi.Map{
+		"namespaceName": w.NamespaceName, "workgroupName": w.WorkgroupName, "clusterIdentifier": w.ClusterIdentifier, "databaseName": w.DatabaseName,
+		"endpoint": w.Endpoint, "port": w.Port, "adminSecretArn": w.AdminSecretArn, "streamingRoleArn": w.StreamingRoleArn,
+	}); err != nil {
+		return nil, err
+	}
+	return w, nil
+}
+
+// SQLTarget is the warehouse as SQL objects address it: the workgroup or
+// the cluster, the database, the admin secret, and the data-safety policy
+// given (the provider is added by Ingestion).
+func (w *Warehouse) SQLTarget(guardDelete, protect bool) SqlTarget {
+	t := SqlTarget{Database: w.DatabaseName, SecretArn: w.AdminSecretArn, GuardDelete: guardDelete, Protect: protect}
+	if w.Cluster != nil {
+		t.ClusterIdentifier = w.ClusterIdentifier
+	} else {
+		t.WorkgroupName = w.WorkgroupName
+	}
+	return t
+}
+
+// serverless declares the namespace, the workgroup and the usage limit.
+func (w *Warehouse) serverless(ctx *pulumi.Context, name string, args *WarehouseArgs, keyArn pulumi.StringOutput,
+	stateful []pulumi.ResourceOption, parent pulumi.ResourceOption) error {
+	cfg := args.Config
 	var err error
 	w.Namespace, err = redshiftserverless.NewNamespace(ctx, name, &redshiftserverless.NamespaceArgs{
 		NamespaceName: pulumi.String(cfg.NamespaceName),
@@ -130,11 +186,11 @@ func NewWarehouse(ctx *pulumi.Context, name string, args *WarehouseArgs, opts ..
 		Tags:              args.Tags,
 	}, append(stateful, pulumi.DependsOn([]pulumi.Resource{w.StreamingRolePolicy}))...)
 	if err != nil {
-		return nil, err
+		return err
 	}
 
 	if err := w.securityGroup(ctx, name, args, parent); err != nil {
-		return nil, err
+		return err
 	}
 
 	params := redshiftserverless.WorkgroupConfigParameterArray{}
@@ -164,7 +220,7 @@ func NewWarehouse(ctx *pulumi.Context, name string, args *WarehouseArgs, opts ..
 		// (hashicorp/terraform-provider-aws#49939). docs/config.md says how to change one later.
 	}, append(stateful, pulumi.IgnoreChanges([]string{"configParameters"}))...)
 	if err != nil {
-		return nil, err
+		return err
 	}
 
 	w.UsageLimit, err = redshiftserverless.NewUsageLimit(ctx, name+"-rpu-hours", &redshiftserverless.UsageLimitArgs{
@@ -175,7 +231,7 @@ func NewWarehouse(ctx *pulumi.Context, name string, args *WarehouseArgs, opts ..
 		BreachAction: pulumi.String(cfg.UsageLimit.BreachAction),
 	}, parent)
 	if err != nil {
-		return nil, err
+		return err
 	}
 
 	w.NamespaceName = w.Namespace.NamespaceName
@@ -184,14 +240,101 @@ func NewWarehouse(ctx *pulumi.Context, name string, args *WarehouseArgs, opts ..
 	w.Endpoint = w.Workgroup.Endpoints.Index(pulumi.Int(0)).Address().Elem()
 	w.Port = w.Workgroup.Port
 	w.AdminSecretArn = w.Namespace.AdminPasswordSecretArn
-	w.StreamingRoleArn = w.StreamingRole.Arn
-	if err := ctx.RegisterResourceOutputs(w, pulumi.Map{
-		"namespaceName": w.NamespaceName, "workgroupName": w.WorkgroupName, "databaseName": w.DatabaseName,
-		"endpoint": w.Endpoint, "port": w.Port, "adminSecretArn": w.AdminSecretArn, "streamingRoleArn": w.StreamingRoleArn,
-	}); err != nil {
-		return nil, err
+	w.Arn, w.NamespaceArn = w.Workgroup.Arn, w.Namespace.Arn
+	w.ClusterIdentifier = pulumi.String("").ToStringOutput()
+	w.Ready = []pulumi.Resource{w.Workgroup, w.Namespace, w.StreamingRolePolicy}
+	return nil
+}
+
+// cluster declares a provisioned RA3 cluster: private, encrypted with the
+// warehouse key, enhanced VPC routing, the admin password managed by
+// Redshift in Secrets Manager, the streaming role as its default IAM role,
+// TLS required and identifiers case-sensitive (its parameter group), audit
+// logs to CloudWatch Logs, protected with the rest in production.
+func (w *Warehouse) cluster(ctx *pulumi.Context, name string, args *WarehouseArgs, keyArn pulumi.StringOutput,
+	stateful []pulumi.ResourceOption, parent pulumi.ResourceOption) error {
+	cfg := args.Config
+	if err := w.securityGroup(ctx, name, args, parent); err != nil {
+		return err
 	}
-	return w, nil
+	var err error
+	w.SubnetGroup, err = redshift.NewSubnetGroup(ctx, name, &redshift.SubnetGroupArgs{
+		Name: pulumi.String(cfg.WorkgroupName), Description: pulumi.String("haina: the warehouse's private subnets"),
+		SubnetIds: args.SubnetIDs, Tags: args.Tags,
+	}, parent)
+	if err != nil {
+		return err
+	}
+	// The parameters a Serverless workgroup gets from workgroupConfigDefaults
+	// that matter to haina: TLS only, case kept (stream and topic names), and
+	// user activity logged.
+	w.ParameterGroup, err = redshift.NewParameterGroup(ctx, name, &redshift.ParameterGroupArgs{
+		Name: pulumi.String(cfg.WorkgroupName), Family: pulumi.String("redshift-2.0"),
+		Description: pulumi.String("haina: TLS only, case-sensitive identifiers, user activity logged"),
+		Parameters: redshift.ParameterGroupParameterArray{
+			redshift.ParameterGroupParameterArgs{Name: pulumi.String("enable_case_sensitive_identifier"), Value: pulumi.String("true")},
+			redshift.ParameterGroupParameterArgs{Name: pulumi.String("enable_user_activity_logging"), Value: pulumi.String("true")},
+			redshift.ParameterGroupParameterArgs{Name: pulumi.String("require_ssl"), Value: pulumi.String("true")},
+		},
+		Tags: args.Tags,
+	}, parent)
+	if err != nil {
+		return err
+	}
+	clusterType := "single-node"
+	if cfg.NodeCount > 1 {
+		clusterType = "multi-node"
+	}
+	clusterArgs := &redshift.ClusterArgs{
+		ClusterIdentifier: pulumi.String(cfg.WorkgroupName),
+		NodeType:          pulumi.String(cfg.NodeType),
+		ClusterType:       pulumi.String(clusterType),
+		DatabaseName:      pulumi.String(cfg.DatabaseName),
+		MasterUsername:    pulumi.String(cfg.AdminUsername),
+		// Redshift generates the password and keeps it in Secrets Manager: it never enters Pulumi state.
+		ManageMasterPassword:         pulumi.Bool(true),
+		MasterPasswordSecretKmsKeyId: keyArn,
+		Encrypted:                    pulumi.Bool(true),
+		KmsKeyId:                     keyArn,
+		EnhancedVpcRouting:           pulumi.Bool(true),
+		PubliclyAccessible:           pulumi.Bool(cfg.PubliclyAccessible),
+		Port:                         pulumi.Int(cfg.Port),
+		ClusterSubnetGroupName:       w.SubnetGroup.Name,
+		ClusterParameterGroupName:    w.ParameterGroup.Name,
+		VpcSecurityGroupIds:          pulumi.StringArray{w.SecurityGroup.ID()},
+		IamRoles:                     pulumi.StringArray{w.StreamingRole.Arn},
+		// SQL can then say IAM_ROLE default.
+		DefaultIamRoleArn: w.StreamingRole.Arn,
+		// A protected cluster leaves a final snapshot when it is deleted on purpose.
+		SkipFinalSnapshot: pulumi.Bool(!args.Protect),
+		Tags:              args.Tags,
+	}
+	if cfg.NodeCount > 1 {
+		clusterArgs.NumberOfNodes = pulumi.Int(cfg.NodeCount)
+	}
+	if args.Protect {
+		clusterArgs.FinalSnapshotIdentifier = pulumi.String(cfg.WorkgroupName + "-final")
+	}
+	w.Cluster, err = redshift.NewCluster(ctx, name, clusterArgs, append(stateful, pulumi.DependsOn([]pulumi.Resource{w.StreamingRolePolicy}))...)
+	if err != nil {
+		return err
+	}
+	w.Logging, err = redshift.NewLogging(ctx, name, &redshift.LoggingArgs{
+		ClusterIdentifier: w.Cluster.ClusterIdentifier, LogDestinationType: pulumi.String("cloudwatch"),
+		LogExports: pulumi.ToStringArray([]string{"connectionlog", "useractivitylog", "userlog"}),
+	}, parent)
+	if err != nil {
+		return err
+	}
+	w.NamespaceName, w.WorkgroupName = pulumi.String("").ToStringOutput(), pulumi.String("").ToStringOutput()
+	w.ClusterIdentifier = w.Cluster.ClusterIdentifier
+	w.DatabaseName = w.Cluster.DatabaseName
+	w.Endpoint = w.Cluster.DnsName
+	w.Port = w.Cluster.Port.Elem()
+	w.AdminSecretArn = w.Cluster.MasterPasswordSecretArn
+	w.Arn, w.NamespaceArn = w.Cluster.Arn, w.Cluster.ClusterNamespaceArn
+	w.Ready = []pulumi.Resource{w.Cluster, w.StreamingRolePolicy}
+	return nil
 }
 
 // streamingRole is the role Redshift assumes to read the streams: exactly the
@@ -289,6 +432,16 @@ func (w *Warehouse) securityGroup(ctx *pulumi.Context, name string, args *Wareho
 
 // WarehouseConfig (haina:warehouse) is the Redshift Serverless namespace and workgroup.
 type WarehouseConfig struct {
+	// Kind is serverless (Redshift Serverless: billed per second while it
+	// works, at least 60 s per wake-up) or provisioned (an RA3 cluster: billed
+	// per node-hour around the clock; cheaper when data must be seconds fresh
+	// all day). BaseCapacity, MaxCapacity, UsageLimit and ConfigParameters are
+	// Serverless's; NodeType and NodeCount the cluster's. A provisioned
+	// cluster's identifier is WorkgroupName.
+	Kind      string `json:"kind"`
+	NodeType  string `json:"nodeType"`
+	NodeCount int    `json:"nodeCount"`
+
 	NamespaceName string `json:"namespaceName"`
 	WorkgroupName string `json:"workgroupName"`
 	DatabaseName  string `json:"databaseName"`
@@ -322,7 +475,8 @@ type UsageLimitConfig struct {
 // twice the estimate (600 RPU-hours, $225); production never stops: it
 // emits a metric at twice its daily estimate.
 func warehouseDefaults(env Environment, base string) WarehouseConfig {
-	w := WarehouseConfig{NamespaceName: base, WorkgroupName: base, DatabaseName: "haina", AdminUsername: "haina_admin", Port: 5439}
+	w := WarehouseConfig{Kind: WarehouseServerless, NodeType: "ra3.xlplus", NodeCount: 1,
+		NamespaceName: base, WorkgroupName: base, DatabaseName: "haina", AdminUsername: "haina_admin", Port: 5439}
 	if env == Production {
 		w.BaseCapacity, w.MaxCapacity = 8, 256
 		w.UsageLimit = UsageLimitConfig{Amount: 192, Period: "daily", BreachAction: "emit-metric"}
@@ -357,8 +511,40 @@ var (
 	reservedUsers = []string{"public", "rdsadmin", "rdsdb"}
 )
 
+// Warehouse kinds.
+const (
+	WarehouseServerless  = "serverless"
+	WarehouseProvisioned = "provisioned"
+)
+
+// ra3NodeRanges are the node counts each RA3 type allows at creation ("RA3
+// node types", https://docs.aws.amazon.com/redshift/latest/mgmt/working-with-clusters.html:
+// ra3.xlplus single-node 1 or multi-node 2-16, ra3.4xlarge 2-32, ra3.16xlarge
+// 2-128). ra3.large is newer than the copy of that table read here: whether
+// it runs as a single node could not be confirmed offline, so haina asks for
+// at least 2 of them until it is.
+var ra3NodeRanges = map[string][2]int{"ra3.large": {2, 16}, "ra3.xlplus": {1, 16}, "ra3.4xlarge": {2, 32}, "ra3.16xlarge": {2, 128}}
+
+// reClusterID: 1-63 lowercase letters, digits or hyphens, starting with a
+// letter, no two hyphens in a row, not ending in one (CreateCluster's ClusterIdentifier).
+var reClusterID = regexp.MustCompile(`^[a-z]([a-z0-9]|-[a-z0-9]){0,62}$`)
+
 // check applies haina:warehouse's rules; the region decides which sizes exist.
 func (w WarehouseConfig) check(ck checker, env Environment, region string) {
+	switch w.Kind {
+	case WarehouseServerless:
+	case WarehouseProvisioned:
+		if r, ok := ra3NodeRanges[w.NodeType]; !ok {
+			ck.bad("nodeType", w.NodeType, "allowed: "+strings.Join(sortedKeys(ra3NodeRanges), ", ")+" (streaming ingestion and managed storage need RA3)")
+		} else if w.NodeCount < r[0] || w.NodeCount > r[1] {
+			ck.bad("nodeCount", w.NodeCount, fmt.Sprintf("allowed for %s: %d to %d nodes", w.NodeType, r[0], r[1]))
+		}
+		if !reClusterID.MatchString(w.WorkgroupName) {
+			ck.bad("workgroupName", w.WorkgroupName, "a provisioned cluster's identifier: 1-63 lowercase letters, digits or hyphens, starting with a letter, no two hyphens in a row, not ending in one")
+		}
+	default:
+		ck.bad("kind", w.Kind, "allowed: serverless (billed while it works), provisioned (an RA3 cluster billed per node-hour)")
+	}
 	for _, kv := range [][2]string{{"namespaceName", w.NamespaceName}, {"workgroupName", w.WorkgroupName}} {
 		if !reRsName.MatchString(kv[1]) {
 			ck.bad(kv[0], kv[1], "allowed: 3-64 lowercase letters, digits or hyphens")

@@ -25,7 +25,10 @@ type Load struct {
 // Stack is what a stack holds that costs money, as counted from the program.
 type Stack struct {
 	Name string
-	// Warehouse: Serverless base RPUs; the refresh policy; the copy job's wake-ups.
+	// Warehouse: a provisioned cluster's node type and count (0 nodes: Serverless),
+	// or Serverless base RPUs; the refresh policy; the copy job's wake-ups.
+	ClusterNodeType    string
+	ClusterNodes       int
 	BaseRPU            int
 	RefreshAuto        bool
 	RefreshEveryMin    int
@@ -154,7 +157,17 @@ func (s Stack) lines(t traffic) []Line {
 		busy = math.Min(busy+secondsPerMonth/float64(s.CopyJobFlushSecs)*60, secondsPerMonth)
 		note += fmt.Sprintf("; plus the copy job's load of each Firehose file (every %d s)", s.CopyJobFlushSecs)
 	}
-	add("warehouse", "compute (Redshift Serverless)", busy/3600*float64(s.BaseRPU), "RPU-hour", P.RedshiftRPUHour, note)
+	if s.ClusterNodes > 0 {
+		// A cluster bills its nodes around the clock, whatever wakes it.
+		node, known := P.nodeHour(s.ClusterNodeType)
+		note := fmt.Sprintf("%d %s node(s) around the clock: the refresh policy costs nothing more", s.ClusterNodes, s.ClusterNodeType)
+		if !known {
+			note = "no price for " + s.ClusterNodeType + " in cost/prices.go: add it (this line counts $0)"
+		}
+		add("warehouse", "compute (provisioned "+s.ClusterNodeType+")", HoursPerMonth*float64(s.ClusterNodes), "node-hour", node, note)
+	} else {
+		add("warehouse", "compute (Redshift Serverless)", busy/3600*float64(s.BaseRPU), "RPU-hour", P.RedshiftRPUHour, note)
+	}
 	// Managed storage: the landing view keeps every event; the month's average.
 	add("warehouse", "managed storage", t.eventGB/2, "GB-month", P.RedshiftStorageGBMonth, "the events landed this month, on average half of them")
 

@@ -102,3 +102,18 @@ func TestUnknownBrokerTypeIsSaid(t *testing.T) {
 	assert.Zero(t, l.MonthlyUSD)
 	assert.Contains(t, l.Note, "no price for kafka.m7g.xlarge in cost/prices.go")
 }
+
+// A provisioned cluster bills its nodes around the clock, whatever the refresh policy.
+func TestProvisionedClusterBillsNodeHours(t *testing.T) {
+	for _, auto := range []bool{false, true} {
+		e := cost.New(cost.Stack{ClusterNodeType: "ra3.xlplus", ClusterNodes: 2, RefreshAuto: auto, RefreshEveryMin: 2, StreamOnDemand: true},
+			cost.Load{EventsPerSecond: 10, EventBytes: 100})
+		l := lineOf(t, e, "compute (provisioned ra3.xlplus)")
+		assert.Equal(t, 2*730.0, l.Quantity)
+		assert.InDelta(t, 2*730*1.086, l.MonthlyUSD, 0.01)
+		assert.Equal(t, l.IdleUSD, l.MonthlyUSD, "idle or loaded: the same nodes")
+		for _, x := range e.Lines {
+			assert.NotEqual(t, "compute (Redshift Serverless)", x.Item)
+		}
+	}
+}

@@ -20,14 +20,15 @@ type Price struct {
 }
 
 type prices struct {
-	RedshiftRPUHour, RedshiftStorageGBMonth, RedshiftRA3LargeNodeHour                     Price
-	KinesisOnDemandStreamHour, KinesisOnDemandInGB, KinesisOnDemandOutGB                  Price
-	KinesisShardHour, KinesisPutMillion                                                   Price
-	FirehoseGB, FirehoseConversionGB                                                      Price
-	MSKt3SmallHour, MSKm7gLargeHour, MSKm5LargeHour, MSKStorageGBMonth, MSKConnectMCUHour Price
-	AuroraACUHour, AuroraStorageGBMonth, AuroraIOMillion                                  Price
-	EndpointAZHour, LambdaArmGBSecond, LambdaRequestsMillion, LogsIngestGB, VendedLogsGB  Price
-	KMSKeyMonth, SecretMonth, S3GBMonth, AthenaPerTB                                      Price
+	RedshiftRPUHour, RedshiftStorageGBMonth, RedshiftRA3LargeNodeHour, RedshiftRA3XLPlusNodeHour Price
+	RedshiftRA34XLargeNodeHour, RedshiftRA316XLargeNodeHour                                      Price
+	KinesisOnDemandStreamHour, KinesisOnDemandInGB, KinesisOnDemandOutGB                         Price
+	KinesisShardHour, KinesisPutMillion                                                          Price
+	FirehoseGB, FirehoseConversionGB                                                             Price
+	MSKt3SmallHour, MSKm7gLargeHour, MSKm5LargeHour, MSKStorageGBMonth, MSKConnectMCUHour        Price
+	AuroraACUHour, AuroraStorageGBMonth, AuroraIOMillion                                         Price
+	EndpointAZHour, LambdaArmGBSecond, LambdaRequestsMillion, LogsIngestGB, VendedLogsGB         Price
+	KMSKeyMonth, SecretMonth, S3GBMonth, AthenaPerTB                                             Price
 }
 
 const (
@@ -41,9 +42,12 @@ const (
 
 // P is the price list every estimate uses.
 var P = prices{
-	RedshiftRPUHour:          Price{0.375, redshiftPage, "copy of the AWS page (api-evangelist/amazon-redshift plans file, 2026-10-07): \"$0.375 per RPU-hour\"; billed per second, 60-second minimum"},
-	RedshiftStorageGBMonth:   Price{0.024, redshiftPage, "api-evangelist/amazon-redshift finops file: \"Redshift Managed Storage at $0.024/GB-month\""},
-	RedshiftRA3LargeNodeHour: Price{0.543, redshiftPage, "copy of the AWS page: \"$0.543 per hour\" (provisioned, on-demand)"},
+	RedshiftRPUHour:             Price{0.375, redshiftPage, "copy of the AWS page (api-evangelist/amazon-redshift plans file, 2026-10-07): \"$0.375 per RPU-hour\"; billed per second, 60-second minimum"},
+	RedshiftStorageGBMonth:      Price{0.024, redshiftPage, "api-evangelist/amazon-redshift finops file: \"Redshift Managed Storage at $0.024/GB-month\""},
+	RedshiftRA3LargeNodeHour:    Price{0.543, redshiftPage, "copy of the AWS page: \"$0.543 per hour\" (provisioned, on-demand; the node type is not named there)"},
+	RedshiftRA3XLPlusNodeHour:   Price{1.086, redshiftPage, memory},
+	RedshiftRA34XLargeNodeHour:  Price{3.26, redshiftPage, memory},
+	RedshiftRA316XLargeNodeHour: Price{13.04, redshiftPage, memory},
 
 	KinesisOnDemandStreamHour: Price{0.04, kinesisPage, memory + " (On-demand Standard); the page's rounding of each record up to 1 KB was read"},
 	KinesisOnDemandInGB:       Price{0.08, kinesisPage, memory + " (On-demand Standard)"},
@@ -74,6 +78,21 @@ var P = prices{
 	SecretMonth: Price{0.40, "https://aws.amazon.com/secrets-manager/pricing/", "quoted: \"$0.40 per secret per month\""},
 	S3GBMonth:   Price{0.023, "https://aws.amazon.com/s3/pricing/", "quoted: \"around $0.023 per GB-month for the first 50 TB\""},
 	AthenaPerTB: Price{5.00, "https://aws.amazon.com/athena/pricing/", "quoted (athena.guide): \"a flat $5 per TB of data scanned … with a 10 MB minimum\""},
+}
+
+// nodeHour is a Redshift node type's price; false for a type not listed here.
+func (p prices) nodeHour(nodeType string) (Price, bool) {
+	switch nodeType {
+	case "ra3.large":
+		return p.RedshiftRA3LargeNodeHour, true
+	case "ra3.xlplus":
+		return p.RedshiftRA3XLPlusNodeHour, true
+	case "ra3.4xlarge":
+		return p.RedshiftRA34XLargeNodeHour, true
+	case "ra3.16xlarge":
+		return p.RedshiftRA316XLargeNodeHour, true
+	}
+	return Price{}, false
 }
 
 // brokerHour is an MSK broker type's price; false for a type not listed here.

@@ -46,9 +46,22 @@ type Report struct {
 // Build evaluates stack's program (Pulumi.yaml and Pulumi.<stack>.yaml from
 // the checkout around the working directory) and prices it at load.
 func Build(stack string, load cost.Load) (*Report, error) {
+	return BuildWith(stack, nil, load)
+}
+
+// BuildWith is Build with config keys set on top of the stack file's (a
+// value "" removes the key): what a change would cost before you make it.
+func BuildWith(stack string, overrides map[string]string, load cost.Load) (*Report, error) {
 	cfg, err := harness.StackConfig(stack)
 	if err != nil {
 		return nil, err
+	}
+	for k, v := range overrides {
+		if v == "" {
+			delete(cfg, k)
+		} else {
+			cfg[k] = v
+		}
 	}
 	g, err := harness.Run(stack, cfg, harness.Program)
 	if err != nil {
@@ -197,6 +210,12 @@ func stackFacts(stack string, g *harness.Graph) (cost.Stack, error) {
 		switch r.Type {
 		case "aws:redshiftserverless/workgroup:Workgroup":
 			s.BaseRPU = int(num(m["baseCapacity"]))
+		case "aws:redshift/cluster:Cluster":
+			s.ClusterNodeType, _ = m["nodeType"].(string)
+			s.ClusterNodes = max(int(num(m["numberOfNodes"])), 1) // single-node clusters leave it unset
+			if m["manageMasterPassword"] == true {
+				s.Secrets++
+			}
 		case "aws:redshiftserverless/namespace:Namespace":
 			if m["manageAdminPassword"] == true {
 				s.Secrets++ // Redshift keeps the admin password in a secret of its own

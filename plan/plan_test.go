@@ -166,3 +166,14 @@ func TestReadmeCostTable(t *testing.T) {
 	}
 	assert.Equal(t, want, string(readme[i+len(begin):j]), "README's cost table differs from `haina plan`: run `go test ./plan -run TestReadmeCostTable -update`")
 }
+
+// A provisioned cluster is priced by node-hours, counted from the cluster the program declares.
+func TestPlanPricesAProvisionedCluster(t *testing.T) {
+	r, err := plan.BuildWith("production", map[string]string{"haina:warehouse": `{"kind":"provisioned","nodeType":"ra3.xlplus","nodeCount":2}`, "haina:ingestion": `{"refresh":"auto"}`},
+		cost.Load{EventsPerSecond: 100, EventBytes: 1000})
+	require.NoError(t, err)
+	l := line(t, r, "compute (provisioned ra3.xlplus)")
+	assert.Equal(t, 2*730.0, l.Quantity)
+	assert.Equal(t, l.IdleUSD, l.MonthlyUSD, "auto refresh on a cluster costs nothing more under load")
+	assert.Equal(t, 3.0, line(t, r, "Secrets Manager secrets").Quantity, "Debezium's, the cluster admin's and Aurora's")
+}

@@ -25,10 +25,20 @@ type DataAPI interface {
 // (as the user in SecretArn, or the caller's IAM identity), or an Aurora
 // cluster's database through the RDS Data API (ResourceArn, SecretArn required).
 type Target struct {
-	WorkgroupName string
-	ResourceArn   string
-	Database      string
-	SecretArn     string
+	// WorkgroupName (Serverless) or ClusterIdentifier (provisioned) for Redshift.
+	WorkgroupName     string
+	ClusterIdentifier string
+	ResourceArn       string
+	Database          string
+	SecretArn         string
+}
+
+// where names the warehouse for a message.
+func (t Target) where() string {
+	if t.ClusterIdentifier != "" {
+		return "Redshift cluster " + t.ClusterIdentifier
+	}
+	return "workgroup " + t.WorkgroupName
 }
 
 // Engine runs statements on one kind of database.
@@ -65,13 +75,14 @@ func (r *Runner) Batch(ctx context.Context, t Target, sqls []string, timeout tim
 	}
 	return r.retry(ctx, func() error {
 		out, err := r.API.BatchExecuteStatement(ctx, &redshiftdata.BatchExecuteStatementInput{
-			Sqls:          sqls,
-			WorkgroupName: aws.String(t.WorkgroupName),
-			Database:      aws.String(t.Database),
-			SecretArn:     optional(t.SecretArn),
+			Sqls:              sqls,
+			WorkgroupName:     optional(t.WorkgroupName),
+			ClusterIdentifier: optional(t.ClusterIdentifier),
+			Database:          aws.String(t.Database),
+			SecretArn:         optional(t.SecretArn),
 		})
 		if err != nil {
-			return fmt.Errorf("submitting %d statement(s) to workgroup %s: %w", len(sqls), t.WorkgroupName, err)
+			return fmt.Errorf("submitting %d statement(s) to %s: %w", len(sqls), t.where(), err)
 		}
 		_, err = r.wait(ctx, aws.ToString(out.Id), sqls, timeout)
 		return err
@@ -84,13 +95,14 @@ func (r *Runner) Query(ctx context.Context, t Target, sql string, timeout time.D
 	var rows int64
 	err := r.retry(ctx, func() error {
 		out, err := r.API.ExecuteStatement(ctx, &redshiftdata.ExecuteStatementInput{
-			Sql:           aws.String(sql),
-			WorkgroupName: aws.String(t.WorkgroupName),
-			Database:      aws.String(t.Database),
-			SecretArn:     optional(t.SecretArn),
+			Sql:               aws.String(sql),
+			WorkgroupName:     optional(t.WorkgroupName),
+			ClusterIdentifier: optional(t.ClusterIdentifier),
+			Database:          aws.String(t.Database),
+			SecretArn:         optional(t.SecretArn),
 		})
 		if err != nil {
-			return fmt.Errorf("submitting a statement to workgroup %s: %w", t.WorkgroupName, err)
+			return fmt.Errorf("submitting a statement to %s: %w", t.where(), err)
 		}
 		d, err := r.wait(ctx, aws.ToString(out.Id), []string{sql}, timeout)
 		if err != nil {

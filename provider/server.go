@@ -583,7 +583,7 @@ const schemaJSON = `{
     "haina:redshift:SqlObject": {
       "description": "A SQL object on Redshift, run through the Data API with a create/read/update/delete lifecycle.",
       "inputProperties": {
-        "workgroupName": {"type": "string"}, "database": {"type": "string"}, "secretArn": {"type": "string"},
+        "workgroupName": {"type": "string"}, "clusterIdentifier": {"type": "string", "description": "A provisioned cluster, in place of workgroupName."}, "database": {"type": "string"}, "secretArn": {"type": "string"},
         "kind": {"type": "string"}, "objectName": {"type": "string"}, "definition": {"type": "string"},
         "create": {"type": "array", "items": {"type": "string"}}, "update": {"type": "array", "items": {"type": "string"}},
         "drop": {"type": "array", "items": {"type": "string"}}, "exists": {"type": "string"},
@@ -592,7 +592,7 @@ const schemaJSON = `{
         "basedOn": {"type": "array", "items": {"type": "string"}, "description": "Names of the objects this one is built on: a change that replaces one of them replaces this one first."},
         "nonTransactional": {"type": "boolean", "description": "Run each statement on its own, outside a transaction (COPY JOB, CREATE DATABASE)."}
       },
-      "requiredInputs": ["workgroupName", "database", "kind", "objectName", "create", "drop", "exists"]
+      "requiredInputs": ["database", "kind", "objectName", "create", "drop", "exists"]
     },
     "haina:mysql:SqlObject": {
       "description": "A SQL object on Aurora MySQL, run through the RDS Data API with a create/read/update/delete lifecycle.",

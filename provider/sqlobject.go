@@ -23,10 +23,12 @@ const (
 // procedure) and the statements that create, update, drop and find it. The
 // program renders the statements from sql/ templates; the provider runs them.
 type SqlObject struct {
-	// WorkgroupName (Redshift) or ResourceArn (the Aurora cluster) says where.
-	WorkgroupName string `json:"workgroupName,omitempty"`
-	ResourceArn   string `json:"resourceArn,omitempty"`
-	Database      string `json:"database"`
+	// WorkgroupName (Redshift Serverless), ClusterIdentifier (a provisioned
+	// Redshift cluster) or ResourceArn (the Aurora cluster) says where.
+	WorkgroupName     string `json:"workgroupName,omitempty"`
+	ClusterIdentifier string `json:"clusterIdentifier,omitempty"`
+	ResourceArn       string `json:"resourceArn,omitempty"`
+	Database          string `json:"database"`
 	// SecretArn runs statements as the user in that secret (the admin); empty: IAM identity.
 	SecretArn  string `json:"secretArn,omitempty"`
 	Kind       string `json:"kind"`
@@ -85,12 +87,15 @@ const PasswordVersionKey = "passwordVersion"
 const AllowDataLossHint = "pulumi config set --path haina:ingestion.allowDataLoss true"
 
 func (o SqlObject) target() Target {
-	return Target{WorkgroupName: o.WorkgroupName, ResourceArn: o.ResourceArn, Database: o.Database, SecretArn: o.SecretArn}
+	return Target{WorkgroupName: o.WorkgroupName, ClusterIdentifier: o.ClusterIdentifier, ResourceArn: o.ResourceArn, Database: o.Database, SecretArn: o.SecretArn}
 }
 
 func (o SqlObject) place() string {
-	if o.ResourceArn != "" {
+	switch {
+	case o.ResourceArn != "":
 		return o.ResourceArn
+	case o.ClusterIdentifier != "":
+		return o.ClusterIdentifier
 	}
 	return o.WorkgroupName
 }
@@ -166,7 +171,9 @@ func (o SqlObject) check(typ string, unknown []string) []string {
 	if typ == MySQLSqlObjectType {
 		need("resourceArn", o.ResourceArn)
 		need("secretArn", o.SecretArn) // the RDS Data API always runs as a secret's user
-	} else {
+	} else if o.WorkgroupName != "" && o.ClusterIdentifier != "" {
+		failures = append(failures, "workgroupName and clusterIdentifier: give one (a Serverless workgroup or a provisioned cluster)")
+	} else if o.ClusterIdentifier == "" && !isUnknown("clusterIdentifier") {
 		need("workgroupName", o.WorkgroupName)
 	}
 	need("database", o.Database)
@@ -306,6 +313,9 @@ func diff(olds, news SqlObject, unknown []string) (Plan, error) {
 func (o SqlObject) describe() string {
 	if o.ResourceArn != "" {
 		return fmt.Sprintf("%s %s (cluster %s, database %s)", o.Kind, o.ObjectName, o.ResourceArn, o.Database)
+	}
+	if o.ClusterIdentifier != "" {
+		return fmt.Sprintf("%s %s (Redshift cluster %s, database %s)", o.Kind, o.ObjectName, o.ClusterIdentifier, o.Database)
 	}
 	return fmt.Sprintf("%s %s (workgroup %s, database %s)", o.Kind, o.ObjectName, o.WorkgroupName, o.Database)
 }

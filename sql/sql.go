@@ -106,6 +106,7 @@ const (
 	CDCRejectsTable = "cdc_rejects_table.sql.tmpl"
 	// DBRole is a database role a schedule runs as (the CDC apply, the refresh).
 	DBRole            = "db_role.sql.tmpl"
+	DBUser            = "db_user.sql.tmpl"
 	CDCApplyProcedure = "cdc_apply_procedure.sql.tmpl"
 	CDCExamples       = "cdc_examples.sql.tmpl"
 )

@@ -40,6 +40,9 @@ var dataPathVariants = []struct {
 		"haina:warehouse":        `{"publiclyAccessible":true}`,
 		"haina:redshiftDelivery": `{"enabled":true,"mode":"direct"}`,
 	}, []string{"Firehose haina-staging-redshift-events"}},
+	// A provisioned cluster: the schedule signs in as its database user (GetClusterCredentials).
+	{"production", "provisioned", map[string]string{"haina:warehouse": `{"kind":"provisioned"}`},
+		[]string{"EventBridge Scheduler haina-production-refresh/refresh-views → Redshift Data API (cluster)"}},
 }
 
 // Every data path's AWS-service calls, as AWS documents them, are allowed by

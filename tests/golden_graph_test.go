@@ -55,6 +55,7 @@ var graphVariants = []struct {
 		"haina:warehouse":        `{"publiclyAccessible":true}`,
 	}},
 	{"production-log-shipper", "production", map[string]string{"haina:logShipper": `{"enabled":true,"subnetId":"subnet-0123456789abcdef9"}`}},
+	{"production-provisioned", "production", map[string]string{"haina:warehouse": `{"kind":"provisioned","nodeCount":2}`, "haina:ingestion": `{"refresh":"auto"}`}},
 }
 
 // graphLines renders one line per resource, sorted by URN:

@@ -37,7 +37,7 @@ func TestProviderSchemaTagsAndComponentInputsAgree(t *testing.T) {
 	}
 
 	// Keys only one kind of target takes.
-	only := map[string]string{"workgroupName": "haina:redshift:SqlObject", "nonTransactional": "haina:redshift:SqlObject",
+	only := map[string]string{"workgroupName": "haina:redshift:SqlObject", "clusterIdentifier": "haina:redshift:SqlObject", "nonTransactional": "haina:redshift:SqlObject",
 		"resourceArn": "haina:mysql:SqlObject", "passwordSecretArn": "haina:mysql:SqlObject",
 		"passwordUsername": "haina:mysql:SqlObject", "rotation": "haina:mysql:SqlObject"}
 	for _, typ := range []string{"haina:redshift:SqlObject", "haina:mysql:SqlObject"} {

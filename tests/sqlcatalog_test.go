@@ -140,6 +140,8 @@ func TestSQLCatalogBothStacks(t *testing.T) {
 		{"production", "production", nil},
 		// The auto-copy job (COPY JOB), off in both stacks' files.
 		{"staging+redshiftDelivery", "staging", map[string]string{"haina:redshiftDelivery": `{"enabled":true}`}},
+		// A provisioned cluster: the schedule's database user comes too.
+		{"production+provisioned", "production", map[string]string{"haina:warehouse": `{"kind":"provisioned"}`}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -176,6 +178,9 @@ func TestSQLCatalogBothStacks(t *testing.T) {
 				PollInitial: time.Millisecond, PollMax: 5 * time.Millisecond,
 			}
 			target := provider.Target{WorkgroupName: "haina-" + c.stack, Database: "haina"}
+			if strings.Contains(c.overrides["haina:warehouse"], "provisioned") {
+				target = provider.Target{ClusterIdentifier: "haina-" + c.stack, Database: "haina"}
+			}
 			ctx := context.Background()
 			exec := func(o catalogObject, sqls []string) error {
 				if !o.nonTransactional {

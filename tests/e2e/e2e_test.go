@@ -383,6 +383,51 @@ func TestEngineUpNoOpAndDestroy(t *testing.T) {
 			assert.Empty(t, left)
 		})
 	}
+	// The other warehouse kind: a provisioned RA3 cluster with auto refresh,
+	// up → no-op → destroy. Every SQL object runs on the cluster (the Data API
+	// with ClusterIdentifier), and the schedule's database user is created.
+	t.Run("provisioned", func(t *testing.T) {
+		var progress strings.Builder
+		defer func() {
+			if t.Failed() {
+				t.Log(progress.String())
+			}
+		}()
+		s := e.open(t, ctx, "provisioned", &progress)
+		for k, v := range map[string]string{"aws:region": "us-east-1", "haina:environment": "staging",
+			"haina:warehouse.kind": "provisioned", "haina:ingestion.refresh.mode": "auto"} {
+			require.NoError(t, s.SetConfig(ctx, k, v))
+		}
+		before := len(e.fake.Calls())
+		outputs, err := s.Up(ctx)
+		require.NoError(t, err)
+		assert.Equal(t, "haina-staging", outputs["clusterIdentifier"])
+		assert.NotContains(t, outputs, "workgroupName")
+		var user bool
+		for _, c := range e.fake.Calls()[before:] {
+			assert.Equal(t, "haina-staging", c.ClusterIdentifier, "every statement goes to the cluster: %v", c.Sqls)
+			assert.Empty(t, c.WorkgroupName)
+			user = user || c.Sqls[0] == `CREATE USER "haina_refresh_runner" PASSWORD DISABLE`
+		}
+		assert.True(t, user, "the schedule's database user was created")
+		state, err := s.Export(ctx)
+		require.NoError(t, err)
+		problems, _, err := iameval.CheckAll(exportedResources(t, state))
+		require.NoError(t, err)
+		assert.Empty(t, problems, "data paths the deployed IAM refuses")
+		changes, err := s.Preview(ctx)
+		require.NoError(t, err)
+		for op, n := range changes {
+			if op != "same" {
+				t.Errorf("second preview is not a no-op: %d %s", n, op)
+			}
+		}
+		require.NoError(t, s.Destroy(ctx))
+		left, err := s.Resources(ctx)
+		require.NoError(t, err)
+		assert.Empty(t, left)
+		assert.Empty(t, e.fake.Catalog.Objects(), "nothing left in the warehouse")
+	})
 	// The one-command deploy: the built haina command, for staging, as a user runs it.
 	t.Run("haina command", func(t *testing.T) {
 		root, err := harness.RepoRoot()

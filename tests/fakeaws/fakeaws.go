@@ -264,6 +264,27 @@ func (c Cloud) Create(token, name string, inputs resource.PropertyMap) (string, 
 	case "aws:redshiftserverless/usageLimit:UsageLimit":
 		id = uuid(token, name)
 		set("arn", c.arn("redshift-serverless", "usagelimit/"+id))
+	case "aws:redshift/cluster:Cluster":
+		cl := str(inputs, "clusterIdentifier")
+		id = cl
+		set("arn", c.arn("redshift", "cluster:"+cl))
+		set("clusterNamespaceArn", c.arn("redshift", "namespace:"+uuid(token, name)))
+		set("dnsName", fmt.Sprintf("%s.%s.%s.redshift.amazonaws.com", cl, hexID(token, name, 12), c.Region))
+		port := 5439.0
+		if v, ok := inputs["port"]; ok && v.IsNumber() {
+			port = v.NumberValue()
+		}
+		set("port", port)
+		set("endpoint", fmt.Sprintf("%s.%s.%s.redshift.amazonaws.com:%d", cl, hexID(token, name, 12), c.Region, int(port)))
+		if v, ok := inputs["manageMasterPassword"]; ok && v.IsBool() && v.BoolValue() {
+			set("masterPasswordSecretArn", c.arn("secretsmanager", "secret:redshift!"+cl+"-"+str(inputs, "masterUsername")+"-"+hexID(token, name, 6)))
+		}
+	case "aws:redshift/parameterGroup:ParameterGroup", "aws:redshift/subnetGroup:SubnetGroup":
+		id = str(inputs, "name")
+		kind := map[bool]string{true: "parametergroup:", false: "subnetgroup:"}[token == "aws:redshift/parameterGroup:ParameterGroup"]
+		set("arn", c.arn("redshift", kind+id))
+	case "aws:redshift/logging:Logging":
+		id = str(inputs, "clusterIdentifier")
 	}
 	return id, out
 }

@@ -38,6 +38,7 @@ func NewCatalog() *Catalog {
 		rels:    map[name]relation{},
 		procs:   map[name]bool{},
 		roles:   map[string]bool{},
+		users:   map[string]bool{},
 		jobs:    map[string]name{},
 		dbs:     map[string]string{},
 	}}
@@ -65,6 +66,7 @@ type state struct {
 	rels    map[name]relation
 	procs   map[name]bool
 	roles   map[string]bool
+	users   map[string]bool
 	jobs    map[string]name // COPY job → the table it loads
 	dbs     map[string]string
 }
@@ -72,7 +74,7 @@ type state struct {
 func (s state) clone() state {
 	c := state{
 		schemas: map[string]schemaInfo{}, rels: map[name]relation{}, procs: map[name]bool{},
-		roles: map[string]bool{}, jobs: map[string]name{}, dbs: map[string]string{},
+		roles: map[string]bool{}, users: map[string]bool{}, jobs: map[string]name{}, dbs: map[string]string{},
 	}
 	for k, v := range s.schemas {
 		c.schemas[k] = v
@@ -85,6 +87,9 @@ func (s state) clone() state {
 	}
 	for k, v := range s.roles {
 		c.roles[k] = v
+	}
+	for k, v := range s.users {
+		c.users[k] = v
 	}
 	for k, v := range s.jobs {
 		c.jobs[k] = v
@@ -147,6 +152,9 @@ func (c *Catalog) Objects() []string {
 	}
 	for n := range c.st.roles {
 		out = append(out, "role "+n)
+	}
+	for n := range c.st.users {
+		out = append(out, "user "+n)
 	}
 	for j := range c.st.jobs {
 		out = append(out, "copy job "+j)
@@ -211,6 +219,8 @@ func (c *Catalog) run(st *state, sql string, inTx bool) (int64, error) {
 			h = func() error { return createProcedure(st, p, orReplace) }
 		case !orReplace && p.kw("role"):
 			h = func() error { return createRole(st, p) }
+		case !orReplace && p.kw("user"):
+			h = func() error { return createUser(st, p) }
 		case !orReplace && p.kw("database"):
 			h = func() error { return createDatabase(st, p, inTx) }
 		}
@@ -228,6 +238,8 @@ func (c *Catalog) run(st *state, sql string, inTx bool) (int64, error) {
 			h = func() error { return dropProcedure(st, p) }
 		case p.kw("role"):
 			h = func() error { return dropRole(st, p) }
+		case p.kw("user"):
+			h = func() error { return dropUser(st, p) }
 		case p.kw("database"):
 			h = func() error { return dropDatabase(st, p, inTx) }
 		}
@@ -239,6 +251,8 @@ func (c *Catalog) run(st *state, sql string, inTx bool) (int64, error) {
 		h = func() error { return refreshMV(st, p) }
 	case p.kw("delete", "from"):
 		h = func() error { return deleteFrom(st, p) }
+	case p.kw("grant", "role"):
+		h = func() error { return grantRole(st, p) }
 	case p.kw("grant"):
 		h = func() error { return grant(st, p) }
 	case p.kw("call"):
@@ -786,6 +800,56 @@ func createRole(st *state, p *parser) error {
 	return nil
 }
 
+// createUser: CREATE USER u PASSWORD DISABLE — a user that cannot sign in
+// with a password, only with temporary credentials
+// (https://docs.aws.amazon.com/redshift/latest/dg/r_CREATE_USER.html).
+func createUser(st *state, p *parser) error {
+	n, ok := p.ident()
+	if !ok || !p.kw("password", "disable") || !p.done() {
+		return errSyntax
+	}
+	if st.users[n] {
+		return redshiftError(`user "%s" already exists`, n)
+	}
+	st.users[n] = true
+	return nil
+}
+
+// dropUser: DROP USER [IF EXISTS] u
+// (https://docs.aws.amazon.com/redshift/latest/dg/r_DROP_USER.html).
+func dropUser(st *state, p *parser) error {
+	ifExists := p.kw("if", "exists")
+	n, ok := p.ident()
+	if !ok || !p.done() {
+		return errSyntax
+	}
+	if !st.users[n] && !ifExists {
+		return redshiftError(`user "%s" does not exist`, n)
+	}
+	delete(st.users, n)
+	return nil
+}
+
+// grantRole: GRANT ROLE r TO u — the role and the user must exist
+// (https://docs.aws.amazon.com/redshift/latest/dg/r_GRANT.html, "Role-based access control").
+func grantRole(st *state, p *parser) error {
+	r, ok := p.ident()
+	if !ok || !p.kw("to") {
+		return errSyntax
+	}
+	u, ok := p.ident()
+	if !ok || !p.done() {
+		return errSyntax
+	}
+	if !st.roles[r] {
+		return redshiftError(`role "%s" does not exist`, r)
+	}
+	if !st.users[u] {
+		return redshiftError(`user "%s" does not exist`, u)
+	}
+	return nil
+}
+
 // dropRole: DROP ROLE r [FORCE | RESTRICT]
 // (https://docs.aws.amazon.com/redshift/latest/dg/r_DROP_ROLE.html). What
 // RESTRICT refuses (a role granted to users or roles) is not modelled.
@@ -1085,6 +1149,8 @@ func (c *Catalog) query(st *state, p *parser, sql string) (int64, error) {
 		_, found = st.jobs[where["job_name"]]
 	case view == "svv_roles" && has("role_name"):
 		found = st.roles[where["role_name"]]
+	case view == "pg_user" && has("usename"):
+		found = st.users[where["usename"]]
 	case view == "pg_proc_info" && has("nspname", "proname"):
 		found = st.procs[name{where["nspname"], where["proname"]}]
 	default:

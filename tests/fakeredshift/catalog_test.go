@@ -347,3 +347,36 @@ func TestCatalogAltersOnlyKafkaSchemas(t *testing.T) {
 	_, err = c.Exec(`ALTER EXTERNAL SCHEMA "nope" URI 'x'`)
 	assert.ErrorContains(t, err, `schema "nope" does not exist`)
 }
+
+// Database users: created without a password (temporary credentials only),
+// given an existing role, found in pg_user, dropped.
+func TestCatalogUsers(t *testing.T) {
+	r := start(t)
+	r.failed(r.exec(`GRANT ROLE "r" TO "u"`), `ERROR: role "r" does not exist`)
+	r.ok(r.exec(`CREATE ROLE "r"`))
+	r.failed(r.exec(`GRANT ROLE "r" TO "u"`), `ERROR: user "u" does not exist`)
+	r.ok(r.batch(`CREATE USER "u" PASSWORD DISABLE`, `GRANT ROLE "r" TO "u"`))
+	r.failed(r.exec(`CREATE USER "u" PASSWORD DISABLE`), `ERROR: user "u" already exists`)
+	assert.Equal(t, int64(1), r.exec(`SELECT 1 FROM pg_user WHERE usename = 'u'`).Rows)
+	r.ok(r.exec(`DROP USER IF EXISTS "u"`))
+	assert.Equal(t, int64(0), r.exec(`SELECT 1 FROM pg_user WHERE usename = 'u'`).Rows)
+	r.failed(r.exec(`DROP USER "u"`), `ERROR: user "u" does not exist`)
+	r.ok(r.exec(`DROP USER IF EXISTS "u"`))
+}
+
+// The Data API addresses a workgroup or a cluster: both, or neither, is refused.
+func TestDataAPIWantsAWorkgroupOrACluster(t *testing.T) {
+	r := start(t)
+	for _, in := range []*redshiftdata.ExecuteStatementInput{
+		{Sql: aws.String("SELECT 1"), Database: aws.String("dev")},
+		{Sql: aws.String("SELECT 1"), Database: aws.String("dev"), WorkgroupName: aws.String("wg"), ClusterIdentifier: aws.String("cl")},
+	} {
+		_, err := r.client.ExecuteStatement(context.Background(), in)
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "one of WorkgroupName or ClusterIdentifier")
+	}
+	out, err := r.client.ExecuteStatement(context.Background(), &redshiftdata.ExecuteStatementInput{
+		Sql: aws.String(`CREATE SCHEMA "s"`), Database: aws.String("dev"), ClusterIdentifier: aws.String("cl")})
+	require.NoError(t, err)
+	r.ok(r.wait(out.Id))
+}

@@ -127,11 +127,13 @@ func FailDescribeOnceFinished(substr string, e *APIError) func(id string, sqls [
 
 // Call is one submission: a batch (Batch true) or a single statement.
 type Call struct {
-	Batch         bool
-	Sqls          []string
-	WorkgroupName string
-	Database      string
-	SecretArn     string
+	Batch bool
+	Sqls  []string
+	// WorkgroupName (Serverless) or ClusterIdentifier (provisioned): one of them.
+	WorkgroupName     string
+	ClusterIdentifier string
+	Database          string
+	SecretArn         string
 }
 
 type statement struct {
@@ -180,7 +182,8 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 	str := func(k string) string { v, _ := in[k].(string); return v }
 	switch op {
 	case "BatchExecuteStatement", "ExecuteStatement":
-		c := Call{Batch: op == "BatchExecuteStatement", WorkgroupName: str("WorkgroupName"), Database: str("Database"), SecretArn: str("SecretArn")}
+		c := Call{Batch: op == "BatchExecuteStatement", WorkgroupName: str("WorkgroupName"), ClusterIdentifier: str("ClusterIdentifier"),
+			Database: str("Database"), SecretArn: str("SecretArn")}
 		if c.Batch {
 			for _, q := range in["Sqls"].([]any) {
 				c.Sqls = append(c.Sqls, q.(string))
@@ -188,8 +191,11 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 		} else {
 			c.Sqls = []string{str("Sql")}
 		}
-		if c.WorkgroupName == "" || c.Database == "" || len(c.Sqls) == 0 {
-			fail(w, "ValidationException", "WorkgroupName, Database and SQL are required")
+		// The Data API addresses a Serverless workgroup or a provisioned
+		// cluster, never both (ExecuteStatement, "WorkgroupName … ClusterIdentifier",
+		// https://docs.aws.amazon.com/redshift-data/latest/APIReference/API_ExecuteStatement.html).
+		if (c.WorkgroupName == "") == (c.ClusterIdentifier == "") || c.Database == "" || len(c.Sqls) == 0 {
+			fail(w, "ValidationException", "one of WorkgroupName or ClusterIdentifier, Database and SQL are required")
 			return
 		}
 		s.Log = append(s.Log, c)

@@ -139,6 +139,14 @@ var secretKeyActions = []string{"kms:Decrypt"}
 // https://docs.aws.amazon.com/scheduler/latest/UserGuide/managing-targets-universal.html.
 var dataAPIActions = []string{"redshift-data:ExecuteStatement", "redshift-serverless:GetCredentials"}
 
+// On a provisioned cluster, with DbUser and no SecretArn, the Data API signs
+// in with temporary credentials for that user: ExecuteStatement on the
+// cluster and redshift:GetClusterCredentials on the user and the database
+// (same page; ARN forms in "Resource policies for GetClusterCredentials",
+// https://docs.aws.amazon.com/redshift/latest/mgmt/generating-iam-credentials-role-permissions.html).
+var dataAPIClusterActions = []string{"redshift-data:ExecuteStatement"}
+var clusterCredentialActions = []string{"redshift:GetClusterCredentials"}
+
 // A role mapped to database roles by its RedshiftDbRoles tag needs
 // tag:GetResources and tag:GetTagKeys (actions with no resource type: "*"):
 // "Defining database roles to grant to federated users in Amazon Redshift
@@ -272,6 +280,8 @@ var listDocs = map[string]string{
 	"secretReadActions":               "https://docs.aws.amazon.com/msk/latest/developerguide/msk-connect-config-provider.html",
 	"secretKeyActions":                "https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html",
 	"dataAPIActions":                  "https://docs.aws.amazon.com/redshift/latest/mgmt/data-api-iam.html",
+	"dataAPIClusterActions":           "https://docs.aws.amazon.com/redshift/latest/mgmt/data-api-iam.html",
+	"clusterCredentialActions":        "https://docs.aws.amazon.com/redshift/latest/mgmt/generating-iam-credentials-role-permissions.html",
 	"dbRoleTagActions":                "https://docs.aws.amazon.com/redshift/latest/mgmt/redshift-iam-access-federated-db-roles.html",
 	"schedulerLambdaActions":          "https://docs.aws.amazon.com/scheduler/latest/UserGuide/setting-up.html#setting-up-execution-role",
 	"producerStreamActions":           "https://docs.aws.amazon.com/streams/latest/dev/permissions-user-key-KMS.html",
@@ -372,7 +382,7 @@ func (s *Stack) Paths() ([]Path, error) {
 // namespaceRole is the role SQL's IAM_ROLE default names.
 func (s *Stack) namespaceRoles() []string {
 	var out []string
-	for _, ns := range s.OfType(tNamespace) {
+	for _, ns := range append(s.OfType(tNamespace), s.OfType(tCluster)...) { // a cluster names its default role itself
 		if r := str(ns.State, "defaultIamRoleArn"); r != "" {
 			out = append(out, r)
 		}
@@ -689,9 +699,22 @@ func (s *Stack) schedulePaths() ([]Path, error) {
 		name := "EventBridge Scheduler " + group + "/" + str(sch.State, "name")
 		switch {
 		case target == ExecuteStatementTarget:
-			var in struct{ WorkgroupName string }
-			if err := json.Unmarshal([]byte(str(sch.State, "target", "input")), &in); err != nil || in.WorkgroupName == "" {
-				return nil, fmt.Errorf("schedule %s: target input names no WorkgroupName (%v)", sch.Name, err)
+			var in struct{ WorkgroupName, ClusterIdentifier, DbUser, Database string }
+			if err := json.Unmarshal([]byte(str(sch.State, "target", "input")), &in); err != nil || (in.WorkgroupName == "") == (in.ClusterIdentifier == "") {
+				return nil, fmt.Errorf("schedule %s: target input names neither a WorkgroupName nor a ClusterIdentifier (%v)", sch.Name, err)
+			}
+			if in.ClusterIdentifier != "" {
+				cl, ok := s.find(tCluster, "clusterIdentifier", in.ClusterIdentifier)
+				if !ok || in.DbUser == "" {
+					return nil, fmt.Errorf("schedule %s: cluster %s is not in the stack, or the input names no DbUser", sch.Name, in.ClusterIdentifier)
+				}
+				creds := s.arn("redshift", "dbuser:"+in.ClusterIdentifier+"/"+in.DbUser)
+				db := s.arn("redshift", "dbname:"+in.ClusterIdentifier+"/"+in.Database)
+				paths = append(paths, Path{Name: name + " → Redshift Data API (cluster)", RoleArn: roleArn, Trust: trust, Calls: []CallList{
+					{Doc: doc("dataAPIClusterActions"), Calls: calls(dataAPIClusterActions, str(cl.State, "arn"), nil)},
+					{Doc: doc("clusterCredentialActions"), Calls: append(calls(clusterCredentialActions, creds, nil), calls(clusterCredentialActions, db, nil)...)},
+				}})
+				continue
 			}
 			wg, ok := s.find(tWorkgroup, "workgroupName", in.WorkgroupName)
 			if !ok {

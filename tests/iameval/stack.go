@@ -54,6 +54,7 @@ const (
 	tFirehose         = "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream"
 	tNamespace        = "aws:redshiftserverless/namespace:Namespace"
 	tWorkgroup        = "aws:redshiftserverless/workgroup:Workgroup"
+	tCluster          = "aws:redshift/cluster:Cluster"
 	tRedshiftPolicy   = "aws:redshift/resourcePolicy:ResourcePolicy"
 	tIntegration      = "aws:redshift/integration:Integration"
 	tMSK              = "aws:msk/cluster:Cluster"
