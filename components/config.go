@@ -48,6 +48,7 @@ type PipelineArgs struct {
 	// RedshiftDelivery loads the stream's events into a Redshift table through Firehose.
 	RedshiftDelivery RedshiftDeliveryConfig
 	CDC              CDCConfig
+	Alarms           AlarmsConfig
 
 	// LambdaArchives are prebuilt function archives by Go package
 	// (ProducerPackage, TopicsPackage), for a program that builds them itself;
@@ -73,6 +74,7 @@ func defaultsFor(env Environment, prefix string) PipelineArgs {
 		FlowLogs:         flowLogsDefaults(env),
 		RedshiftDelivery: redshiftDeliveryDefaults(),
 		CDC:              cdcDefaults(env, prefix),
+		Alarms:           alarmsDefaults(),
 	}
 }
 
@@ -121,6 +123,7 @@ func LoadPipelineArgs(ctx *pulumi.Context) (*PipelineArgs, error) {
 		{"flowLogs", &args.FlowLogs},
 		{"redshiftDelivery", &args.RedshiftDelivery},
 		{"cdc", &args.CDC},
+		{"alarms", &args.Alarms},
 	} {
 		raw := cfg.Get(obj.key)
 		if err := checkReplacedKeys(obj.key, raw); err != nil {

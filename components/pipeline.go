@@ -40,6 +40,8 @@ type Pipeline struct {
 	Connector *Connector
 	// Changes is the Redshift side of CDC.
 	Changes *ChangeTables
+	// Monitoring is the alarm topic, the alarms and the dashboard (nil with haina:alarms.enabled false).
+	Monitoring *Monitoring
 	// Lake, Events (the app events' delivery) and FlowLogs are nil when turned off.
 	Lake     *Lake
 	Events   *Delivery
@@ -254,6 +256,16 @@ func NewPipeline(ctx *pulumi.Context, name string, args *PipelineArgs, opts ...p
 		p.Outputs["lakeBucket"] = p.Lake.BucketName
 		p.Outputs["glueDatabase"] = p.Lake.Database.Name
 		p.Outputs["athenaWorkgroup"] = p.Lake.Workgroup.Name
+	}
+	if args.Alarms.Enabled {
+		p.Monitoring, err = NewMonitoring(ctx, name+"-monitoring", &MonitoringArgs{
+			Config: args.Alarms, Base: fmt.Sprintf("%s-%s", args.Prefix, args.Environment), Region: args.Region,
+			Alarms: args.alarmSpecs(), StreamName: args.Stream.Name, Protect: args.Protect, Tags: tags,
+		}, parent)
+		if err != nil {
+			return nil, err
+		}
+		p.Outputs["alarmTopicArn"], p.Outputs["dashboardUrl"] = p.Monitoring.TopicArn, p.Monitoring.DashboardURL
 	}
 	if p.Guard, err = newDestroyGuard(ctx, name, args, p.guarded.all(), parent); err != nil {
 		return nil, err

@@ -49,6 +49,7 @@ func (a *PipelineArgs) Validate() error {
 	a.FlowLogs.check(haina.in("flowLogs"))
 	a.RedshiftDelivery.check(haina.in("redshiftDelivery"))
 	a.CDC.check(haina.in("cdc"))
+	a.Alarms.check(haina.in("alarms"))
 	a.checkAcrossSections(checker{errs: &errs})
 	return errors.Join(errs...)
 }

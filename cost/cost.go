@@ -64,6 +64,8 @@ type Stack struct {
 	KMSKeys            int
 	Secrets            int
 	LogGroups          int
+	Alarms             int
+	Dashboards         int
 }
 
 // Line is one billed item.
@@ -217,6 +219,8 @@ func (s Stack) lines(t traffic) []Line {
 		fmt.Sprintf("%d endpoints in %d AZs", s.InterfaceEndpoints, s.EndpointAZs))
 	add("security", "KMS customer keys", float64(s.KMSKeys), "key-month", P.KMSKeyMonth, "")
 	add("security", "Secrets Manager secrets", float64(s.Secrets), "secret-month", P.SecretMonth, "")
+	add("operations", "CloudWatch alarms", float64(s.Alarms), "alarm-month", P.AlarmMonth, "")
+	add("operations", "CloudWatch dashboard", float64(s.Dashboards), "dashboard-month", P.DashboardMonth, "")
 	add("operations", "CloudWatch Logs ingestion", 0.1*float64(s.LogGroups), "GB", P.LogsIngestGB, "about 0.1 GB a month per log group")
 	invocations := s.ProducerRunsPerMonth
 	gbSeconds := invocations * 2 * float64(s.ProducerMemoryMB) / 1024

@@ -268,6 +268,10 @@ func stackFacts(stack string, g *harness.Graph) (cost.Stack, error) {
 			s.Secrets++
 		case "aws:cloudwatch/logGroup:LogGroup":
 			s.LogGroups++
+		case "aws:cloudwatch/metricAlarm:MetricAlarm":
+			s.Alarms++
+		case "aws:cloudwatch/dashboard:Dashboard":
+			s.Dashboards++
 		}
 	}
 	if a.CDC.Enabled && a.CDC.Kafka.Mode == "serverless" {

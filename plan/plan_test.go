@@ -62,7 +62,9 @@ func line(t *testing.T, r *plan.Report, item string) cost.Line {
 // Every billed item haina creates has a line, counted from the evaluated stack.
 func TestPlanCountsWhatTheStackHolds(t *testing.T) {
 	r := build(t, "production", cost.Load{EventBytes: 1000})
-	assert.Equal(t, 7.0, line(t, r, "KMS customer keys").Quantity, "the 7 keys the production graph declares")
+	assert.Equal(t, 8.0, line(t, r, "KMS customer keys").Quantity, "the 8 keys the production graph declares (the alarm topic's included)")
+	assert.Equal(t, 15.0, line(t, r, "CloudWatch alarms").Quantity, "the alarms of docs/runbooks.md")
+	assert.Equal(t, 1.0, line(t, r, "CloudWatch dashboard").Quantity)
 	assert.Equal(t, 3.0, line(t, r, "Secrets Manager secrets").Quantity, "Debezium's, the warehouse admin's and Aurora's managed secrets")
 	assert.Equal(t, 730.0*2*3, line(t, r, "interface endpoints").Quantity, "Kinesis and Secrets Manager endpoints in 3 AZs")
 	assert.Equal(t, 730.0*3, line(t, r, "MSK brokers (kafka.m7g.large)").Quantity)
@@ -74,7 +76,7 @@ func TestPlanCountsWhatTheStackHolds(t *testing.T) {
 	s := build(t, "staging", cost.Load{EventBytes: 1000})
 	// Staging's producer: 1,000 events a minute, each billed as 1 KB by Kinesis on-demand.
 	assert.InDelta(t, 730*60*1000*1024/1e9, line(t, s, "data in (on-demand)").Quantity, 0.01)
-	assert.Equal(t, 6.0, line(t, s, "KMS customer keys").Quantity)
+	assert.Equal(t, 7.0, line(t, s, "KMS customer keys").Quantity)
 }
 
 // A load adds what it costs on top of idle, item by item.

@@ -222,8 +222,8 @@ func TestProtectionOnlyOnStatefulResourcesInProduction(t *testing.T) {
 				}
 			}
 			if stack == "production" {
-				assert.Equal(t, 22, protected, "the destroy guard, stream, namespace, workgroup, landing MV, lake bucket, MSK cluster, Aurora cluster and writer, "+
-					"the keys of stream, namespace, lake, flow logs, other log groups, MSK and Aurora (not the rebuildable plugin artifacts or Debezium's secret), "+
+				assert.Equal(t, 23, protected, "the destroy guard, stream, namespace, workgroup, landing MV, lake bucket, MSK cluster, Aurora cluster and writer, "+
+					"the keys of stream, namespace, lake, flow logs, other log groups, MSK, Aurora and the alarm topic (not the rebuildable plugin artifacts or Debezium's secret), "+
 					"and CDC's two landing views, two target tables, watermark table and rejects table")
 			}
 		})
@@ -326,7 +326,7 @@ func TestEveryResourceIsParentedUnderThePipeline(t *testing.T) {
 		}
 		assert.Contains(t, r.Parent, "haina:pipeline:Pipeline", "%s %s is not under the pipeline", r.Type, r.Name)
 		if r.Custom && r.Name != "haina-destroy-guard" { // the guard belongs to the whole pipeline
-			assert.Regexp(t, `haina:(network|stream|warehouse|ingestion|producer|lake|delivery|flowlogs|logs|kafka|sourcedb|cdc|scheduler):[A-Za-z]+::`, r.Parent, "%s %s belongs to a building block", r.Type, r.Name)
+			assert.Regexp(t, `haina:(network|stream|warehouse|ingestion|producer|lake|delivery|flowlogs|logs|kafka|sourcedb|cdc|scheduler|monitoring):[A-Za-z]+::`, r.Parent, "%s %s belongs to a building block", r.Type, r.Name)
 		}
 	}
 }
@@ -365,6 +365,8 @@ func TestOutputsArePresentAndWellFormed(t *testing.T) {
 				"cdcDebeziumSecretArn":  regexp.MustCompile(`^arn:aws:secretsmanager:us-east-1:\d{12}:secret:haina-` + stack + `-cdc-debezium-`),
 				"cdcQueries":            regexp.MustCompile(`(?s)apply_[a-z]+:CALL "cdc"\."apply_[a-z]+"\(\);.*lastRuns:SELECT target_table`),
 				"refreshSchedule":       regexp.MustCompile(`^haina-` + stack + `-refresh$`),
+				"alarmTopicArn":         regexp.MustCompile(`^arn:aws:sns:us-east-1:\d{12}:haina-` + stack + `-alarms$`),
+				"dashboardUrl":          regexp.MustCompile(`^https://us-east-1\.console\.aws\.amazon\.com/cloudwatch/home\?region=us-east-1#dashboards/dashboard/haina-` + stack + `$`),
 			}
 			assert.Len(t, g.Outputs, len(want))
 			for k, re := range want {

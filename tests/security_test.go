@@ -26,6 +26,8 @@ var keyServices = map[string][]string{
 	"haina-sourcedb-key": {"rds.us-east-1.amazonaws.com", "secretsmanager.us-east-1.amazonaws.com"},
 	"haina-flowlogs-key": nil,
 	"haina-logs-key":     {"logs.us-east-1.amazonaws.com"},
+	// CloudWatch (a service principal, for this stack's alarms) and the account through SNS.
+	"haina-monitoring-key": {"sns.us-east-1.amazonaws.com"},
 }
 
 // keyGrants are the keys whose services attach grants (RDS, Redshift, MSK).
@@ -81,6 +83,13 @@ func TestKeyPoliciesSeparateAdministrationFromUse(t *testing.T) {
 				case "LogsUseForHainaLogGroups":
 					assert.Equal(t, "haina-logs-key", r.Name)
 					assert.Equal(t, map[string][]string{"Service": {"logs.us-east-1.amazonaws.com"}}, s.Principal)
+				case "CloudWatchAlarmsPublish":
+					// CloudWatch encrypts alarm messages to the topic: only this account's alarms of this stack.
+					assert.Equal(t, "haina-monitoring-key", r.Name)
+					assert.Equal(t, map[string][]string{"Service": {"cloudwatch.amazonaws.com"}}, s.Principal)
+					assert.Equal(t, []string{"kms:Decrypt", "kms:GenerateDataKey"}, s.Action)
+					assert.Equal(t, []string{fakeaws.Account}, s.Condition["StringEquals"]["aws:SourceAccount"])
+					assert.Equal(t, []string{"arn:aws:cloudwatch:us-east-1:" + fakeaws.Account + ":alarm:haina-" + stack + "-*"}, s.Condition["ArnLike"]["aws:SourceArn"])
 				default:
 					t.Errorf("%s: unexpected statement %q", r.Name, s.Sid)
 				}

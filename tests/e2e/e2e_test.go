@@ -353,7 +353,7 @@ func TestEngineUpNoOpAndDestroy(t *testing.T) {
 			assert.Equal(t, mockCounts(t, stack), engineCounts(t, ctx, s), "the state still holds every resource")
 			kept := engineCounts(t, ctx, s)
 			for typ, n := range map[string]int{
-				"aws:kinesis/stream:Stream": 1, "aws:kms/key:Key": 7, "aws:redshiftserverless/namespace:Namespace": 1, "aws:s3/bucketV2:BucketV2": 2,
+				"aws:kinesis/stream:Stream": 1, "aws:kms/key:Key": 8, "aws:redshiftserverless/namespace:Namespace": 1, "aws:s3/bucketV2:BucketV2": 2,
 				"aws:redshiftserverless/workgroup:Workgroup": 1, "aws:msk/cluster:Cluster": 1, "aws:rds/cluster:Cluster": 1,
 				"aws:rds/clusterInstance:ClusterInstance": 1,
 			} {

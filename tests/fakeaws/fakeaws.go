@@ -283,6 +283,9 @@ func (c Cloud) Create(token, name string, inputs resource.PropertyMap) (string, 
 		id = str(inputs, "name")
 		kind := map[bool]string{true: "parametergroup:", false: "subnetgroup:"}[token == "aws:redshift/parameterGroup:ParameterGroup"]
 		set("arn", c.arn("redshift", kind+id))
+	case "aws:sns/topic:Topic":
+		id = c.arn("sns", str(inputs, "name"))
+		set("arn", id)
 	case "aws:redshift/logging:Logging":
 		id = str(inputs, "clusterIdentifier")
 	}
