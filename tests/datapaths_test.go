@@ -68,7 +68,7 @@ func TestDataPaths(t *testing.T) {
 				"Redshift → Kinesis ", "Redshift → MSK ", "MSK Connect ",
 				"EventBridge Scheduler default/", "Lambda haina-" + v.stack + "-producer ", "Firehose haina-" + v.stack + "-events-lake ",
 				"Firehose haina-" + v.stack + "-vpcflowlogs ", "CloudWatch Logs /haina/haina-" + v.stack + "-vpcflowlogs → Firehose",
-				"VPC flow log ",
+				"VPC flow log ", "CloudWatch alarms → SNS ",
 			}, v.want...) {
 				found := false
 				for _, n := range names {

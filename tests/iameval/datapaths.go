@@ -155,6 +155,15 @@ var clusterCredentialActions = []string{"redshift:GetClusterCredentials"}
 // https://docs.aws.amazon.com/redshift/latest/mgmt/redshift-iam-access-federated-db-roles-example.html.
 var dbRoleTagActions = []string{"tag:GetResources", "tag:GetTagKeys"}
 
+// A CloudWatch alarm publishing to an SNS topic encrypted with a customer
+// key: the topic's policy lets cloudwatch.amazonaws.com sns:Publish, the
+// key's policy lets it kms:GenerateDataKey* and kms:Decrypt, both with the
+// alarm as aws:SourceArn and the account as aws:SourceAccount ("Amazon SNS
+// key management", compatibility with AWS services,
+// https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services).
+var alarmPublishActions = []string{"sns:Publish"}
+var alarmKeyActions = []string{"kms:GenerateDataKey", "kms:Decrypt"}
+
 // EventBridge Scheduler invoking a Lambda target: lambda:InvokeFunction on the
 // function ("Set up the execution role", https://docs.aws.amazon.com/scheduler/latest/UserGuide/setting-up.html#setting-up-execution-role).
 var schedulerLambdaActions = []string{"lambda:InvokeFunction"}
@@ -281,6 +290,8 @@ var listDocs = map[string]string{
 	"secretKeyActions":                "https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html",
 	"dataAPIActions":                  "https://docs.aws.amazon.com/redshift/latest/mgmt/data-api-iam.html",
 	"dataAPIClusterActions":           "https://docs.aws.amazon.com/redshift/latest/mgmt/data-api-iam.html",
+	"alarmPublishActions":             "https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services",
+	"alarmKeyActions":                 "https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services",
 	"clusterCredentialActions":        "https://docs.aws.amazon.com/redshift/latest/mgmt/generating-iam-credentials-role-permissions.html",
 	"dbRoleTagActions":                "https://docs.aws.amazon.com/redshift/latest/mgmt/redshift-iam-access-federated-db-roles.html",
 	"schedulerLambdaActions":          "https://docs.aws.amazon.com/scheduler/latest/UserGuide/setting-up.html#setting-up-execution-role",
@@ -368,7 +379,7 @@ func (s *Stack) Paths() ([]Path, error) {
 	var paths []Path
 	for _, build := range []func() ([]Path, error){
 		s.redshiftKinesisPaths, s.redshiftMSKPaths, s.autoCopyPaths, s.connectorPaths, s.schedulePaths,
-		s.lambdaPaths, s.firehosePaths, s.subscriptionPaths, s.flowLogPaths,
+		s.lambdaPaths, s.firehosePaths, s.subscriptionPaths, s.flowLogPaths, s.alarmPaths,
 	} {
 		ps, err := build()
 		if err != nil {
@@ -733,6 +744,38 @@ func (s *Stack) schedulePaths() ([]Path, error) {
 			}})
 		default:
 			return nil, fmt.Errorf("schedule %s: target %s is not a modelled data path", sch.Name, target)
+		}
+	}
+	return paths, nil
+}
+
+// alarmPaths: each alarm's actions publish to a topic of the stack through
+// its key, as CloudWatch does on the alarm's behalf.
+func (s *Stack) alarmPaths() ([]Path, error) {
+	var paths []Path
+	seen := map[string]bool{}
+	for _, a := range s.OfType(tAlarm) {
+		alarmArn := s.arn("cloudwatch", "alarm:"+str(a.State, "name"))
+		for _, action := range strs(a.State, "alarmActions") {
+			if seen[action] {
+				continue
+			}
+			seen[action] = true
+			topic, ok := s.find(tTopic, "arn", action)
+			if !ok {
+				return nil, fmt.Errorf("alarm %s: action %s is not a topic of the stack", a.Name, action)
+			}
+			ctx := Context{"aws:SourceAccount": {s.Account}, "aws:SourceArn": {alarmArn}}
+			p := Path{Name: "CloudWatch alarms → SNS " + action}
+			for _, c := range calls(alarmPublishActions, action, ctx) {
+				p.ServiceCalls = append(p.ServiceCalls, ServiceCall{Service: "cloudwatch.amazonaws.com", Call: c, Doc: doc("alarmPublishActions")})
+			}
+			if key := str(topic.State, "kmsMasterKeyId"); key != "" {
+				for _, c := range calls(alarmKeyActions, key, ctx) {
+					p.ServiceCalls = append(p.ServiceCalls, ServiceCall{Service: "cloudwatch.amazonaws.com", Call: c, Doc: doc("alarmKeyActions")})
+				}
+			}
+			paths = append(paths, p)
 		}
 	}
 	return paths, nil

@@ -38,6 +38,7 @@ type Stack struct {
 	// resource policies by the resource they govern: bucket name, key ARN, namespace ARN.
 	bucketPolicies map[string]*Policy
 	keyPolicies    map[string]*Policy
+	topicPolicies  map[string]*Policy
 	redshiftPolicy map[string]*Policy
 }
 
@@ -55,6 +56,9 @@ const (
 	tNamespace        = "aws:redshiftserverless/namespace:Namespace"
 	tWorkgroup        = "aws:redshiftserverless/workgroup:Workgroup"
 	tCluster          = "aws:redshift/cluster:Cluster"
+	tTopic            = "aws:sns/topic:Topic"
+	tTopicPolicy      = "aws:sns/topicPolicy:TopicPolicy"
+	tAlarm            = "aws:cloudwatch/metricAlarm:MetricAlarm"
 	tRedshiftPolicy   = "aws:redshift/resourcePolicy:ResourcePolicy"
 	tIntegration      = "aws:redshift/integration:Integration"
 	tMSK              = "aws:msk/cluster:Cluster"
@@ -150,7 +154,7 @@ func arnPart(arn string, i int) string {
 // policy attached to them, resource policies, the account and the region.
 func Load(resources []Resource) (*Stack, error) {
 	s := &Stack{Resources: resources, Roles: map[string]*Role{},
-		bucketPolicies: map[string]*Policy{}, keyPolicies: map[string]*Policy{}, redshiftPolicy: map[string]*Policy{}}
+		bucketPolicies: map[string]*Policy{}, keyPolicies: map[string]*Policy{}, topicPolicies: map[string]*Policy{}, redshiftPolicy: map[string]*Policy{}}
 	byName := map[string]*Role{}
 	managed := map[string]*Policy{}
 	for _, r := range resources {
@@ -215,6 +219,12 @@ func Load(resources []Resource) (*Stack, error) {
 				}
 				s.keyPolicies[str(r.State, "arn")] = p
 			}
+		case tTopicPolicy:
+			p, err := parseState(r)
+			if err != nil {
+				return nil, err
+			}
+			s.topicPolicies[str(r.State, "arn")] = p
 		case tRedshiftPolicy:
 			p, err := parseState(r)
 			if err != nil {
@@ -315,6 +325,8 @@ func (s *Stack) resourcePolicy(arn string) *Policy {
 		return s.bucketPolicies[bucket]
 	case "kms":
 		return s.keyPolicies[arn]
+	case "sns":
+		return s.topicPolicies[arn]
 	case "redshift-serverless":
 		return s.redshiftPolicy[arn]
 	}
