@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/rdsdata"
 	"github.com/haina-data/haina/provider"
+	"github.com/haina-data/haina/provider/providertest"
 	"github.com/haina-data/haina/tests/fakeredshift"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 	"github.com/stretchr/testify/assert"
@@ -76,7 +77,7 @@ func TestProviderAdoptsAnObjectWhoseCreateCommittedUnseen(t *testing.T) {
 	_, err := fake.Catalog.Exec(catalogMVCreate) // the earlier up's create, committed
 	require.NoError(t, err)
 
-	res, err := s.Create(context.Background(), &pulumirpc.CreateRequest{Urn: sqlURN, Properties: props(t, catalogMV())})
+	res, err := s.Create(context.Background(), &pulumirpc.CreateRequest{Urn: sqlURN, Properties: providertest.Props(t, catalogMV())})
 	require.NoError(t, err, "adopted, not re-created")
 	assert.Equal(t, `haina-staging/haina/"ingest"."landing"`, res.GetId())
 	assert.Empty(t, batchCalls(fake), "the create statements did not run")
@@ -93,7 +94,7 @@ func TestProviderAdoptsAnObjectWhoseCreateCommittedUnseen(t *testing.T) {
 func TestProviderCreateSurvivesADescribeFailureAfterTheCommit(t *testing.T) {
 	s, fake, _ := startCatalogProvider(t)
 	fake.DescribeFail = fakeredshift.FailDescribeOnceFinished("CREATE MATERIALIZED VIEW", fakeredshift.InternalServerError())
-	_, err := s.Create(context.Background(), &pulumirpc.CreateRequest{Urn: sqlURN, Properties: props(t, catalogMV())})
+	_, err := s.Create(context.Background(), &pulumirpc.CreateRequest{Urn: sqlURN, Properties: providertest.Props(t, catalogMV())})
 	require.NoError(t, err)
 	assert.Len(t, batchCalls(fake), 1, "submitted once: it may have committed, so it is never resubmitted")
 	assert.Contains(t, fake.Catalog.Objects(), "materialized view ingest.landing")
@@ -109,7 +110,7 @@ func TestProviderCreateWhoseOutcomeIsUnknownLooksTheObjectUp(t *testing.T) {
 		}
 		return nil
 	}
-	_, err := s.Create(context.Background(), &pulumirpc.CreateRequest{Urn: sqlURN, Properties: props(t, catalogMV())})
+	_, err := s.Create(context.Background(), &pulumirpc.CreateRequest{Urn: sqlURN, Properties: providertest.Props(t, catalogMV())})
 	require.NoError(t, err)
 	assert.Len(t, batchCalls(fake), 1)
 	assert.Contains(t, fake.Catalog.Objects(), "materialized view ingest.landing")
@@ -131,7 +132,7 @@ func TestProviderCreateWhoseOutcomeIsUnknownLooksTheObjectUp(t *testing.T) {
 		}
 		return ""
 	}
-	_, err = s2.Create(context.Background(), &pulumirpc.CreateRequest{Urn: sqlURN, Properties: props(t, catalogMV())})
+	_, err = s2.Create(context.Background(), &pulumirpc.CreateRequest{Urn: sqlURN, Properties: providertest.Props(t, catalogMV())})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "whether it committed is unknown")
 	assert.Contains(t, err.Error(), "the next `pulumi up` looks again and adopts it if it does")
@@ -144,7 +145,7 @@ func TestProviderCreateWhoseOutcomeIsUnknownLooksTheObjectUp(t *testing.T) {
 func TestProviderCancelThatCameTooLateReportsTheRealOutcome(t *testing.T) {
 	s, fake, _ := startCatalogProvider(t)
 	fake.Hang, fake.CancelTooLate = true, true
-	_, err := s.Create(context.Background(), &pulumirpc.CreateRequest{Urn: sqlURN, Properties: props(t, with(catalogMV(), "timeoutSeconds", 1))})
+	_, err := s.Create(context.Background(), &pulumirpc.CreateRequest{Urn: sqlURN, Properties: providertest.Props(t, providertest.With(catalogMV(), "timeoutSeconds", 1))})
 	require.NoError(t, err)
 	assert.Empty(t, fake.Cancelled, "every cancel was refused: the statements had ended")
 	assert.Len(t, batchCalls(fake), 1)
@@ -159,7 +160,7 @@ func TestProviderCancelThatCameTooLateReportsTheRealOutcome(t *testing.T) {
 		}
 		return ""
 	}
-	_, err = s2.Create(context.Background(), &pulumirpc.CreateRequest{Urn: sqlURN, Properties: props(t, with(catalogMV(), "timeoutSeconds", 1))})
+	_, err = s2.Create(context.Background(), &pulumirpc.CreateRequest{Urn: sqlURN, Properties: providertest.Props(t, providertest.With(catalogMV(), "timeoutSeconds", 1))})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "statement 1 of 1 failed: ERROR: permission denied for schema ingest")
 }

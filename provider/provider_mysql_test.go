@@ -9,13 +9,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/rdsdata"
 	"github.com/haina-data/haina/provider"
+	"github.com/haina-data/haina/provider/providertest"
 	"github.com/haina-data/haina/tests/fakerdsdata"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
-
-const mysqlURN = "urn:pulumi:staging::haina::haina:pipeline:Pipeline$haina:mysql:SqlObject::binlog-retention"
 
 func startMySQLProvider(t *testing.T) (*provider.Server, *fakerdsdata.Server) {
 	t.Helper()
@@ -28,25 +27,14 @@ func startMySQLProvider(t *testing.T) (*provider.Server, *fakerdsdata.Server) {
 			Credentials: credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", ""),
 		}), nil
 	}
-	_, err := s.Configure(context.Background(), &pulumirpc.ConfigureRequest{Args: props(t, map[string]any{"region": "us-east-1"})})
+	_, err := s.Configure(context.Background(), &pulumirpc.ConfigureRequest{Args: providertest.Props(t, map[string]any{"region": "us-east-1"})})
 	require.NoError(t, err)
 	return s, fake
 }
 
-func mysqlObject() map[string]any {
-	return map[string]any{
-		"resourceArn": "arn:aws:rds:us-east-1:123456789012:cluster:haina-staging-cdc-mysql",
-		"secretArn":   "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!cluster-x",
-		"database":    "haina", "kind": "configuration", "objectName": "binlog retention hours",
-		"create": []any{"CALL mysql.rds_set_configuration('binlog retention hours', 168)", "CREATE DATABASE IF NOT EXISTS salesdb"},
-		"drop":   []any{"CALL mysql.rds_set_configuration('binlog retention hours', NULL)"},
-		"exists": "SELECT 1 FROM information_schema.schemata WHERE schema_name = 'salesdb'",
-	}
-}
-
 func TestMySQLObjectsRunInOrderInOneTransaction(t *testing.T) {
 	s, fake := startMySQLProvider(t)
-	res, err := s.Create(context.Background(), &pulumirpc.CreateRequest{Urn: mysqlURN, Properties: props(t, mysqlObject())})
+	res, err := s.Create(context.Background(), &pulumirpc.CreateRequest{Urn: providertest.MySQLURN, Properties: providertest.Props(t, providertest.MySQLObject())})
 	require.NoError(t, err)
 	assert.Equal(t, "arn:aws:rds:us-east-1:123456789012:cluster:haina-staging-cdc-mysql/haina/binlog retention hours", res.GetId())
 	st := fake.Statements()
@@ -67,7 +55,7 @@ func TestMySQLFailureRollsBackWithTheDatabaseMessage(t *testing.T) {
 		}
 		return ""
 	}
-	_, err := s.Create(context.Background(), &pulumirpc.CreateRequest{Urn: mysqlURN, Properties: props(t, mysqlObject())})
+	_, err := s.Create(context.Background(), &pulumirpc.CreateRequest{Urn: providertest.MySQLURN, Properties: providertest.Props(t, providertest.MySQLObject())})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "creating configuration binlog retention hours (cluster arn:aws:rds:us-east-1:123456789012:cluster:haina-staging-cdc-mysql, database haina)")
 	assert.Contains(t, err.Error(), "statement 2 of 2 failed")
@@ -78,22 +66,22 @@ func TestMySQLFailureRollsBackWithTheDatabaseMessage(t *testing.T) {
 
 func TestMySQLReadAndDelete(t *testing.T) {
 	s, fake := startMySQLProvider(t)
-	p := props(t, mysqlObject())
+	p := providertest.Props(t, providertest.MySQLObject())
 	fake.Rows = func(string) int { return 1 }
-	res, err := s.Read(context.Background(), &pulumirpc.ReadRequest{Urn: mysqlURN, Id: "id", Properties: p, Inputs: p})
+	res, err := s.Read(context.Background(), &pulumirpc.ReadRequest{Urn: providertest.MySQLURN, Id: "id", Properties: p, Inputs: p})
 	require.NoError(t, err)
 	assert.Equal(t, "id", res.GetId())
 	fake.Rows = func(string) int { return 0 }
-	res, err = s.Read(context.Background(), &pulumirpc.ReadRequest{Urn: mysqlURN, Id: "id", Properties: p, Inputs: p})
+	res, err = s.Read(context.Background(), &pulumirpc.ReadRequest{Urn: providertest.MySQLURN, Id: "id", Properties: p, Inputs: p})
 	require.NoError(t, err)
 	assert.Empty(t, res.GetId(), "gone")
-	_, err = s.Delete(context.Background(), &pulumirpc.DeleteRequest{Urn: mysqlURN, Id: "id", Properties: p})
+	_, err = s.Delete(context.Background(), &pulumirpc.DeleteRequest{Urn: providertest.MySQLURN, Id: "id", Properties: p})
 	require.NoError(t, err)
 	st := fake.Statements()
 	assert.Equal(t, "CALL mysql.rds_set_configuration('binlog retention hours', NULL)", st[len(st)-1].SQL)
 
 	// The RDS Data API always runs as a secret's user: a MySQL object without one is refused.
-	chk, err := s.Check(context.Background(), &pulumirpc.CheckRequest{Urn: mysqlURN, News: props(t, with(mysqlObject(), "secretArn", ""))})
+	chk, err := s.Check(context.Background(), &pulumirpc.CheckRequest{Urn: providertest.MySQLURN, News: providertest.Props(t, providertest.With(providertest.MySQLObject(), "secretArn", ""))})
 	require.NoError(t, err)
 	require.Len(t, chk.GetFailures(), 1)
 	assert.Equal(t, "secretArn is required", chk.GetFailures()[0].GetReason())

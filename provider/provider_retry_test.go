@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/haina-data/haina/provider/providertest"
 	"github.com/haina-data/haina/tests/fakeredshift"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 	"github.com/stretchr/testify/assert"
@@ -16,7 +17,7 @@ import (
 func TestProviderRetriesASerializableIsolationViolation(t *testing.T) {
 	s, fake := startProvider(t)
 	fake.Transient = fakeredshift.FailFirst("CREATE MATERIALIZED VIEW", 2, fakeredshift.SerializableIsolationViolation)
-	_, err := s.Create(context.Background(), &pulumirpc.CreateRequest{Urn: sqlURN, Properties: props(t, landingMV())})
+	_, err := s.Create(context.Background(), &pulumirpc.CreateRequest{Urn: sqlURN, Properties: providertest.Props(t, landingMV())})
 	require.NoError(t, err)
 	batches := 0
 	for _, c := range fake.Calls() {
@@ -30,7 +31,7 @@ func TestProviderRetriesASerializableIsolationViolation(t *testing.T) {
 func TestProviderGivesUpAfterBoundedRetriesNamingThem(t *testing.T) {
 	s, fake := startProvider(t)
 	fake.Transient = fakeredshift.FailFirst("CREATE MATERIALIZED VIEW", 100, fakeredshift.SerializableIsolationViolation)
-	_, err := s.Create(context.Background(), &pulumirpc.CreateRequest{Urn: sqlURN, Properties: props(t, landingMV())})
+	_, err := s.Create(context.Background(), &pulumirpc.CreateRequest{Urn: sqlURN, Properties: providertest.Props(t, landingMV())})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "gave up after 5 attempts, each failing transiently")
 	assert.Contains(t, err.Error(), "Serializable isolation violation")
@@ -46,7 +47,7 @@ func TestProviderNeverRetriesARealSQLError(t *testing.T) {
 		}
 		return ""
 	}
-	_, err := s.Create(context.Background(), &pulumirpc.CreateRequest{Urn: sqlURN, Properties: props(t, landingMV())})
+	_, err := s.Create(context.Background(), &pulumirpc.CreateRequest{Urn: sqlURN, Properties: providertest.Props(t, landingMV())})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `syntax error at or near "AUTO"`)
 	assert.NotContains(t, err.Error(), "attempt")
@@ -62,7 +63,7 @@ func TestProviderRetriesABusyWorkgroup(t *testing.T) {
 		}
 		return nil
 	}
-	_, err := s.Create(context.Background(), &pulumirpc.CreateRequest{Urn: sqlURN, Properties: props(t, landingMV())})
+	_, err := s.Create(context.Background(), &pulumirpc.CreateRequest{Urn: sqlURN, Properties: providertest.Props(t, landingMV())})
 	require.NoError(t, err)
 	assert.Len(t, fake.Calls(), 3+3, "the existence check and the create, each refused twice")
 }
@@ -84,16 +85,16 @@ func TestProviderRunsANonTransactionalObjectStatementByStatement(t *testing.T) {
 		"drop":   []any{`COPY JOB DROP "haina_staging_events_history"`},
 		"exists": "SELECT 1 FROM sys_copy_job WHERE job_name = 'haina_staging_events_history'",
 	}
-	_, err := s.Create(context.Background(), &pulumirpc.CreateRequest{Urn: sqlURN, Properties: props(t, job)})
+	_, err := s.Create(context.Background(), &pulumirpc.CreateRequest{Urn: sqlURN, Properties: providertest.Props(t, job)})
 	require.Error(t, err, "in one transaction, as every object ran before")
 	assert.Contains(t, err.Error(), "cannot run inside a transaction block")
 
 	job["nonTransactional"] = true
-	_, err = s.Create(context.Background(), &pulumirpc.CreateRequest{Urn: sqlURN, Properties: props(t, job)})
+	_, err = s.Create(context.Background(), &pulumirpc.CreateRequest{Urn: sqlURN, Properties: providertest.Props(t, job)})
 	require.NoError(t, err)
 	last := fake.Calls()[len(fake.Calls())-1]
 	assert.False(t, last.Batch, "ExecuteStatement, not BatchExecuteStatement")
-	_, err = s.Delete(context.Background(), &pulumirpc.DeleteRequest{Urn: sqlURN, Properties: props(t, job)})
+	_, err = s.Delete(context.Background(), &pulumirpc.DeleteRequest{Urn: sqlURN, Properties: providertest.Props(t, job)})
 	require.NoError(t, err)
 	assert.Equal(t, []string{"schema ingest", "table ingest.events_history"}, fake.Catalog.Objects(), "the job is gone, the table stays")
 }

@@ -9,13 +9,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/redshiftdata"
 	"github.com/haina-data/haina/provider"
+	"github.com/haina-data/haina/provider/providertest"
 	"github.com/haina-data/haina/tests/fakeredshift"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"google.golang.org/protobuf/types/known/structpb"
 )
 
 const sqlURN = "urn:pulumi:staging::haina::haina:pipeline:Pipeline$haina:redshift:SqlObject::landing"
@@ -36,17 +36,10 @@ func startProvider(t *testing.T) (*provider.Server, *fakeredshift.Server) {
 			Credentials:  credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", ""),
 		}), nil
 	}
-	cfg := props(t, map[string]any{"region": "us-east-1"})
+	cfg := providertest.Props(t, map[string]any{"region": "us-east-1"})
 	_, err := s.Configure(context.Background(), &pulumirpc.ConfigureRequest{Args: cfg})
 	require.NoError(t, err)
 	return s, fake
-}
-
-func props(t *testing.T, m map[string]any) *structpb.Struct {
-	t.Helper()
-	s, err := plugin.MarshalProperties(resource.NewPropertyMapFromMap(m), plugin.MarshalOptions{KeepUnknowns: true})
-	require.NoError(t, err)
-	return s
 }
 
 func landingMV() map[string]any {
@@ -64,20 +57,9 @@ func landingMV() map[string]any {
 	}
 }
 
-func with(m map[string]any, kv ...any) map[string]any {
-	out := map[string]any{}
-	for k, v := range m {
-		out[k] = v
-	}
-	for i := 0; i < len(kv); i += 2 {
-		out[kv[i].(string)] = kv[i+1]
-	}
-	return out
-}
-
 func TestProviderCreateRunsOneBatchInOrder(t *testing.T) {
 	s, fake := startProvider(t)
-	res, err := s.Create(context.Background(), &pulumirpc.CreateRequest{Urn: sqlURN, Properties: props(t, landingMV())})
+	res, err := s.Create(context.Background(), &pulumirpc.CreateRequest{Urn: sqlURN, Properties: providertest.Props(t, landingMV())})
 	require.NoError(t, err)
 	assert.Equal(t, `haina-staging/haina/"kds"."events_landing"`, res.GetId())
 	calls := fake.Calls()
@@ -94,7 +76,7 @@ func TestProviderCreateRunsOneBatchInOrder(t *testing.T) {
 
 func TestProviderPreviewRunsNothing(t *testing.T) {
 	s, fake := startProvider(t)
-	_, err := s.Create(context.Background(), &pulumirpc.CreateRequest{Urn: sqlURN, Properties: props(t, landingMV()), Preview: true})
+	_, err := s.Create(context.Background(), &pulumirpc.CreateRequest{Urn: sqlURN, Properties: providertest.Props(t, landingMV()), Preview: true})
 	require.NoError(t, err)
 	assert.Empty(t, fake.Calls())
 }
@@ -108,7 +90,7 @@ func TestProviderCreateFailureCarriesRedshiftMessageAndStatement(t *testing.T) {
 		return ""
 	}
 	fake.PendingPolls = 2
-	_, err := s.Create(context.Background(), &pulumirpc.CreateRequest{Urn: sqlURN, Properties: props(t, landingMV())})
+	_, err := s.Create(context.Background(), &pulumirpc.CreateRequest{Urn: sqlURN, Properties: providertest.Props(t, landingMV())})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `creating materialized-view "kds"."events_landing" (workgroup haina-staging, database haina)`)
 	assert.Contains(t, err.Error(), `statement 2 of 2 failed: ERROR: schema "kds" does not exist`)
@@ -118,7 +100,7 @@ func TestProviderCreateFailureCarriesRedshiftMessageAndStatement(t *testing.T) {
 func TestProviderTimeoutCancelsTheStatement(t *testing.T) {
 	s, fake := startProvider(t)
 	fake.Hang = true
-	_, err := s.Create(context.Background(), &pulumirpc.CreateRequest{Urn: sqlURN, Properties: props(t, with(landingMV(), "timeoutSeconds", 1))})
+	_, err := s.Create(context.Background(), &pulumirpc.CreateRequest{Urn: sqlURN, Properties: providertest.Props(t, providertest.With(landingMV(), "timeoutSeconds", 1))})
 	require.Error(t, err)
 	// Statement 1, the existence check, hung and was cancelled too: it found nothing.
 	assert.Regexp(t, `statement 0+-0+-0+-0+-0+2 did not finish within 1s; it was cancelled \(raise timeoutSeconds`, err.Error())
@@ -127,7 +109,7 @@ func TestProviderTimeoutCancelsTheStatement(t *testing.T) {
 
 func TestProviderReadReportsPresenceAndDrift(t *testing.T) {
 	s, fake := startProvider(t)
-	p := props(t, landingMV())
+	p := providertest.Props(t, landingMV())
 	fake.Rows = func(string) int64 { return 1 }
 	res, err := s.Read(context.Background(), &pulumirpc.ReadRequest{Urn: sqlURN, Id: "the-id", Properties: p, Inputs: p})
 	require.NoError(t, err)
@@ -142,20 +124,20 @@ func TestProviderReadReportsPresenceAndDrift(t *testing.T) {
 }
 
 func diffReq(t *testing.T, olds, news map[string]any) *pulumirpc.DiffRequest {
-	return &pulumirpc.DiffRequest{Urn: sqlURN, Id: "id", Olds: props(t, olds), News: props(t, news), OldInputs: props(t, olds)}
+	return &pulumirpc.DiffRequest{Urn: sqlURN, Id: "id", Olds: providertest.Props(t, olds), News: providertest.Props(t, news), OldInputs: providertest.Props(t, olds)}
 }
 
 func TestProviderDiff(t *testing.T) {
 	s, _ := startProvider(t)
 	ctx := context.Background()
-	view := with(landingMV(), "kind", "view", "holdsData", false, "definition", "", "update", []any{"DROP VIEW IF EXISTS v", "CREATE VIEW v AS SELECT 2"})
+	view := providertest.With(landingMV(), "kind", "view", "holdsData", false, "definition", "", "update", []any{"DROP VIEW IF EXISTS v", "CREATE VIEW v AS SELECT 2"})
 
 	res, err := s.Diff(ctx, diffReq(t, landingMV(), landingMV()))
 	require.NoError(t, err)
 	assert.Equal(t, pulumirpc.DiffResponse_DIFF_NONE, res.GetChanges())
 
 	// An auto-refresh toggle changes the create text but not the definition: update in place.
-	toggled := with(landingMV(), "create", []any{"SET enable_case_sensitive_identifier TO true", "CREATE MATERIALIZED VIEW x AUTO REFRESH NO AS SELECT 1"},
+	toggled := providertest.With(landingMV(), "create", []any{"SET enable_case_sensitive_identifier TO true", "CREATE MATERIALIZED VIEW x AUTO REFRESH NO AS SELECT 1"},
 		"update", []any{"ALTER MATERIALIZED VIEW x AUTO REFRESH NO"})
 	res, err = s.Diff(ctx, diffReq(t, landingMV(), toggled))
 	require.NoError(t, err)
@@ -163,32 +145,32 @@ func TestProviderDiff(t *testing.T) {
 	assert.Empty(t, res.GetReplaces())
 
 	// A new definition of a data-holding view is refused...
-	redefined := with(landingMV(), "definition", "SELECT 2")
+	redefined := providertest.With(landingMV(), "definition", "SELECT 2")
 	_, err = s.Diff(ctx, diffReq(t, landingMV(), redefined))
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `materialized-view "kds"."events_landing" (workgroup haina-staging, database haina) holds ingested data and this change (definition) replaces it`)
 	assert.Contains(t, err.Error(), "pulumi config set --path haina:ingestion.allowDataLoss true")
 
 	// ...unless allowed; then it is a delete-before-replace.
-	res, err = s.Diff(ctx, diffReq(t, landingMV(), with(redefined, "allowDataLoss", true)))
+	res, err = s.Diff(ctx, diffReq(t, landingMV(), providertest.With(redefined, "allowDataLoss", true)))
 	require.NoError(t, err)
 	assert.Equal(t, []string{"definition"}, res.GetReplaces())
 	assert.True(t, res.GetDeleteBeforeReplace())
 
 	// A view without data is replaced freely when it has no update statements...
-	noUpd := with(view, "update", []any{})
-	res, err = s.Diff(ctx, diffReq(t, noUpd, with(noUpd, "create", []any{"CREATE VIEW v AS SELECT 3"})))
+	noUpd := providertest.With(view, "update", []any{})
+	res, err = s.Diff(ctx, diffReq(t, noUpd, providertest.With(noUpd, "create", []any{"CREATE VIEW v AS SELECT 3"})))
 	require.NoError(t, err)
 	assert.Equal(t, []string{"create"}, res.GetReplaces())
 
 	// ...and updated in place when it has them.
-	res, err = s.Diff(ctx, diffReq(t, view, with(view, "create", []any{"CREATE VIEW v AS SELECT 3"})))
+	res, err = s.Diff(ctx, diffReq(t, view, providertest.With(view, "create", []any{"CREATE VIEW v AS SELECT 3"})))
 	require.NoError(t, err)
 	assert.Empty(t, res.GetReplaces())
 	assert.Equal(t, []string{"create"}, res.GetDiffs())
 
 	// Moving to another workgroup is a replacement.
-	res, err = s.Diff(ctx, diffReq(t, view, with(view, "workgroupName", "other")))
+	res, err = s.Diff(ctx, diffReq(t, view, providertest.With(view, "workgroupName", "other")))
 	require.NoError(t, err)
 	assert.Equal(t, []string{"workgroupName"}, res.GetReplaces())
 }
@@ -196,14 +178,14 @@ func TestProviderDiff(t *testing.T) {
 func TestProviderUpdate(t *testing.T) {
 	s, fake := startProvider(t)
 	ctx := context.Background()
-	toggled := with(landingMV(), "create", []any{"CREATE MATERIALIZED VIEW x AUTO REFRESH NO AS SELECT 1"}, "update", []any{"ALTER MATERIALIZED VIEW x AUTO REFRESH NO"})
-	_, err := s.Update(ctx, &pulumirpc.UpdateRequest{Urn: sqlURN, Id: "id", Olds: props(t, landingMV()), News: props(t, toggled)})
+	toggled := providertest.With(landingMV(), "create", []any{"CREATE MATERIALIZED VIEW x AUTO REFRESH NO AS SELECT 1"}, "update", []any{"ALTER MATERIALIZED VIEW x AUTO REFRESH NO"})
+	_, err := s.Update(ctx, &pulumirpc.UpdateRequest{Urn: sqlURN, Id: "id", Olds: providertest.Props(t, landingMV()), News: providertest.Props(t, toggled)})
 	require.NoError(t, err)
 	require.Len(t, fake.Calls(), 1)
 	assert.Equal(t, []string{"ALTER MATERIALIZED VIEW x AUTO REFRESH NO"}, fake.Calls()[0].Sqls)
 
 	// Flipping a flag is bookkeeping: no SQL.
-	_, err = s.Update(ctx, &pulumirpc.UpdateRequest{Urn: sqlURN, Id: "id", Olds: props(t, toggled), News: props(t, with(toggled, "allowDataLoss", true))})
+	_, err = s.Update(ctx, &pulumirpc.UpdateRequest{Urn: sqlURN, Id: "id", Olds: providertest.Props(t, toggled), News: providertest.Props(t, providertest.With(toggled, "allowDataLoss", true))})
 	require.NoError(t, err)
 	assert.Len(t, fake.Calls(), 1)
 }
@@ -211,26 +193,26 @@ func TestProviderUpdate(t *testing.T) {
 func TestProviderDelete(t *testing.T) {
 	s, fake := startProvider(t)
 	ctx := context.Background()
-	_, err := s.Delete(ctx, &pulumirpc.DeleteRequest{Urn: sqlURN, Id: "id", Properties: props(t, landingMV())})
+	_, err := s.Delete(ctx, &pulumirpc.DeleteRequest{Urn: sqlURN, Id: "id", Properties: providertest.Props(t, landingMV())})
 	require.NoError(t, err, "staging: unguarded")
 	assert.Equal(t, []string{"DROP MATERIALIZED VIEW IF EXISTS x"}, fake.AllSQL())
 
-	guarded := with(landingMV(), "guardDelete", true)
-	_, err = s.Delete(ctx, &pulumirpc.DeleteRequest{Urn: sqlURN, Id: "id", Properties: props(t, guarded)})
+	guarded := providertest.With(landingMV(), "guardDelete", true)
+	_, err = s.Delete(ctx, &pulumirpc.DeleteRequest{Urn: sqlURN, Id: "id", Properties: providertest.Props(t, guarded)})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `refusing to drop an object that holds ingested data: materialized-view "kds"."events_landing"`)
 	assert.Contains(t, err.Error(), "pulumi config set --path haina:ingestion.allowDataLoss true")
 	assert.Len(t, fake.Calls(), 1, "nothing was dropped")
 
-	_, err = s.Delete(ctx, &pulumirpc.DeleteRequest{Urn: sqlURN, Id: "id", Properties: props(t, with(guarded, "allowDataLoss", true))})
+	_, err = s.Delete(ctx, &pulumirpc.DeleteRequest{Urn: sqlURN, Id: "id", Properties: providertest.Props(t, providertest.With(guarded, "allowDataLoss", true))})
 	require.NoError(t, err)
 	assert.Len(t, fake.Calls(), 2)
 }
 
 func TestProviderCheckRejectsIncompleteObjects(t *testing.T) {
 	s, _ := startProvider(t)
-	bad := with(landingMV(), "exists", "", "drop", []any{})
-	res, err := s.Check(context.Background(), &pulumirpc.CheckRequest{Urn: sqlURN, News: props(t, bad)})
+	bad := providertest.With(landingMV(), "exists", "", "drop", []any{})
+	res, err := s.Check(context.Background(), &pulumirpc.CheckRequest{Urn: sqlURN, News: providertest.Props(t, bad)})
 	require.NoError(t, err)
 	var reasons []string
 	for _, f := range res.GetFailures() {
@@ -238,7 +220,7 @@ func TestProviderCheckRejectsIncompleteObjects(t *testing.T) {
 	}
 	assert.Equal(t, []string{"drop needs at least one statement", "exists is required"}, reasons)
 
-	res, err = s.Check(context.Background(), &pulumirpc.CheckRequest{Urn: sqlURN, News: props(t, with(landingMV(), "sql", "x"))})
+	res, err = s.Check(context.Background(), &pulumirpc.CheckRequest{Urn: sqlURN, News: providertest.Props(t, providertest.With(landingMV(), "sql", "x"))})
 	require.NoError(t, err)
 	require.Len(t, res.GetFailures(), 1)
 	assert.Contains(t, res.GetFailures()[0].GetReason(), `unknown field "sql"`)

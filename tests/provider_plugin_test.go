@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/haina-data/haina/pluginarchive"
 	"github.com/haina-data/haina/provider"
+	"github.com/haina-data/haina/provider/providertest"
 	"github.com/haina-data/haina/tests/fakerdsdata"
 	"github.com/haina-data/haina/tests/fakes3"
 	"github.com/haina-data/haina/tests/fakesecrets"
@@ -52,7 +53,7 @@ func startCDCProvider(t *testing.T) (*provider.Server, cdcFakes) {
 	s.NewRDSDataAPI = func(_ context.Context, c provider.Config) (provider.RDSDataAPI, error) {
 		return rdsdata.New(rdsdata.Options{Region: c.Region, BaseEndpoint: aws.String(f.rds.URL), Credentials: testCreds}), nil
 	}
-	_, err := s.Configure(context.Background(), &pulumirpc.ConfigureRequest{Args: props(t, map[string]any{"region": "us-east-1"})})
+	_, err := s.Configure(context.Background(), &pulumirpc.ConfigureRequest{Args: providertest.Props(t, map[string]any{"region": "us-east-1"})})
 	require.NoError(t, err)
 	return s, f
 }
@@ -78,17 +79,17 @@ func TestPluginArchiveResourceLifecycle(t *testing.T) {
 	in := pluginInputs(sources)
 	ctx := context.Background()
 
-	chk, err := s.Check(ctx, &pulumirpc.CheckRequest{Urn: pluginURN, News: props(t, in)})
+	chk, err := s.Check(ctx, &pulumirpc.CheckRequest{Urn: pluginURN, News: providertest.Props(t, in)})
 	require.NoError(t, err)
 	assert.Empty(t, chk.GetFailures())
 
 	// Preview touches nothing.
-	_, err = s.Create(ctx, &pulumirpc.CreateRequest{Urn: pluginURN, Properties: props(t, in), Preview: true})
+	_, err = s.Create(ctx, &pulumirpc.CreateRequest{Urn: pluginURN, Properties: providertest.Props(t, in), Preview: true})
 	require.NoError(t, err)
 	assert.Empty(t, r.hits)
 	assert.Zero(t, f.s3.Puts)
 
-	res, err := s.Create(ctx, &pulumirpc.CreateRequest{Urn: pluginURN, Properties: props(t, in)})
+	res, err := s.Create(ctx, &pulumirpc.CreateRequest{Urn: pluginURN, Properties: providertest.Props(t, in)})
 	require.NoError(t, err)
 	key := in["key"].(string)
 	assert.Equal(t, "s3://haina-staging-artifacts/"+key, res.GetId())
@@ -106,7 +107,7 @@ func TestPluginArchiveResourceLifecycle(t *testing.T) {
 
 	// A second build of the same inputs is byte-identical.
 	f.s3.Remove("haina-staging-artifacts", key)
-	res2, err := s.Create(ctx, &pulumirpc.CreateRequest{Urn: pluginURN, Properties: props(t, in)})
+	res2, err := s.Create(ctx, &pulumirpc.CreateRequest{Urn: pluginURN, Properties: providertest.Props(t, in)})
 	require.NoError(t, err)
 	assert.Equal(t, state["archiveSha256"], fromStruct(t, res2.GetProperties())["archiveSha256"])
 
@@ -134,12 +135,12 @@ func TestPluginArchiveResourceLifecycle(t *testing.T) {
 		ms = append(ms, m)
 	}
 	mirrored["sources"] = ms
-	d, err := s.Diff(ctx, &pulumirpc.DiffRequest{Urn: pluginURN, Olds: res.GetProperties(), News: props(t, mirrored)})
+	d, err := s.Diff(ctx, &pulumirpc.DiffRequest{Urn: pluginURN, Olds: res.GetProperties(), News: providertest.Props(t, mirrored)})
 	require.NoError(t, err)
 	assert.Equal(t, pulumirpc.DiffResponse_DIFF_SOME, d.GetChanges())
 	assert.Equal(t, []string{"sources"}, d.GetDiffs())
 	assert.Empty(t, d.GetReplaces())
-	up, err := s.Update(ctx, &pulumirpc.UpdateRequest{Urn: pluginURN, Olds: res.GetProperties(), News: props(t, mirrored)})
+	up, err := s.Update(ctx, &pulumirpc.UpdateRequest{Urn: pluginURN, Olds: res.GetProperties(), News: providertest.Props(t, mirrored)})
 	require.NoError(t, err)
 	assert.Equal(t, state["archiveSha256"], fromStruct(t, up.GetProperties())["archiveSha256"], "outputs carried over")
 
@@ -148,33 +149,33 @@ func TestPluginArchiveResourceLifecycle(t *testing.T) {
 	sources[2].Sha256 = sha256Hex([]byte("config provider classes"))
 	pinned := pluginInputs(sources)
 	assert.Equal(t, in["key"], pinned["key"])
-	d, err = s.Diff(ctx, &pulumirpc.DiffRequest{Urn: pluginURN, Olds: res.GetProperties(), News: props(t, pinned)})
+	d, err = s.Diff(ctx, &pulumirpc.DiffRequest{Urn: pluginURN, Olds: res.GetProperties(), News: providertest.Props(t, pinned)})
 	require.NoError(t, err)
 	assert.Equal(t, []string{"sources"}, d.GetDiffs())
 	assert.Empty(t, d.GetReplaces(), "a pin does not replace the plugin (nor, through it, the connector)")
 	gets := sumHits(r)
-	_, err = s.Update(ctx, &pulumirpc.UpdateRequest{Urn: pluginURN, Olds: res.GetProperties(), News: props(t, pinned)})
+	_, err = s.Update(ctx, &pulumirpc.UpdateRequest{Urn: pluginURN, Olds: res.GetProperties(), News: providertest.Props(t, pinned)})
 	require.NoError(t, err)
 	assert.Greater(t, sumHits(r), gets, "the files were fetched again to check the pin")
 	assert.Equal(t, puts, f.s3.Puts, "nothing uploaded")
 	sources[2].Sha256 = strings.Repeat("ab", 32)
-	_, err = s.Update(ctx, &pulumirpc.UpdateRequest{Urn: pluginURN, Olds: res.GetProperties(), News: props(t, pluginInputs(sources))})
+	_, err = s.Update(ctx, &pulumirpc.UpdateRequest{Urn: pluginURN, Olds: res.GetProperties(), News: providertest.Props(t, pluginInputs(sources))})
 	require.ErrorContains(t, err, "but it is pinned to "+strings.Repeat("ab", 32))
 
 	// A new version is a new object under a new key: create first, then delete the old.
 	newer := append([]pluginarchive.Source(nil), sources...)
 	newer[1].Version = "9.9.10"
-	d, err = s.Diff(ctx, &pulumirpc.DiffRequest{Urn: pluginURN, Olds: res.GetProperties(), News: props(t, pluginInputs(newer))})
+	d, err = s.Diff(ctx, &pulumirpc.DiffRequest{Urn: pluginURN, Olds: res.GetProperties(), News: providertest.Props(t, pluginInputs(newer))})
 	require.NoError(t, err)
 	assert.Equal(t, []string{"key", "sources"}, d.GetReplaces())
 	assert.False(t, d.GetDeleteBeforeReplace())
 
-	same, err := s.Diff(ctx, &pulumirpc.DiffRequest{Urn: pluginURN, Olds: res.GetProperties(), News: props(t, in)})
+	same, err := s.Diff(ctx, &pulumirpc.DiffRequest{Urn: pluginURN, Olds: res.GetProperties(), News: providertest.Props(t, in)})
 	require.NoError(t, err)
 	assert.Equal(t, pulumirpc.DiffResponse_DIFF_NONE, same.GetChanges())
 
 	// Delete removes the object.
-	_, err = s.Create(ctx, &pulumirpc.CreateRequest{Urn: pluginURN, Properties: props(t, in)})
+	_, err = s.Create(ctx, &pulumirpc.CreateRequest{Urn: pluginURN, Properties: providertest.Props(t, in)})
 	require.NoError(t, err)
 	_, err = s.Delete(ctx, &pulumirpc.DeleteRequest{Urn: pluginURN, Id: res.GetId(), Properties: res.GetProperties()})
 	require.NoError(t, err)
@@ -187,7 +188,7 @@ func TestPluginArchiveMismatchUploadsNothing(t *testing.T) {
 	r := startReleases(t)
 	in := pluginInputs(pluginRelease(t, r, nil))
 	r.put("/maven2/debezium-connector-mysql-9.9.9.Final-plugin.tar.gz", tarGz(t, map[string]string{"debezium-connector-mysql/evil.jar": "x"}))
-	_, err := s.Create(context.Background(), &pulumirpc.CreateRequest{Urn: pluginURN, Properties: props(t, in)})
+	_, err := s.Create(context.Background(), &pulumirpc.CreateRequest{Urn: pluginURN, Properties: providertest.Props(t, in)})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "checksum mismatch: debezium-connector-mysql 9.9.9.Final")
 	assert.Zero(t, f.s3.Puts)
@@ -196,7 +197,7 @@ func TestPluginArchiveMismatchUploadsNothing(t *testing.T) {
 
 func TestPluginArchiveCheckFailures(t *testing.T) {
 	s, _ := startCDCProvider(t)
-	chk, err := s.Check(context.Background(), &pulumirpc.CheckRequest{Urn: pluginURN, News: props(t, map[string]any{
+	chk, err := s.Check(context.Background(), &pulumirpc.CheckRequest{Urn: pluginURN, News: providertest.Props(t, map[string]any{
 		"bucket": "b", "key": "plugin.tar", "sources": []any{map[string]any{"name": "x", "url": "https://x/y.jar", "sha256": "zz"}},
 	})})
 	require.NoError(t, err)
@@ -234,7 +235,7 @@ func debeziumUser() map[string]any {
 func TestDatabaseUserPasswordGoesOnlyToTheSecretAndTheDatabase(t *testing.T) {
 	s, f := startCDCProvider(t)
 	in := debeziumUser()
-	res, err := s.Create(context.Background(), &pulumirpc.CreateRequest{Urn: userURN, Properties: props(t, in)})
+	res, err := s.Create(context.Background(), &pulumirpc.CreateRequest{Urn: userURN, Properties: providertest.Props(t, in)})
 	require.NoError(t, err)
 
 	raw, ok := f.secrets.Value(in["passwordSecretArn"].(string))
@@ -258,7 +259,7 @@ func TestDatabaseUserPasswordGoesOnlyToTheSecretAndTheDatabase(t *testing.T) {
 	assert.NotContains(t, res.GetId(), pw)
 
 	// A fresh create (a replacement) generates another password.
-	_, err = s.Create(context.Background(), &pulumirpc.CreateRequest{Urn: userURN, Properties: props(t, in)})
+	_, err = s.Create(context.Background(), &pulumirpc.CreateRequest{Urn: userURN, Properties: providertest.Props(t, in)})
 	require.NoError(t, err)
 	raw2, _ := f.secrets.Value(in["passwordSecretArn"].(string))
 	assert.NotEqual(t, raw, raw2)
@@ -273,7 +274,7 @@ func TestDatabaseUserFailureNeverShowsThePassword(t *testing.T) {
 		}
 		return ""
 	}
-	_, err := s.Create(context.Background(), &pulumirpc.CreateRequest{Urn: userURN, Properties: props(t, debeziumUser())})
+	_, err := s.Create(context.Background(), &pulumirpc.CreateRequest{Urn: userURN, Properties: providertest.Props(t, debeziumUser())})
 	require.Error(t, err)
 	raw, _ := f.secrets.Value(debeziumUser()["passwordSecretArn"].(string))
 	var cred map[string]string
@@ -293,7 +294,7 @@ func TestDatabaseUserFailureNeverShowsThePassword(t *testing.T) {
 		}
 		return ""
 	}
-	_, err = s3p.Create(context.Background(), &pulumirpc.CreateRequest{Urn: userURN, Properties: props(t, debeziumUser())})
+	_, err = s3p.Create(context.Background(), &pulumirpc.CreateRequest{Urn: userURN, Properties: providertest.Props(t, debeziumUser())})
 	require.Error(t, err)
 	raw3, _ := f3.secrets.Value(debeziumUser()["passwordSecretArn"].(string))
 	var cred3 map[string]string
@@ -304,7 +305,7 @@ func TestDatabaseUserFailureNeverShowsThePassword(t *testing.T) {
 	// Secrets Manager refusing the write stops before any SQL runs.
 	s2, f2 := startCDCProvider(t)
 	f2.secrets.Fail = "User is not authorized to perform: secretsmanager:PutSecretValue"
-	_, err = s2.Create(context.Background(), &pulumirpc.CreateRequest{Urn: userURN, Properties: props(t, debeziumUser())})
+	_, err = s2.Create(context.Background(), &pulumirpc.CreateRequest{Urn: userURN, Properties: providertest.Props(t, debeziumUser())})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "storing the generated password in arn:aws:secretsmanager:us-east-1:123456789012:secret:haina-staging-debezium-AbCdEf")
 	assert.Contains(t, err.Error(), "secretsmanager:PutSecretValue")
@@ -316,7 +317,7 @@ func TestDatabaseUserChecks(t *testing.T) {
 	in := debeziumUser()
 	in["drop"] = []any{"ALTER USER 'debezium'@'%' IDENTIFIED BY " + provider.PasswordPlaceholder}
 	delete(in, "passwordUsername")
-	chk, err := s.Check(context.Background(), &pulumirpc.CheckRequest{Urn: userURN, News: props(t, in)})
+	chk, err := s.Check(context.Background(), &pulumirpc.CheckRequest{Urn: userURN, News: providertest.Props(t, in)})
 	require.NoError(t, err)
 	var reasons []string
 	for _, f := range chk.GetFailures() {
@@ -324,9 +325,9 @@ func TestDatabaseUserChecks(t *testing.T) {
 	}
 	assert.ElementsMatch(t, []string{"only create statements may use :generated_password", "passwordUsername is required"}, reasons)
 
-	plain := mysqlObject()
+	plain := providertest.MySQLObject()
 	plain["create"] = []any{"CREATE USER 'x'@'%' IDENTIFIED BY " + provider.PasswordPlaceholder}
-	chk, err = s.Check(context.Background(), &pulumirpc.CheckRequest{Urn: mysqlURN, News: props(t, plain)})
+	chk, err = s.Check(context.Background(), &pulumirpc.CheckRequest{Urn: providertest.MySQLURN, News: providertest.Props(t, plain)})
 	require.NoError(t, err)
 	require.Len(t, chk.GetFailures(), 1)
 	assert.Equal(t, "create uses :generated_password but passwordSecretArn is not set", chk.GetFailures()[0].GetReason())
@@ -334,14 +335,14 @@ func TestDatabaseUserChecks(t *testing.T) {
 	// A new secret does not replace the user (a drop would cut off the running
 	// connector): the password moves into it in place, in rotation order
 	// (TestDatabaseUserNewSecretRotatesInPlace); a new user name replaces it.
-	olds := props(t, debeziumUser())
+	olds := providertest.Props(t, debeziumUser())
 	news := debeziumUser()
 	news["passwordSecretArn"] = "arn:aws:secretsmanager:us-east-1:123456789012:secret:other-XyZ"
-	d, err := s.Diff(context.Background(), &pulumirpc.DiffRequest{Urn: userURN, Olds: olds, News: props(t, news)})
+	d, err := s.Diff(context.Background(), &pulumirpc.DiffRequest{Urn: userURN, Olds: olds, News: providertest.Props(t, news)})
 	require.NoError(t, err)
 	assert.Equal(t, []string{"passwordSecretArn"}, d.GetDiffs())
 	assert.Empty(t, d.GetReplaces())
-	d, err = s.Diff(context.Background(), &pulumirpc.DiffRequest{Urn: userURN, Olds: olds, News: props(t, with(debeziumUser(), "passwordUsername", "cdc"))})
+	d, err = s.Diff(context.Background(), &pulumirpc.DiffRequest{Urn: userURN, Olds: olds, News: providertest.Props(t, providertest.With(debeziumUser(), "passwordUsername", "cdc"))})
 	require.NoError(t, err)
 	assert.Equal(t, []string{"passwordUsername"}, d.GetReplaces())
 }
@@ -362,7 +363,7 @@ func TestPluginArchiveRequiresPinsWhereAsked(t *testing.T) {
 	s, _ := startCDCProvider(t)
 	in := pluginInputs(pluginarchive.DebeziumMySQL)
 	in["requirePins"] = true
-	chk, err := s.Check(context.Background(), &pulumirpc.CheckRequest{Urn: pluginURN, News: props(t, in)})
+	chk, err := s.Check(context.Background(), &pulumirpc.CheckRequest{Urn: pluginURN, News: providertest.Props(t, in)})
 	require.NoError(t, err)
 	require.Len(t, chk.GetFailures(), 1)
 	assert.Contains(t, chk.GetFailures()[0].GetReason(),
@@ -375,7 +376,7 @@ func TestPluginArchiveRequiresPinsWhereAsked(t *testing.T) {
 	}
 	in = pluginInputs(pinned)
 	in["requirePins"] = true
-	chk, err = s.Check(context.Background(), &pulumirpc.CheckRequest{Urn: pluginURN, News: props(t, in)})
+	chk, err = s.Check(context.Background(), &pulumirpc.CheckRequest{Urn: pluginURN, News: providertest.Props(t, in)})
 	require.NoError(t, err)
 	assert.Empty(t, chk.GetFailures())
 }

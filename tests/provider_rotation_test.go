@@ -9,6 +9,7 @@ import (
 
 	"github.com/haina-data/haina/components"
 	"github.com/haina-data/haina/provider"
+	"github.com/haina-data/haina/provider/providertest"
 	"github.com/haina-data/haina/sql"
 	"github.com/haina-data/haina/tests/fakeaws"
 	"github.com/haina-data/haina/tests/fakesecrets"
@@ -70,7 +71,7 @@ func TestDebeziumUserGrantsChangeIsAnInPlaceUpdate(t *testing.T) {
 	s, f := startCDCProvider(t)
 	ctx := context.Background()
 	olds := renderedDebeziumUser(t, "")
-	created, err := s.Create(ctx, &pulumirpc.CreateRequest{Urn: userURN, Properties: props(t, olds)})
+	created, err := s.Create(ctx, &pulumirpc.CreateRequest{Urn: userURN, Properties: providertest.Props(t, olds)})
 	require.NoError(t, err)
 	state := fromStruct(t, created.GetProperties())
 	version, _ := state[provider.PasswordVersionKey].(string)
@@ -79,20 +80,20 @@ func TestDebeziumUserGrantsChangeIsAnInPlaceUpdate(t *testing.T) {
 	puts, before := f.secrets.Puts, len(f.rds.Statements())
 
 	news := renderedDebeziumUser(t, "SELECT, RELOAD, SHOW DATABASES, LOCK TABLES, REPLICATION SLAVE, REPLICATION CLIENT")
-	chk, err := s.Check(ctx, &pulumirpc.CheckRequest{Urn: userURN, News: props(t, news)})
+	chk, err := s.Check(ctx, &pulumirpc.CheckRequest{Urn: userURN, News: providertest.Props(t, news)})
 	require.NoError(t, err)
 	assert.Empty(t, chk.GetFailures())
-	d, err := s.Diff(ctx, &pulumirpc.DiffRequest{Urn: userURN, Olds: created.GetProperties(), News: props(t, news)})
+	d, err := s.Diff(ctx, &pulumirpc.DiffRequest{Urn: userURN, Olds: created.GetProperties(), News: providertest.Props(t, news)})
 	require.NoError(t, err)
 	assert.Equal(t, pulumirpc.DiffResponse_DIFF_SOME, d.GetChanges())
 	assert.Equal(t, []string{"create", "update"}, d.GetDiffs())
 	assert.Empty(t, d.GetReplaces(), "a grants change never replaces the user (DROP USER, a new password)")
 
-	pre, err := s.Update(ctx, &pulumirpc.UpdateRequest{Urn: userURN, Olds: created.GetProperties(), News: props(t, news), Preview: true})
+	pre, err := s.Update(ctx, &pulumirpc.UpdateRequest{Urn: userURN, Olds: created.GetProperties(), News: providertest.Props(t, news), Preview: true})
 	require.NoError(t, err)
 	assert.Equal(t, version, fromStruct(t, pre.GetProperties())[provider.PasswordVersionKey], "the preview promises the same password")
 
-	up, err := s.Update(ctx, &pulumirpc.UpdateRequest{Urn: userURN, Olds: created.GetProperties(), News: props(t, news)})
+	up, err := s.Update(ctx, &pulumirpc.UpdateRequest{Urn: userURN, Olds: created.GetProperties(), News: providertest.Props(t, news)})
 	require.NoError(t, err)
 	assert.Equal(t, version, fromStruct(t, up.GetProperties())[provider.PasswordVersionKey], "the connector sees no new password")
 	var ran []string
@@ -122,21 +123,21 @@ func TestDatabaseUserWithoutUpdateIsNeverReplacedForACreateChange(t *testing.T) 
 	ctx := context.Background()
 	noUpdate := debeziumUser()
 	delete(noUpdate, "update")
-	chk, err := s.Check(ctx, &pulumirpc.CheckRequest{Urn: userURN, News: props(t, noUpdate)})
+	chk, err := s.Check(ctx, &pulumirpc.CheckRequest{Urn: userURN, News: providertest.Props(t, noUpdate)})
 	require.NoError(t, err)
 	require.Len(t, chk.GetFailures(), 1)
 	assert.Contains(t, chk.GetFailures()[0].GetReason(), "update is required when passwordSecretArn is set")
 
-	bad := with(debeziumUser(), "update", []any{"DROP USER IF EXISTS 'debezium'@'%'", "ALTER USER 'debezium'@'%' IDENTIFIED BY 'x'"})
-	chk, err = s.Check(ctx, &pulumirpc.CheckRequest{Urn: userURN, News: props(t, bad)})
+	bad := providertest.With(debeziumUser(), "update", []any{"DROP USER IF EXISTS 'debezium'@'%'", "ALTER USER 'debezium'@'%' IDENTIFIED BY 'x'"})
+	chk, err = s.Check(ctx, &pulumirpc.CheckRequest{Urn: userURN, News: providertest.Props(t, bad)})
 	require.NoError(t, err)
 	require.Len(t, chk.GetFailures(), 2)
 	for _, f := range chk.GetFailures() {
 		assert.Contains(t, f.GetReason(), "update must not set a password or drop the user")
 	}
 
-	changed := with(noUpdate, "create", []any{"CREATE USER IF NOT EXISTS 'debezium'@'%' IDENTIFIED BY " + provider.PasswordPlaceholder, "GRANT SELECT ON *.* TO 'debezium'@'%'"})
-	_, err = s.Diff(ctx, &pulumirpc.DiffRequest{Urn: userURN, Olds: props(t, noUpdate), News: props(t, changed)})
+	changed := providertest.With(noUpdate, "create", []any{"CREATE USER IF NOT EXISTS 'debezium'@'%' IDENTIFIED BY " + provider.PasswordPlaceholder, "GRANT SELECT ON *.* TO 'debezium'@'%'"})
+	_, err = s.Diff(ctx, &pulumirpc.DiffRequest{Urn: userURN, Olds: providertest.Props(t, noUpdate), News: providertest.Props(t, changed)})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "replacing it would drop the user and give it a new password")
 }
@@ -177,7 +178,7 @@ func TestDatabaseUserPasswordIsSetInRotationOrder(t *testing.T) {
 		mu.Unlock()
 		return ""
 	}
-	res, err := s.Create(context.Background(), &pulumirpc.CreateRequest{Urn: userURN, Properties: props(t, debeziumUser())})
+	res, err := s.Create(context.Background(), &pulumirpc.CreateRequest{Urn: userURN, Properties: providertest.Props(t, debeziumUser())})
 	require.NoError(t, err)
 
 	assert.Equal(t, []string{"DescribeSecret", `PutSecretValue["AWSPENDING"]`, "SQL CREATE", "SQL ALTER", "SQL GRANT",
@@ -215,7 +216,7 @@ func TestDatabaseUserFailureBeforeAlterLeavesCurrentAsTheDatabaseHasIt(t *testin
 		}
 		return ""
 	}
-	_, err := s.Create(context.Background(), &pulumirpc.CreateRequest{Urn: userURN, Properties: props(t, debeziumUser())})
+	_, err := s.Create(context.Background(), &pulumirpc.CreateRequest{Urn: userURN, Properties: providertest.Props(t, debeziumUser())})
 	require.Error(t, err)
 	cur, _ := f.secrets.Stage(debeziumSecret, fakesecrets.Current)
 	assert.Equal(t, "v-old", cur.ID, "AWSCURRENT did not move")
@@ -229,7 +230,7 @@ func TestDatabaseUserFailureBeforeAlterLeavesCurrentAsTheDatabaseHasIt(t *testin
 
 	f.rds.Fail = nil
 	puts := f.secrets.Puts
-	res, err := s.Create(context.Background(), &pulumirpc.CreateRequest{Urn: userURN, Properties: props(t, debeziumUser())})
+	res, err := s.Create(context.Background(), &pulumirpc.CreateRequest{Urn: userURN, Properties: providertest.Props(t, debeziumUser())})
 	require.NoError(t, err)
 	assert.Equal(t, puts, f.secrets.Puts, "the staged password is used, not another")
 	st := f.rds.Statements()
@@ -250,7 +251,7 @@ func TestDatabaseUserFailureAfterAlterIsFinishedByTheNextUp(t *testing.T) {
 		}
 		return ""
 	}
-	_, err := s.Create(context.Background(), &pulumirpc.CreateRequest{Urn: userURN, Properties: props(t, debeziumUser())})
+	_, err := s.Create(context.Background(), &pulumirpc.CreateRequest{Urn: userURN, Properties: providertest.Props(t, debeziumUser())})
 	require.Error(t, err)
 	pending, ok := f.secrets.Stage(debeziumSecret, fakesecrets.Pending)
 	require.True(t, ok)
@@ -267,7 +268,7 @@ func TestDatabaseUserFailureAfterAlterIsFinishedByTheNextUp(t *testing.T) {
 	puts := f.secrets.Puts
 	var logs []string
 	s.Log = func(_ context.Context, _, msg string) { logs = append(logs, msg) }
-	res, err := s.Create(context.Background(), &pulumirpc.CreateRequest{Urn: userURN, Properties: props(t, debeziumUser())})
+	res, err := s.Create(context.Background(), &pulumirpc.CreateRequest{Urn: userURN, Properties: providertest.Props(t, debeziumUser())})
 	require.NoError(t, err)
 	assert.Equal(t, puts, f.secrets.Puts)
 	cur, _ = f.secrets.Stage(debeziumSecret, fakesecrets.Current)
@@ -286,25 +287,25 @@ func TestDatabaseUserFailureAfterAlterIsFinishedByTheNextUp(t *testing.T) {
 func TestDatabaseUserRotationIsInPlace(t *testing.T) {
 	s, f := startCDCProvider(t)
 	ctx := context.Background()
-	olds := with(debeziumUser(), "rotation", "2026-01")
-	created, err := s.Create(ctx, &pulumirpc.CreateRequest{Urn: userURN, Properties: props(t, olds)})
+	olds := providertest.With(debeziumUser(), "rotation", "2026-01")
+	created, err := s.Create(ctx, &pulumirpc.CreateRequest{Urn: userURN, Properties: providertest.Props(t, olds)})
 	require.NoError(t, err)
 	v1 := fromStruct(t, created.GetProperties())[provider.PasswordVersionKey]
 	first, _ := f.secrets.Value(debeziumSecret)
 
-	news := with(debeziumUser(), "rotation", "2026-07")
-	d, err := s.Diff(ctx, &pulumirpc.DiffRequest{Urn: userURN, Olds: created.GetProperties(), News: props(t, news)})
+	news := providertest.With(debeziumUser(), "rotation", "2026-07")
+	d, err := s.Diff(ctx, &pulumirpc.DiffRequest{Urn: userURN, Olds: created.GetProperties(), News: providertest.Props(t, news)})
 	require.NoError(t, err)
 	assert.Equal(t, []string{"rotation"}, d.GetDiffs())
 	assert.Empty(t, d.GetReplaces())
-	pre, err := s.Update(ctx, &pulumirpc.UpdateRequest{Urn: userURN, Olds: created.GetProperties(), News: props(t, news), Preview: true})
+	pre, err := s.Update(ctx, &pulumirpc.UpdateRequest{Urn: userURN, Olds: created.GetProperties(), News: providertest.Props(t, news), Preview: true})
 	require.NoError(t, err)
 	pv := pre.GetProperties().GetFields()[provider.PasswordVersionKey]
 	require.NotNil(t, pv)
 	assert.Equal(t, plugin.UnknownStringValue, pv.GetStringValue(), "unknown during the preview: the connector will be replaced")
 
 	before := len(f.rds.Statements())
-	up, err := s.Update(ctx, &pulumirpc.UpdateRequest{Urn: userURN, Olds: created.GetProperties(), News: props(t, news)})
+	up, err := s.Update(ctx, &pulumirpc.UpdateRequest{Urn: userURN, Olds: created.GetProperties(), News: providertest.Props(t, news)})
 	require.NoError(t, err)
 	v2 := fromStruct(t, up.GetProperties())[provider.PasswordVersionKey]
 	assert.NotEqual(t, v1, v2)
@@ -316,7 +317,7 @@ func TestDatabaseUserRotationIsInPlace(t *testing.T) {
 	assert.Contains(t, f.rds.Statements()[before+1].SQL, "ALTER USER 'debezium'@'%' IDENTIFIED BY '"+credOf(t, second)["password"]+"'")
 
 	// rotation without a generated password is refused.
-	chk, err := s.Check(ctx, &pulumirpc.CheckRequest{Urn: mysqlURN, News: props(t, with(mysqlObject(), "rotation", "1"))})
+	chk, err := s.Check(ctx, &pulumirpc.CheckRequest{Urn: providertest.MySQLURN, News: providertest.Props(t, providertest.With(providertest.MySQLObject(), "rotation", "1"))})
 	require.NoError(t, err)
 	require.Len(t, chk.GetFailures(), 1)
 	assert.Contains(t, chk.GetFailures()[0].GetReason(), "rotation needs passwordSecretArn")
@@ -327,12 +328,12 @@ func TestDatabaseUserRotationIsInPlace(t *testing.T) {
 func TestDatabaseUserNewSecretRotatesInPlace(t *testing.T) {
 	s, f := startCDCProvider(t)
 	ctx := context.Background()
-	created, err := s.Create(ctx, &pulumirpc.CreateRequest{Urn: userURN, Properties: props(t, debeziumUser())})
+	created, err := s.Create(ctx, &pulumirpc.CreateRequest{Urn: userURN, Properties: providertest.Props(t, debeziumUser())})
 	require.NoError(t, err)
 	other := "arn:aws:secretsmanager:us-east-1:123456789012:secret:other-XyZ"
-	news := with(debeziumUser(), "passwordSecretArn", other)
+	news := providertest.With(debeziumUser(), "passwordSecretArn", other)
 	before := len(f.rds.Statements())
-	up, err := s.Update(ctx, &pulumirpc.UpdateRequest{Urn: userURN, Olds: created.GetProperties(), News: props(t, news)})
+	up, err := s.Update(ctx, &pulumirpc.UpdateRequest{Urn: userURN, Olds: created.GetProperties(), News: providertest.Props(t, news)})
 	require.NoError(t, err)
 	raw, ok := f.secrets.Value(other)
 	require.True(t, ok, "the new secret has the password")
@@ -349,7 +350,7 @@ func TestDatabaseUserNewSecretRotatesInPlace(t *testing.T) {
 // A preview of a new user promises a password version it does not know yet.
 func TestDatabaseUserCreatePreviewHasAnUnknownVersion(t *testing.T) {
 	s, f := startCDCProvider(t)
-	pre, err := s.Create(context.Background(), &pulumirpc.CreateRequest{Urn: userURN, Properties: props(t, debeziumUser()), Preview: true})
+	pre, err := s.Create(context.Background(), &pulumirpc.CreateRequest{Urn: userURN, Properties: providertest.Props(t, debeziumUser()), Preview: true})
 	require.NoError(t, err)
 	pv := pre.GetProperties().GetFields()[provider.PasswordVersionKey]
 	require.NotNil(t, pv, "the preview has passwordVersion")
@@ -357,7 +358,7 @@ func TestDatabaseUserCreatePreviewHasAnUnknownVersion(t *testing.T) {
 	assert.Zero(t, f.secrets.Puts)
 	assert.Empty(t, f.rds.Statements())
 	// An object without a generated password has no such output.
-	pre, err = s.Create(context.Background(), &pulumirpc.CreateRequest{Urn: mysqlURN, Properties: props(t, mysqlObject()), Preview: true})
+	pre, err = s.Create(context.Background(), &pulumirpc.CreateRequest{Urn: providertest.MySQLURN, Properties: providertest.Props(t, providertest.MySQLObject()), Preview: true})
 	require.NoError(t, err)
 	assert.NotContains(t, pre.GetProperties().GetFields(), provider.PasswordVersionKey)
 }

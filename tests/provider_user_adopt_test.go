@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/haina-data/haina/provider"
+	"github.com/haina-data/haina/provider/providertest"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -30,11 +31,11 @@ func TestProviderNeverAdoptsAUserWithAGeneratedPassword(t *testing.T) {
 		}
 		return ""
 	}
-	user := with(debeziumUser(), "create", []any{
+	user := providertest.With(debeziumUser(), "create", []any{
 		"CREATE USER 'debezium'@'%' IDENTIFIED BY " + provider.PasswordPlaceholder, // not re-runnable
 		"GRANT SELECT ON *.* TO 'debezium'@'%'",
 	})
-	_, err := s.Create(context.Background(), &pulumirpc.CreateRequest{Urn: userURN, Properties: props(t, user)})
+	_, err := s.Create(context.Background(), &pulumirpc.CreateRequest{Urn: userURN, Properties: providertest.Props(t, user)})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "Operation CREATE USER failed")
 	assert.Contains(t, err.Error(), "exists, and is not adopted: its create sets a generated password")
@@ -47,7 +48,7 @@ func TestProviderNeverAdoptsAUserWithAGeneratedPassword(t *testing.T) {
 	// The real (re-runnable) create runs again on an existing user and sets the new password.
 	s2, f2 := startCDCProvider(t)
 	f2.rds.Rows = func(string) int { return 1 }
-	_, err = s2.Create(context.Background(), &pulumirpc.CreateRequest{Urn: userURN, Properties: props(t, debeziumUser())})
+	_, err = s2.Create(context.Background(), &pulumirpc.CreateRequest{Urn: userURN, Properties: providertest.Props(t, debeziumUser())})
 	require.NoError(t, err)
 	st := f2.rds.Statements()
 	require.Len(t, st, 3, "no existence check replaced the create")
