@@ -7,7 +7,9 @@ AS $$
 BEGIN
     REFRESH MATERIALIZED VIEW "ingest"."events_per_minute" CASCADE;
     REFRESH MATERIALIZED VIEW "cdc"."salesdb_customer_changes";
+    COMMIT;
     CALL "cdc"."apply_customer"();
+    COMMIT;
 END;
 $$ LANGUAGE plpgsql
 SECURITY DEFINER;
@@ -19,7 +21,9 @@ AS $$
 BEGIN
     REFRESH MATERIALIZED VIEW "ingest"."events_per_minute" CASCADE;
     REFRESH MATERIALIZED VIEW "cdc"."salesdb_customer_changes";
+    COMMIT;
     CALL "cdc"."apply_customer"();
+    COMMIT;
 END;
 $$ LANGUAGE plpgsql
 SECURITY DEFINER;
