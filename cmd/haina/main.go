@@ -40,7 +40,8 @@ import (
 const usage = `usage: haina <up|preview|destroy|outputs|plan> --stack <staging|production|…> [flags]
 
   plan      offline, no AWS account: the resources, the SQL and the monthly cost estimate
-            (--json; a load with --events-per-second, --event-bytes, --changes-per-second)
+            (--json; a load with --events-per-second, --event-bytes, --changes-per-second;
+            a change with --set 'haina:ingestion={"refresh":"auto"}', repeatable)
   up        deploy the stack (creates it when it is new) and print its outputs
   preview   show what an up would change
   destroy   delete the stack's resources (production: lift protection first, see docs/design.md)
@@ -72,6 +73,8 @@ func run(argv []string, stdout, stderr io.Writer) int {
 	eps := fs.Float64("events-per-second", 0, "plan: events a second into the stream, on top of the stack's own producer")
 	eventBytes := fs.Int("event-bytes", plan.EventBytes(), "plan: bytes per event")
 	cps := fs.Float64("changes-per-second", 0, "plan: row changes a second in the CDC source database")
+	var sets setFlags
+	fs.Var(&sets, "set", "plan: a config key=value on top of the stack file (repeatable), e.g. 'haina:warehouse={\"kind\":\"provisioned\"}'")
 	if err := fs.Parse(argv[1:]); err != nil {
 		return 2
 	}
@@ -92,7 +95,7 @@ func run(argv []string, stdout, stderr io.Writer) int {
 	}
 
 	if verb == "plan" {
-		return runPlan(root, *stack, cost.Load{EventsPerSecond: *eps, EventBytes: *eventBytes, ChangesPerSecond: *cps}, *asJSON, stdout, stderr)
+		return runPlan(root, *stack, sets, cost.Load{EventsPerSecond: *eps, EventBytes: *eventBytes, ChangesPerSecond: *cps}, *asJSON, stdout, stderr)
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -154,8 +157,25 @@ func run(argv []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
+// setFlags are --set key=value pairs.
+type setFlags map[string]string
+
+func (s *setFlags) String() string { return fmt.Sprint(map[string]string(*s)) }
+
+func (s *setFlags) Set(v string) error {
+	k, val, ok := strings.Cut(v, "=")
+	if !ok || !strings.Contains(k, ":") {
+		return fmt.Errorf("%q: want namespace:key=value, e.g. haina:ingestion={\"refresh\":\"auto\"}", v)
+	}
+	if *s == nil {
+		*s = setFlags{}
+	}
+	(*s)[k] = val
+	return nil
+}
+
 // runPlan evaluates the stack offline (package plan) and prints the report.
-func runPlan(root, stack string, load cost.Load, asJSON bool, stdout, stderr io.Writer) int {
+func runPlan(root, stack string, sets setFlags, load cost.Load, asJSON bool, stdout, stderr io.Writer) int {
 	if load.EventsPerSecond < 0 || load.ChangesPerSecond < 0 || load.EventBytes < 1 {
 		fmt.Fprintln(stderr, "haina plan: --events-per-second and --changes-per-second must be 0 or more, --event-bytes at least 1")
 		return 2
@@ -169,7 +189,7 @@ func runPlan(root, stack string, load cost.Load, asJSON bool, stdout, stderr io.
 		fmt.Fprintln(stderr, "haina plan:", err)
 		return 2
 	}
-	r, err := plan.Build(stack, load)
+	r, err := plan.BuildWith(stack, sets, load)
 	if err != nil {
 		fmt.Fprintln(stderr, "haina plan:", err)
 		return 1

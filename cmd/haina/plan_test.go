@@ -46,3 +46,26 @@ func TestPlanCommandBothStacks(t *testing.T) {
 	assert.Equal(t, 2, run([]string{"plan", "--stack", "staging", "--dir", root, "--events-per-second", "-1"}, &bytes.Buffer{}, &errOut))
 	assert.True(t, strings.Contains(errOut.String(), "--events-per-second and --changes-per-second must be 0 or more"), errOut.String())
 }
+
+// --set prices a change before it is made: auto refresh keeps production's
+// Serverless warehouse awake while data flows.
+func TestPlanCommandPricesAChange(t *testing.T) {
+	wd, err := os.Getwd()
+	require.NoError(t, err)
+	t.Cleanup(func() { os.Chdir(wd) })
+	root, err := filepath.Abs("../..")
+	require.NoError(t, err)
+	total := func(args ...string) float64 {
+		var out, errOut bytes.Buffer
+		code := run(append([]string{"plan", "--stack", "production", "--dir", root, "--json", "--events-per-second", "10"}, args...), &out, &errOut)
+		require.Equal(t, 0, code, errOut.String())
+		var r struct{ Cost struct{ LoadMonthly float64 } }
+		require.NoError(t, json.Unmarshal(out.Bytes(), &r))
+		return r.Cost.LoadMonthly
+	}
+	scheduled, auto := total(), total("--set", `haina:ingestion={"refresh":"auto"}`)
+	assert.InDelta(t, 8*730*0.375-8*730/2*0.375, auto-scheduled, 1, "awake all month instead of half of it, at 8 RPU")
+	var errOut bytes.Buffer
+	assert.Equal(t, 2, run([]string{"plan", "--stack", "production", "--dir", root, "--set", "refresh=auto"}, &bytes.Buffer{}, &errOut))
+	assert.Contains(t, errOut.String(), "want namespace:key=value")
+}
