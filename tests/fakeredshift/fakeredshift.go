@@ -26,6 +26,9 @@ type Server struct {
 	Fail func(sql string) string
 	// Rows returns how many rows a single statement returns (the existence checks).
 	Rows func(sql string) int64
+	// Result returns a finished single statement's one value for
+	// GetStatementResult (a number, a string, or nil for NULL); nil: no records.
+	Result func(sql string) any
 	// Hang keeps statements running forever (to test timeouts).
 	Hang bool
 	// PendingPolls is how many DescribeStatement calls see STARTED before the end.
@@ -263,6 +266,28 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 			out["SubStatements"] = subs
 		}
 		reply(w, out)
+	case "GetStatementResult":
+		// Records of Field unions ("Field", https://docs.aws.amazon.com/redshift-data/latest/APIReference/API_Field.html);
+		// only a FINISHED statement has a result.
+		st, ok := s.statements[str("Id")]
+		if !ok || st.status != "FINISHED" {
+			fail(w, "ResourceNotFoundException", "Query does not exist or has no result.")
+			return
+		}
+		var records []any
+		if s.Result != nil {
+			switch v := s.Result(st.sqls[0]).(type) {
+			case nil:
+				records = []any{[]any{map[string]any{"isNull": true}}}
+			case int64:
+				records = []any{[]any{map[string]any{"longValue": v}}}
+			case float64:
+				records = []any{[]any{map[string]any{"doubleValue": v}}}
+			case string:
+				records = []any{[]any{map[string]any{"stringValue": v}}}
+			}
+		}
+		reply(w, map[string]any{"Records": records, "TotalNumRows": len(records)})
 	case "CancelStatement":
 		st, ok := s.statements[str("Id")]
 		if !ok {
