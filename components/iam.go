@@ -176,8 +176,9 @@ type keyUse struct {
 	// https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-grant-is-for-aws-resource).
 	Grants bool
 	// Extra statements, e.g. a service principal that uses the key itself
-	// (CloudWatch Logs for an encrypted log group).
-	Extra []policyStmt
+	// (CloudWatch Logs for an encrypted log group); ExtraFor when they name the account.
+	Extra    []policyStmt
+	ExtraFor func(account string) []policyStmt
 }
 
 // keyPolicy separates administration (the account, every admin action
@@ -205,6 +206,9 @@ func keyPolicy(account, region string, use keyUse) string {
 		}
 	}
 	stmts = append(stmts, use.Extra...)
+	if use.ExtraFor != nil {
+		stmts = append(stmts, use.ExtraFor(account)...)
+	}
 	b, _ := json.Marshal(policyDoc{Version: "2012-10-17", Statement: stmts}) // strings only: always marshals
 	return string(b)
 }

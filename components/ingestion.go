@@ -62,7 +62,10 @@ func (r *RefreshPolicy) UnmarshalJSON(b []byte) error {
 	type plain RefreshPolicy // no UnmarshalJSON: no recursion
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
-	return dec.Decode((*plain)(r))
+	if err := dec.Decode((*plain)(r)); err != nil {
+		return fmt.Errorf("refresh: %s is not allowed (%v); allowed: auto, scheduled, or {mode: auto|scheduled, everyMinutes: N}", b, err)
+	}
+	return nil
 }
 
 // CDCRefresh is the CDC part of the scheduled call: the landing views to

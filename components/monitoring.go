@@ -40,10 +40,17 @@ var reEmail = regexp.MustCompile(`^[^@\s,]+@[^@\s,]+\.[^@\s,]+$`)
 
 // check applies haina:alarms' rules.
 func (a AlarmsConfig) check(ck checker) {
+	seen := map[string]bool{}
 	for i, e := range a.Emails {
-		if !reEmail.MatchString(e) {
+		switch {
+		case !reEmail.MatchString(e):
 			ck.bad(fmt.Sprintf("emails[%d]", i), e, "allowed: an email address such as data-oncall@example.com")
+		case seen[strings.ToLower(e)]:
+			// SNS answers a repeated subscription with the same one: two
+			// resources would share it, and deleting either would delete both.
+			ck.bad(fmt.Sprintf("emails[%d]", i), e, "each address once")
 		}
+		seen[strings.ToLower(e)] = true
 	}
 	if a.IteratorAgeMinutes < 0 || a.IteratorAgeMinutes > 10080 {
 		ck.bad("iteratorAgeMinutes", a.IteratorAgeMinutes, "allowed: 0 (three refresh periods, at least 15) to 10080 minutes")
@@ -213,24 +220,18 @@ func NewMonitoring(ctx *pulumi.Context, name string, args *MonitoringArgs, opts 
 	// CloudWatch encrypts what it publishes to the topic with the key: only
 	// for this account's alarms of this stack ("Amazon SNS key management",
 	// https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services).
-	window := 7
-	if args.Protect {
-		window = 30
-	}
-	m.Key, err = kms.NewKey(ctx, name+"-key", &kms.KeyArgs{
-		Description: pulumi.String("haina: the alarm topic " + args.Base + "-alarms"), EnableKeyRotation: pulumi.Bool(true),
-		DeletionWindowInDays: pulumi.Int(window), Tags: args.Tags,
-		Policy: account.ApplyT(func(acct string) string {
-			return keyPolicy(acct, args.Region, keyUse{Services: []string{"sns"}, Extra: []policyStmt{{
+	m.Key, err = newCustomerKey(ctx, name+"-key", customerKey{Description: "haina: the alarm topic " + args.Base + "-alarms",
+		Use: keyUse{Services: []string{"sns"}, ExtraFor: func(acct string) []policyStmt {
+			return []policyStmt{{
 				Sid: "CloudWatchAlarmsPublish", Effect: "Allow", Principal: map[string][]string{"Service": {"cloudwatch.amazonaws.com"}},
 				Action: alarmKeyActions, Resource: []string{"*"},
 				Condition: map[string]map[string][]string{
 					"StringEquals": {"aws:SourceAccount": {acct}},
 					"ArnLike":      {"aws:SourceArn": {strings.ReplaceAll(alarmArns, "{account}", acct)}},
 				},
-			}}})
-		}).(pulumi.StringOutput),
-	}, parent, pulumi.Protect(args.Protect))
+			}}
+		}},
+		Protect: args.Protect, Tags: args.Tags, Parent: m})
 	if err != nil {
 		return nil, err
 	}

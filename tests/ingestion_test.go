@@ -115,7 +115,8 @@ func TestIngestionRefreshValidation(t *testing.T) {
 	for cfg, want := range map[string]string{
 		`{"refresh":{"everyMinutes":0}}`:        `haina:ingestion.refresh.everyMinutes: 0 is not allowed; allowed: 1 to 1440 minutes between the scheduled calls`,
 		`{"refresh":"sometimes"}`:               `haina:ingestion.refresh.mode: "sometimes" is not allowed; allowed: auto (the landing views refresh themselves`,
-		`{"refresh":{"mode":"auto","every":5}}`: `haina:ingestion: cannot read {"refresh":{"mode":"auto","every":5}}: json: unknown field "every"`,
+		`{"refresh":{"mode":"auto","every":5}}`: `refresh: {"mode":"auto","every":5} is not allowed (json: unknown field "every"); allowed: auto, scheduled, or {mode: auto|scheduled, everyMinutes: N}`,
+		`{"refresh":5}`:                         `refresh: 5 is not allowed (`,
 		`{"refreshMinutes":15}`:                 `haina:ingestion.refreshMinutes: 15 is not read any more; it was replaced by haina:ingestion.refresh.everyMinutes`,
 		`{"autoRefresh":true}`:                  `haina:ingestion.autoRefresh: true is not read any more; it was replaced by haina:ingestion.refresh.mode (auto`,
 	} {

@@ -130,6 +130,8 @@ func TestAlarmTopicIsPrivateAndEncrypted(t *testing.T) {
 
 	_, err := evaluateErr(t, "staging", map[string]string{"haina:alarms": `{"emails":["oncall"]}`})
 	assert.ErrorContains(t, err, `haina:alarms.emails[0]: "oncall" is not allowed; allowed: an email address such as data-oncall@example.com`)
+	_, err = evaluateErr(t, "staging", map[string]string{"haina:alarms": `{"emails":["a@example.com","A@example.com"]}`})
+	assert.ErrorContains(t, err, `haina:alarms.emails[1]: "A@example.com" is not allowed; each address once`)
 	off := evaluate(t, "staging", map[string]string{"haina:alarms": `{"enabled":false}`})
 	assert.Empty(t, off.OfType(tAlarm))
 	assert.NotContains(t, off.Outputs, "alarmTopicArn")

@@ -23,6 +23,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -176,8 +177,9 @@ func (s *setFlags) Set(v string) error {
 
 // runPlan evaluates the stack offline (package plan) and prints the report.
 func runPlan(root, stack string, sets setFlags, load cost.Load, asJSON bool, stdout, stderr io.Writer) int {
-	if load.EventsPerSecond < 0 || load.ChangesPerSecond < 0 || load.EventBytes < 1 {
-		fmt.Fprintln(stderr, "haina plan: --events-per-second and --changes-per-second must be 0 or more, --event-bytes at least 1")
+	bad := func(v float64) bool { return v < 0 || math.IsNaN(v) || math.IsInf(v, 0) }
+	if bad(load.EventsPerSecond) || bad(load.ChangesPerSecond) || load.EventBytes < 1 {
+		fmt.Fprintln(stderr, "haina plan: --events-per-second and --changes-per-second must be 0 or more (finite numbers), --event-bytes at least 1")
 		return 2
 	}
 	if _, err := os.Stat(filepath.Join(root, "Pulumi.yaml")); err != nil {

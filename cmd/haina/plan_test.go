@@ -45,6 +45,8 @@ func TestPlanCommandBothStacks(t *testing.T) {
 	var errOut bytes.Buffer
 	assert.Equal(t, 2, run([]string{"plan", "--stack", "staging", "--dir", root, "--events-per-second", "-1"}, &bytes.Buffer{}, &errOut))
 	assert.True(t, strings.Contains(errOut.String(), "--events-per-second and --changes-per-second must be 0 or more"), errOut.String())
+	errOut.Reset()
+	assert.Equal(t, 2, run([]string{"plan", "--stack", "staging", "--dir", root, "--changes-per-second", "NaN"}, &bytes.Buffer{}, &errOut), "NaN is not a load")
 }
 
 // --set prices a change before it is made: auto refresh keeps production's
