@@ -1,5 +1,7 @@
 package components
 
+import "github.com/haina-data/haina/sql"
+
 // The CloudWatch metrics haina alarms on and charts, each as AWS documents
 // it: namespace, name, dimensions, and the page that says so. Alarms and the
 // dashboard name metrics only through this table, and a test checks every
@@ -41,7 +43,41 @@ var Metrics = map[string]Metric{
 	// https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-serverless-v2.setting-capacity.html.
 	"aurora.acuUtilization": {"AWS/RDS", "ACUUtilization", []string{"DBInstanceIdentifier"}, auroraMetricsDoc},
 	"aurora.cpu":            {"AWS/RDS", "CPUUtilization", []string{"DBInstanceIdentifier"}, auroraMetricsDoc},
+	// "Amazon Redshift Serverless metrics" lists ComputeSeconds with the
+	// Workgroup dimension; like MSK Connect's, the page does not print the
+	// namespace: AWS/Redshift-Serverless is what CloudWatch shows (check with
+	// `aws cloudwatch list-metrics --namespace AWS/Redshift-Serverless`). Charted only.
+	"serverless.computeSeconds": {"AWS/Redshift-Serverless", "ComputeSeconds", []string{"Workgroup"}, serverlessMetricsDoc},
+
+	// haina's own metrics, published by the health function (package health,
+	// queries in sql/health_checks.sql.tmpl) with dimensions Environment and
+	// Object; Doc is where each is defined.
+	"haina.callFailed":      {HealthNamespace, MetricCallFailed, hainaDims, hainaHealthDoc},
+	"haina.checksFailed":    {HealthNamespace, MetricChecksFailed, hainaDims, hainaHealthDoc},
+	"haina.ingestLag":       {HealthNamespace, sql.MetricIngestLag, hainaDims, hainaChecksDoc},
+	"haina.failedParses":    {HealthNamespace, sql.MetricFailedParses, hainaDims, hainaChecksDoc},
+	"haina.scanErrors":      {HealthNamespace, sql.MetricScanErrors, hainaDims, hainaChecksDoc},
+	"haina.refreshFailures": {HealthNamespace, sql.MetricRefreshFailures, hainaDims, hainaChecksDoc},
+	"haina.cdcPendingAge":   {HealthNamespace, sql.MetricCDCPendingAge, hainaDims, hainaChecksDoc},
+	"haina.cdcLag":          {HealthNamespace, sql.MetricCDCLag, hainaDims, hainaChecksDoc},
+	"haina.cdcRejects":      {HealthNamespace, sql.MetricCDCRejects, hainaDims, hainaChecksDoc},
+	"haina.cdcApplied":      {HealthNamespace, sql.MetricCDCApplied, hainaDims, hainaChecksDoc},
 }
+
+// The health function's own two metrics (package health: CallFailed and
+// CheckFailed; a test keeps them equal).
+const (
+	MetricCallFailed   = "ScheduledCallFailed"
+	MetricChecksFailed = "HealthCheckFailed"
+)
+
+var hainaDims = []string{"Environment", "Object"}
+
+// The pages defining haina's metrics (in this repository).
+const (
+	hainaHealthDoc = "https://github.com/haina-data/haina/blob/main/health/health.go"
+	hainaChecksDoc = "https://github.com/haina-data/haina/blob/main/sql/health_checks.sql.tmpl"
+)
 
 const (
 	kinesisMetricsDoc  = "https://docs.aws.amazon.com/streams/latest/dev/monitoring-with-cloudwatch.html"
@@ -50,4 +86,6 @@ const (
 	mskMetricsDoc      = "https://docs.aws.amazon.com/msk/latest/developerguide/metrics-details.html"
 	connectMetricsDoc  = "https://docs.aws.amazon.com/msk/latest/developerguide/mkc-monitoring-overview.html"
 	auroraMetricsDoc   = "https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-serverless-v2.setting-capacity.html"
+	// "Amazon Redshift Serverless metrics" is a section of this page.
+	serverlessMetricsDoc = "https://docs.aws.amazon.com/redshift/latest/mgmt/serverless-audit-logging.html"
 )

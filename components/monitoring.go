@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/haina-data/haina/sql"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sns"
@@ -29,6 +30,10 @@ type AlarmsConfig struct {
 	KafkaDiskPercent int `json:"kafkaDiskPercent"`
 	// AuroraPercent: ACU and CPU use of the source database that alarms (90: at its ceiling).
 	AuroraPercent int `json:"auroraPercent"`
+	// CDCPendingMinutes: how long a change may wait in its landing view
+	// unapplied. 0: three refresh periods, at least 15 minutes (each call
+	// applies what the previous period brought).
+	CDCPendingMinutes int `json:"cdcPendingMinutes"`
 }
 
 // alarmsDefaults: alarms on, no emails (subscribe later or in config).
@@ -64,6 +69,9 @@ func (a AlarmsConfig) check(ck checker) {
 	if a.AuroraPercent < 1 || a.AuroraPercent > 100 {
 		ck.bad("auroraPercent", a.AuroraPercent, "allowed: 1 to 100 percent")
 	}
+	if a.CDCPendingMinutes < 0 || a.CDCPendingMinutes > 10080 {
+		ck.bad("cdcPendingMinutes", a.CDCPendingMinutes, "allowed: 0 (three refresh periods, at least 15) to 10080 minutes")
+	}
 }
 
 // RunbookURL is where each alarm's description points: docs/runbooks.md, one
@@ -88,6 +96,25 @@ type AlarmSpec struct {
 	// otherwise no data is fine (no traffic, no failures).
 	MissingBreaches bool
 	Summary         string
+	// Runbook is the entry's anchor in docs/runbooks.md when it is not ID
+	// (alarms per table share one entry).
+	Runbook string
+}
+
+// Anchor is the alarm's runbook entry.
+func (s AlarmSpec) Anchor() string {
+	if s.Runbook != "" {
+		return s.Runbook
+	}
+	return s.ID
+}
+
+// ChartSpec is a dashboard panel of a metric that has no alarm (ingest lag,
+// CDC lag, changes applied, warehouse compute).
+type ChartSpec struct {
+	Metric    string
+	Dims      [][]string
+	Statistic string
 }
 
 // alarmSpecs are the alarms a stack gets, from its config.
@@ -165,6 +192,82 @@ func (a *PipelineArgs) alarmSpecs() []AlarmSpec {
 				Summary: fmt.Sprintf("the source database's CPU is at %d%% or more", c.AuroraPercent)})
 		}
 	}
+	out = append(out, a.healthAlarmSpecs()...)
+	return out
+}
+
+// healthAlarmSpecs alarm on what the health function publishes (namespace
+// Haina), once per refresh period: where data actually stops, inside the warehouse.
+func (a *PipelineArgs) healthAlarmSpecs() []AlarmSpec {
+	env := string(a.Environment)
+	period := 60 * a.Ingestion.Refresh.EveryMinutes
+	// Two periods in a row for the call and the checks (one failure is
+	// caught up by the next call); CloudWatch allows at most a day of
+	// periods when a period is an hour or more.
+	twice := 2
+	if 2*period > 86400 {
+		twice = 1
+	}
+	spec := a.HealthSpec()
+	landing := spec.Schema + "." + spec.Landing
+	out := []AlarmSpec{
+		{ID: "scheduled-call-failed", Metric: "haina.callFailed", Dims: []string{env, "scheduled-call"}, Statistic: "Maximum",
+			PeriodSeconds: period, EvaluationPeriods: twice, Comparison: "GreaterThanOrEqualToThreshold", Threshold: 1, MissingBreaches: true,
+			Summary: "the scheduled call failed (or did not run) two periods in a row: nothing is ingested or applied"},
+		{ID: "health-checks-failed", Metric: "haina.checksFailed", Dims: []string{env, "health-checks"}, Statistic: "Maximum",
+			PeriodSeconds: period, EvaluationPeriods: twice, Comparison: "GreaterThanThreshold", Threshold: 0,
+			Summary: "health queries could not be read two periods in a row: the Redshift-side alarms are blind"},
+		{ID: "ingest-failed-parses", Metric: "haina.failedParses", Dims: []string{env, landing}, Statistic: "Sum",
+			PeriodSeconds: period, EvaluationPeriods: 1, Comparison: "GreaterThanThreshold", Threshold: 0,
+			Summary: "records that are not JSON landed (kept in failed_payload, missing from the events view)"},
+		{ID: "ingest-scan-errors", Metric: "haina.scanErrors", Dims: []string{env, landing}, Statistic: "Sum",
+			PeriodSeconds: period, EvaluationPeriods: 1, Comparison: "GreaterThanThreshold", Threshold: 0,
+			Summary: "the landing view could not ingest records (SYS_STREAM_SCAN_ERRORS)"},
+		{ID: "refresh-failures", Metric: "haina.refreshFailures", Dims: []string{env, sql.RefreshFailuresObject}, Statistic: "Sum",
+			PeriodSeconds: period, EvaluationPeriods: 1, Comparison: "GreaterThanThreshold", Threshold: 0,
+			Summary: "a refresh of haina's materialized views failed or was aborted (SYS_MV_REFRESH_HISTORY)"},
+	}
+	pending := a.Alarms.CDCPendingMinutes
+	if pending == 0 {
+		pending = max(15, 3*a.Ingestion.Refresh.EveryMinutes)
+	}
+	for _, t := range spec.CDC {
+		out = append(out,
+			AlarmSpec{ID: "cdc-scan-errors-" + t.Table, Runbook: "cdc-scan-errors", Metric: "haina.scanErrors", Dims: []string{env, spec.CDCSchema + "." + t.Landing},
+				Statistic: "Sum", PeriodSeconds: period, EvaluationPeriods: 1, Comparison: "GreaterThanThreshold", Threshold: 0,
+				Summary: "the change landing view of " + t.Table + " could not ingest messages (SYS_STREAM_SCAN_ERRORS)"},
+			AlarmSpec{ID: "cdc-rejects-" + t.Table, Runbook: "cdc-rejects", Metric: "haina.cdcRejects", Dims: []string{env, t.Table},
+				Statistic: "Sum", PeriodSeconds: period, EvaluationPeriods: 1, Comparison: "GreaterThanThreshold", Threshold: 0,
+				Summary: "changes to " + t.Table + " could not be applied (listed in the rejects table, not in the target)"})
+		if a.CDC.Redshift.ScheduleEnabled {
+			out = append(out, AlarmSpec{ID: "cdc-pending-age-" + t.Table, Runbook: "cdc-pending-age", Metric: "haina.cdcPendingAge",
+				Dims: []string{env, t.Table}, Statistic: "Maximum", PeriodSeconds: period, EvaluationPeriods: 1,
+				Comparison: "GreaterThanThreshold", Threshold: float64(pending * 60),
+				Summary: fmt.Sprintf("a change to %s has waited more than %d minutes to be applied", t.Table, pending)})
+		}
+	}
+	return out
+}
+
+// healthCharts are the dashboard's panels of metrics without an alarm: how
+// fresh the data is, what the applies did, what the warehouse used.
+func (a *PipelineArgs) healthCharts() []ChartSpec {
+	env := string(a.Environment)
+	spec := a.HealthSpec()
+	lag := ChartSpec{Metric: "haina.ingestLag", Statistic: "Maximum", Dims: [][]string{{env, spec.Schema + "." + spec.Landing}}}
+	out := []ChartSpec{lag}
+	if len(spec.CDC) > 0 {
+		cdcLag := ChartSpec{Metric: "haina.cdcLag", Statistic: "Maximum"}
+		applied := ChartSpec{Metric: "haina.cdcApplied", Statistic: "Sum"}
+		for _, t := range spec.CDC {
+			cdcLag.Dims = append(cdcLag.Dims, []string{env, t.Table})
+			applied.Dims = append(applied.Dims, []string{env, t.Table})
+		}
+		out = append(out, cdcLag, applied)
+	}
+	if a.Warehouse.Kind != WarehouseProvisioned {
+		out = append(out, ChartSpec{Metric: "serverless.computeSeconds", Statistic: "Sum", Dims: [][]string{{a.Warehouse.WorkgroupName}}})
+	}
 	return out
 }
 
@@ -175,6 +278,8 @@ type MonitoringArgs struct {
 	Base   string
 	Region string
 	Alarms []AlarmSpec
+	// Charts are panels of metrics without an alarm, after the alarms' panels.
+	Charts []ChartSpec
 	// StreamName is charted first: events in.
 	StreamName string
 	Protect    bool
@@ -292,7 +397,7 @@ func NewMonitoring(ctx *pulumi.Context, name string, args *MonitoringArgs, opts 
 		}
 		alarm, err := cloudwatch.NewMetricAlarm(ctx, name+"-"+s.ID, &cloudwatch.MetricAlarmArgs{
 			Name:               pulumi.String(args.Base + "-" + s.ID),
-			AlarmDescription:   pulumi.String(fmt.Sprintf("haina: %s. Runbook: %s#%s", s.Summary, RunbookURL, s.ID)),
+			AlarmDescription:   pulumi.String(fmt.Sprintf("haina: %s. Runbook: %s#%s", s.Summary, RunbookURL, s.Anchor())),
 			Namespace:          pulumi.String(metric.Namespace),
 			MetricName:         pulumi.String(metric.Name),
 			Dimensions:         dims,
@@ -370,6 +475,11 @@ func dashboardBody(args *MonitoringArgs) (string, error) {
 	var order []string
 	panels := map[string]*panel{}
 	var alarmArns []string
+	for _, c := range args.Charts {
+		if _, ok := Metrics[c.Metric]; !ok {
+			return "", fmt.Errorf("dashboard: chart of %q, which Metrics does not list", c.Metric)
+		}
+	}
 	for _, s := range args.Alarms {
 		p, ok := panels[s.Metric]
 		if !ok {
@@ -388,6 +498,14 @@ func dashboardBody(args *MonitoringArgs) (string, error) {
 		// Events in, first: everything else follows from it.
 		order = append([]string{"kinesis.incomingRecords"}, order...)
 		panels["kinesis.incomingRecords"] = &panel{metric: "kinesis.incomingRecords", stat: "Sum", dims: [][]string{{args.StreamName}}}
+	}
+	for _, c := range args.Charts {
+		if p, ok := panels[c.Metric]; ok {
+			p.dims = append(p.dims, c.Dims...)
+			continue
+		}
+		panels[c.Metric] = &panel{metric: c.Metric, stat: c.Statistic, dims: c.Dims}
+		order = append(order, c.Metric)
 	}
 	for i, key := range order {
 		p := panels[key]

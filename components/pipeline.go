@@ -40,6 +40,8 @@ type Pipeline struct {
 	Connector *Connector
 	// Changes is the Redshift side of CDC.
 	Changes *ChangeTables
+	// Health makes the scheduled call and publishes the warehouse's health.
+	Health *HealthFunction
 	// Monitoring is the alarm topic, the alarms and the dashboard (nil with haina:alarms.enabled false).
 	Monitoring *Monitoring
 	// Lake, Events (the app events' delivery) and FlowLogs are nil when turned off.
@@ -192,13 +194,39 @@ func NewPipeline(ctx *pulumi.Context, name string, args *PipelineArgs, opts ...p
 			refreshAfter = append(refreshAfter, p.Changes.Landing[source])
 		}
 	}
+	// The schedule invokes the health function, which makes the call, waits
+	// for it and publishes the warehouse's health in the same wake-up.
+	account := aws.GetCallerIdentityOutput(ctx, aws.GetCallerIdentityOutputArgs{}, pulumi.Parent(p)).AccountId()
+	spec := args.HealthSpec()
+	reads := []*SqlObject{p.Ingestion.Landing}
+	if p.Changes != nil && len(spec.CDC) > 0 {
+		for _, t := range args.CDC.Redshift.Tables {
+			reads = append(reads, p.Changes.Landing[t.Source])
+		}
+		reads = append(reads, p.Changes.Offsets, p.Changes.Runs, p.Changes.Rejects)
+	}
+	lookback := 0
+	if args.Ingestion.Refresh.Auto() {
+		lookback = 60 * args.Ingestion.Refresh.EveryMinutes
+	}
+	p.Health, err = NewHealthFunction(ctx, name+"-health", &HealthFunctionArgs{
+		FunctionName: args.Name("health"), Region: args.Region, Account: account, Environment: args.Environment,
+		Warehouse: p.Warehouse, Call: p.Ingestion.RefreshCall, Spec: spec, LookbackSeconds: lookback,
+		DbRoles: []string{args.RefreshRole()}, DbUser: args.refreshUser(),
+		SQL: p.Ingestion.SQL, GrantRole: args.RefreshRole(), Reads: reads, DependsOn: []pulumi.Resource{p.Ingestion.RefreshRole},
+		LogKeyArn: p.Logs.Key.Arn, LogRetentionDays: lambdaLogRetentionDays(args.Environment),
+		Archive: args.LambdaArchives[HealthPackage], Tags: tags,
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
 	p.RefreshSchedule, err = NewSqlSchedule(ctx, name+"-refresh", &SqlScheduleArgs{
 		Name: args.Name("refresh"), Region: args.Region,
-		Account:     aws.GetCallerIdentityOutput(ctx, aws.GetCallerIdentityOutputArgs{}, pulumi.Parent(p)).AccountId(),
+		Account:     account,
 		Warehouse:   p.Warehouse,
 		Statements:  []ScheduledStatement{{Name: "refresh-views", SQL: p.Ingestion.RefreshCall}},
 		RateMinutes: args.Ingestion.Refresh.EveryMinutes, Enabled: true,
-		DbRoles: []string{args.RefreshRole()}, DbUser: args.refreshUser(), Tags: tags, DependsOn: refreshAfter,
+		Function: p.Health.FunctionArn, Tags: tags, DependsOn: append(refreshAfter, p.Health.Grants),
 	}, parent)
 	if err != nil {
 		return nil, err
@@ -260,7 +288,7 @@ func NewPipeline(ctx *pulumi.Context, name string, args *PipelineArgs, opts ...p
 	if args.Alarms.Enabled {
 		p.Monitoring, err = NewMonitoring(ctx, name+"-monitoring", &MonitoringArgs{
 			Config: args.Alarms, Base: fmt.Sprintf("%s-%s", args.Prefix, args.Environment), Region: args.Region,
-			Alarms: args.alarmSpecs(), StreamName: args.Stream.Name, Protect: args.Protect, Tags: tags,
+			Alarms: args.alarmSpecs(), Charts: args.healthCharts(), StreamName: args.Stream.Name, Protect: args.Protect, Tags: tags,
 		}, parent)
 		if err != nil {
 			return nil, err
@@ -462,6 +490,28 @@ func (p *Pipeline) changes(ctx *pulumi.Context, name string, args *PipelineArgs,
 			p.Kafka, p.Kafka.Resource(), p.Topics.Invocation, p.Connector.Connector), // p.Kafka: its security group rules too
 	}, parent)
 	return err
+}
+
+// HealthSpec names what the health function's queries read.
+func (a *PipelineArgs) HealthSpec() sql.HealthSpec {
+	in := a.Ingestion
+	s := sql.HealthSpec{Schema: in.Schema, Landing: in.LandingView, External: in.ExternalSchema, RetentionHours: a.Stream.RetentionHours}
+	if a.CDC.Enabled && len(a.CDC.Redshift.Tables) > 0 {
+		r := a.CDC.Redshift
+		s.CDCSchema, s.CDCExternal, s.Offsets, s.Runs, s.Rejects = r.Schema, r.ExternalSchema, cdcOffsetsTable, cdcRunsTable, cdcRejectsTable
+		for _, t := range r.Tables {
+			s.CDC = append(s.CDC, sql.HealthCDC{Table: t.TargetName(), Landing: LandingViewName(t.Source)})
+		}
+	}
+	return s
+}
+
+// lambdaLogRetentionDays: two weeks of a function's logs in staging, 90 days in production.
+func lambdaLogRetentionDays(env Environment) int {
+	if env == Production {
+		return 90
+	}
+	return 14
 }
 
 // refreshUser is the database user the schedule signs in as on a

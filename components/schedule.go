@@ -36,6 +36,10 @@ type SqlScheduleArgs struct {
 	Tags    pulumi.StringMap
 	// DependsOn: what the statements need (the schedules start after it exists).
 	DependsOn []pulumi.Resource
+	// Function, when set, is invoked instead of the Data API: it makes the
+	// statements' call itself (the health function) and signs in as its own
+	// role, so the schedule's role may only invoke it.
+	Function pulumi.StringInput
 }
 
 // SqlSchedule runs SQL statements on a Redshift Serverless workgroup every few
@@ -96,6 +100,9 @@ func NewSqlSchedule(ctx *pulumi.Context, name string, args *SqlScheduleArgs, opt
 	tags := pulumi.StringMap{}
 	for k, v := range args.Tags {
 		tags[k] = v
+	}
+	if args.Function != nil {
+		return s.invokeFunction(ctx, name, args, tags, parent)
 	}
 	cluster := args.Warehouse.Cluster != nil
 	if cluster && args.DbUser == "" {
@@ -168,6 +175,51 @@ func NewSqlSchedule(ctx *pulumi.Context, name string, args *SqlScheduleArgs, opt
 			State:              pulumi.String(state),
 			Target: scheduler.ScheduleTargetArgs{
 				Arn: pulumi.String(ExecuteStatementTarget), RoleArn: s.Role.Arn, Input: input,
+				// A missed call is not worth chasing past the next one.
+				RetryPolicy: scheduler.ScheduleTargetRetryPolicyArgs{
+					MaximumEventAgeInSeconds: pulumi.Int(max(60, 60*args.RateMinutes)), MaximumRetryAttempts: pulumi.Int(2),
+				},
+			},
+		}, parent, pulumi.DependsOn(append([]pulumi.Resource{s.RolePolicy}, args.DependsOn...)))
+		if err != nil {
+			return nil, err
+		}
+		s.Schedules = append(s.Schedules, sched)
+	}
+	if err := ctx.RegisterResourceOutputs(s, pulumi.Map{"groupName": s.Group.Name, "roleArn": s.Role.Arn}); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// invokeFunction declares the role and the schedule invoking args.Function
+// (asynchronously: EventBridge Scheduler's Lambda target) every RateMinutes.
+func (s *SqlSchedule) invokeFunction(ctx *pulumi.Context, name string, args *SqlScheduleArgs, tags pulumi.StringMap, parent pulumi.ResourceOption) (*SqlSchedule, error) {
+	var err error
+	s.Role, s.RolePolicy, err = newServiceRole(ctx, name, serviceRole{
+		Name: args.Name, Description: "haina: EventBridge Scheduler runs SQL on " + args.Name, PolicyName: "run-statements",
+		Trust: accountTrust(args.Account, []string{"scheduler.amazonaws.com"}, map[string]map[string][]string{
+			"ArnEquals": {"aws:SourceArn": {"arn:aws:scheduler:" + args.Region + ":{account}:schedule-group/" + args.Name}},
+		}),
+		Statements: []Statement{{Sid: "InvokeHealthFunction", Actions: []string{"lambda:InvokeFunction"}, Resources: pulumi.StringArray{args.Function}}},
+		Tags:       tags,
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	state := "DISABLED"
+	if args.Enabled {
+		state = "ENABLED"
+	}
+	for _, st := range args.Statements {
+		sched, err := scheduler.NewSchedule(ctx, name+"-"+st.Name, &scheduler.ScheduleArgs{
+			Name: pulumi.String(st.Name), GroupName: s.Group.Name,
+			Description:        pulumi.String("haina: " + st.SQL),
+			ScheduleExpression: pulumi.String(RateExpression(args.RateMinutes)),
+			FlexibleTimeWindow: scheduler.ScheduleFlexibleTimeWindowArgs{Mode: pulumi.String("OFF")},
+			State:              pulumi.String(state),
+			Target: scheduler.ScheduleTargetArgs{
+				Arn: args.Function, RoleArn: s.Role.Arn, Input: pulumi.String("{}"),
 				// A missed call is not worth chasing past the next one.
 				RetryPolicy: scheduler.ScheduleTargetRetryPolicyArgs{
 					MaximumEventAgeInSeconds: pulumi.Int(max(60, 60*args.RateMinutes)), MaximumRetryAttempts: pulumi.Int(2),

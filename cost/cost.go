@@ -66,7 +66,17 @@ type Stack struct {
 	LogGroups          int
 	Alarms             int
 	Dashboards         int
+	// The health function: its runs (one per refresh period), its memory, and
+	// the custom metrics it publishes (namespace Haina), each run one request.
+	HealthRunsPerMonth float64
+	HealthMemoryMB     int
+	HealthMetrics      int
 }
+
+// HealthSecondsPerRun is what a health run is billed for: it waits for the
+// call (a refresh of a few seconds, more after a pause) and reads about ten
+// one-number queries. An estimate, not a measurement.
+const HealthSecondsPerRun = 30
 
 // Line is one billed item.
 type Line struct {
@@ -226,6 +236,13 @@ func (s Stack) lines(t traffic) []Line {
 	gbSeconds := invocations * 2 * float64(s.ProducerMemoryMB) / 1024
 	add("producer", "Lambda compute (arm64)", gbSeconds, "GB-second", P.LambdaArmGBSecond, "about 2 s a run")
 	add("producer", "Lambda requests", invocations/1e6, "million requests", P.LambdaRequestsMillion, "")
+	if s.HealthRunsPerMonth > 0 {
+		add("operations", "health function compute (arm64)", s.HealthRunsPerMonth*HealthSecondsPerRun*float64(s.HealthMemoryMB)/1024, "GB-second",
+			P.LambdaArmGBSecond, fmt.Sprintf("about %d s a run, mostly waiting for the scheduled call", HealthSecondsPerRun))
+		add("operations", "health function requests", s.HealthRunsPerMonth/1e6, "million requests", P.LambdaRequestsMillion, "")
+		add("operations", "custom metrics (namespace Haina)", float64(s.HealthMetrics), "metric-month", P.CustomMetricMonth, "")
+		add("operations", "PutMetricData requests", s.HealthRunsPerMonth/1000, "thousand requests", P.MetricRequestsThousand, "one a run")
+	}
 	sort.SliceStable(out, func(i, j int) bool { return componentOrder[out[i].Component] < componentOrder[out[j].Component] })
 	return out
 }

@@ -30,6 +30,7 @@ type prices struct {
 	EndpointAZHour, LambdaArmGBSecond, LambdaRequestsMillion, LogsIngestGB, VendedLogsGB         Price
 	KMSKeyMonth, SecretMonth, S3GBMonth, AthenaPerTB                                             Price
 	AlarmMonth, DashboardMonth                                                                   Price
+	CustomMetricMonth, MetricRequestsThousand                                                    Price
 }
 
 const (
@@ -75,12 +76,14 @@ var P = prices{
 	LogsIngestGB:          Price{0.50, "https://aws.amazon.com/cloudwatch/pricing/", "quoted for us-east-1 (hykell.com): \"$0.50 per GB of data collected\""},
 	VendedLogsGB:          Price{0.50, "https://aws.amazon.com/cloudwatch/pricing/", "quoted, first 10 TB of vended logs into CloudWatch Logs (aws-samples sample-cfm-tips-mcp)"},
 
-	KMSKeyMonth:    Price{1.00, "https://aws.amazon.com/kms/pricing/", "AWS page: \"Each AWS KMS key that you create in KMS costs $1/month.\" (rotations add $1 a month each, the first two)"},
-	SecretMonth:    Price{0.40, "https://aws.amazon.com/secrets-manager/pricing/", "quoted: \"$0.40 per secret per month\""},
-	S3GBMonth:      Price{0.023, "https://aws.amazon.com/s3/pricing/", "quoted: \"around $0.023 per GB-month for the first 50 TB\""},
-	AlarmMonth:     Price{0.10, "https://aws.amazon.com/cloudwatch/pricing/", memory + " (a standard-resolution metric alarm)"},
-	DashboardMonth: Price{3.00, "https://aws.amazon.com/cloudwatch/pricing/", memory + " (the first 3 dashboards of an account are free: not counted)"},
-	AthenaPerTB:    Price{5.00, "https://aws.amazon.com/athena/pricing/", "quoted (athena.guide): \"a flat $5 per TB of data scanned … with a 10 MB minimum\""},
+	KMSKeyMonth:            Price{1.00, "https://aws.amazon.com/kms/pricing/", "AWS page: \"Each AWS KMS key that you create in KMS costs $1/month.\" (rotations add $1 a month each, the first two)"},
+	SecretMonth:            Price{0.40, "https://aws.amazon.com/secrets-manager/pricing/", "quoted: \"$0.40 per secret per month\""},
+	S3GBMonth:              Price{0.023, "https://aws.amazon.com/s3/pricing/", "quoted: \"around $0.023 per GB-month for the first 50 TB\""},
+	AlarmMonth:             Price{0.10, "https://aws.amazon.com/cloudwatch/pricing/", memory + " (a standard-resolution metric alarm)"},
+	DashboardMonth:         Price{3.00, "https://aws.amazon.com/cloudwatch/pricing/", memory + " (the first 3 dashboards of an account are free: not counted)"},
+	CustomMetricMonth:      Price{0.30, "https://aws.amazon.com/cloudwatch/pricing/", memory + " (a custom metric, first 10,000 of an account; prorated by the hour)"},
+	MetricRequestsThousand: Price{0.01, "https://aws.amazon.com/cloudwatch/pricing/", memory + " (API requests such as PutMetricData, per 1,000)"},
+	AthenaPerTB:            Price{5.00, "https://aws.amazon.com/athena/pricing/", "quoted (athena.guide): \"a flat $5 per TB of data scanned … with a 10 MB minimum\""},
 }
 
 // nodeHour is a Redshift node type's price; false for a type not listed here.

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -29,8 +30,15 @@ const Namespace = "Haina"
 const (
 	// CallFailed is 1 when the scheduled call failed (or did not finish), else 0.
 	CallFailed = "ScheduledCallFailed"
-	// CheckFailed is 1 for a health query that could not be read.
+	// CheckFailed counts the health queries that could not be read in a run
+	// (Object ChecksObject; which ones is in the function's log).
 	CheckFailed = "HealthCheckFailed"
+	// CallObject and ChecksObject are the Object dimensions of the two above.
+	CallObject   = "scheduled-call"
+	ChecksObject = "health-checks"
+	// SinceParameter is the Data API parameter a check uses for "since the call
+	// started" (less Lookback): :since.
+	SinceParameter = "since"
 )
 
 // DataAPI is the part of the Redshift Data API the function uses.
@@ -67,7 +75,13 @@ type Config struct {
 	// Wait bounds how long the call and each check may run; Poll is the first
 	// wait between DescribeStatement calls (doubling up to 5 s).
 	Wait, Poll time.Duration
+	// Lookback widens the checks' window back past the call's start (refresh
+	// mode auto: the views also refresh between calls).
+	Lookback time.Duration
 }
+
+// sinceMargin allows for the clocks of the function and the warehouse.
+const sinceMargin = 5 * time.Second
 
 // Result is what one run saw.
 type Result struct {
@@ -98,24 +112,27 @@ func Run(ctx context.Context, cfg Config, api DataAPI, cw Metrics) (Result, erro
 				{Name: aws.String("Object"), Value: aws.String(object)}},
 		})
 	}
-	_, callErr := run(ctx, cfg, api, cfg.Call)
+	// Counts cover what happened since the call started: with scheduled
+	// refreshes the call is what ingests.
+	since := now.Add(-cfg.Lookback - sinceMargin).UTC().Format("2006-01-02 15:04:05.000000")
+	_, callErr := run(ctx, cfg, api, cfg.Call, "")
 	if callErr != nil {
 		r.CallFailed, r.CallError = true, callErr.Error()
-		datum(CallFailed, "scheduled-call", 1, "Count")
+		datum(CallFailed, CallObject, 1, "Count")
 	} else {
-		datum(CallFailed, "scheduled-call", 0, "Count")
+		datum(CallFailed, CallObject, 0, "Count")
 		for _, c := range cfg.Checks {
-			v, ok, err := value(ctx, cfg, api, c.SQL)
+			v, ok, err := value(ctx, cfg, api, c.SQL, since)
 			key := c.Metric + "/" + c.Object
 			switch {
 			case err != nil:
 				r.Failed = append(r.Failed, key+": "+err.Error())
-				datum(CheckFailed, c.Object, 1, "Count")
 			case ok:
 				r.Values[key] = v
 				datum(c.Metric, c.Object, v, c.Unit)
 			}
 		}
+		datum(CheckFailed, ChecksObject, float64(len(r.Failed)), "Count")
 	}
 	// At most 1,000 metrics per request (PutMetricData).
 	for i := 0; i < len(data); i += 1000 {
@@ -129,9 +146,14 @@ func Run(ctx context.Context, cfg Config, api DataAPI, cw Metrics) (Result, erro
 	return r, nil
 }
 
-// run submits one statement and waits for it to finish.
-func run(ctx context.Context, cfg Config, api DataAPI, sql string) (string, error) {
+// run submits one statement and waits for it to finish. A statement naming
+// :since gets it as a parameter (the Data API refuses a parameter the SQL
+// does not use).
+func run(ctx context.Context, cfg Config, api DataAPI, sql, since string) (string, error) {
 	in := &redshiftdata.ExecuteStatementInput{Sql: aws.String(sql), Database: aws.String(cfg.Database)}
+	if strings.Contains(sql, ":"+SinceParameter) {
+		in.Parameters = []rdtypes.SqlParameter{{Name: aws.String(SinceParameter), Value: aws.String(since)}}
+	}
 	if cfg.ClusterIdentifier != "" {
 		in.ClusterIdentifier, in.DbUser = aws.String(cfg.ClusterIdentifier), aws.String(cfg.DbUser)
 	} else {
@@ -166,8 +188,8 @@ func run(ctx context.Context, cfg Config, api DataAPI, sql string) (string, erro
 }
 
 // value runs a check and reads its one number; ok is false for NULL or no row.
-func value(ctx context.Context, cfg Config, api DataAPI, sql string) (float64, bool, error) {
-	id, err := run(ctx, cfg, api, sql)
+func value(ctx context.Context, cfg Config, api DataAPI, sql, since string) (float64, bool, error) {
+	id, err := run(ctx, cfg, api, sql, since)
 	if err != nil {
 		return 0, false, err
 	}

@@ -74,6 +74,7 @@ func TestRunCallsThenReadsHealth(t *testing.T) {
 	assert.False(t, r.CallFailed)
 	assert.Equal(t, map[string]float64{
 		"ScheduledCallFailed/scheduled-call": 0, "IngestLagSeconds/ingest.events_landing": 42, "FailedParses/ingest.events_landing": 3,
+		"HealthCheckFailed/health-checks": 0,
 	}, cw.published(t), "a NULL (an empty landing view) is not a value")
 	var sqls []string
 	for _, c := range fake.Calls() {
@@ -118,7 +119,8 @@ func TestRunSurvivesAFailingCheck(t *testing.T) {
 	require.NoError(t, err, "a health query's failure is a metric, not the call's")
 	assert.Len(t, r.Failed, 1)
 	got := cw.published(t)
-	assert.Equal(t, 1.0, got["HealthCheckFailed/ingest.events_landing"])
+	assert.Equal(t, 1.0, got["HealthCheckFailed/health-checks"], "one datum counts the failed checks (which: in the log)")
+	assert.Contains(t, r.Failed[0], "FailedParses/ingest.events_landing")
 	assert.Equal(t, 7.5, got["IngestLagSeconds/ingest.events_landing"])
 }
 
@@ -143,4 +145,28 @@ func TestRunBoundsTheWait(t *testing.T) {
 	require.Error(t, err)
 	assert.True(t, r.CallFailed)
 	assert.Contains(t, r.CallError, "still STARTED")
+}
+
+// A check counting "since the call" gets the call's start (less the
+// lookback and a margin for clocks) as the Data API parameter :since; others
+// get no parameter (the Data API refuses one the SQL does not use).
+func TestRunPassesSinceToCountingChecks(t *testing.T) {
+	fake, api := start(t)
+	fake.Result = func(sql string) any { return int64(0) }
+	c := cfg
+	c.Lookback = 10 * time.Minute
+	c.Checks = []health.Check{
+		{Metric: "FailedParses", Object: "ingest.events_landing", Unit: "Count", SQL: "SELECT COUNT(*) FROM ingest.events_landing WHERE refresh_time >= CAST(:since AS TIMESTAMP)"},
+		{Metric: "IngestLagSeconds", Object: "ingest.events_landing", Unit: "Seconds", SQL: "SELECT lag"},
+	}
+	before := time.Now().UTC()
+	_, err := health.Run(context.Background(), c, api, &fakeCloudWatch{})
+	require.NoError(t, err)
+	calls := fake.Calls()
+	require.Len(t, calls, 3)
+	assert.Nil(t, calls[0].Parameters)
+	assert.Nil(t, calls[2].Parameters)
+	since, err := time.Parse("2006-01-02 15:04:05.000000", calls[1].Parameters["since"])
+	require.NoError(t, err, "a timestamp Redshift reads: %q", calls[1].Parameters["since"])
+	assert.WithinDuration(t, before.Add(-10*time.Minute-5*time.Second), since, 2*time.Second)
 }

@@ -15,9 +15,11 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/haina-data/haina/components"
 	"github.com/haina-data/haina/cost"
 	"github.com/haina-data/haina/events"
 	"github.com/haina-data/haina/provider"
+	"github.com/haina-data/haina/sql"
 	"github.com/haina-data/haina/tests/harness"
 )
 
@@ -277,6 +279,15 @@ func stackFacts(stack string, g *harness.Graph) (cost.Stack, error) {
 	if a.CDC.Enabled && a.CDC.Kafka.Mode == "serverless" {
 		return s, fmt.Errorf("haina plan prices provisioned MSK only; haina:cdc.kafka.mode serverless bills per cluster-hour and partition-hour: price it with the AWS Pricing Calculator")
 	}
+	// The health function runs once per refresh period and publishes its two
+	// own metrics and one per health query.
+	s.HealthRunsPerMonth = cost.HoursPerMonth * 60 / float64(a.Ingestion.Refresh.EveryMinutes)
+	s.HealthMemoryMB = components.HealthMemoryMB
+	checks, err := sql.HealthChecks(a.HealthSpec())
+	if err != nil {
+		return s, err
+	}
+	s.HealthMetrics = 2 + len(checks)
 	if a.RedshiftDelivery.Enabled && a.RedshiftDelivery.Mode == "copy-job" {
 		s.CopyJobFlushSecs = max(a.Lake.BufferSeconds, 60)
 	}

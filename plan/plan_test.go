@@ -63,7 +63,9 @@ func line(t *testing.T, r *plan.Report, item string) cost.Line {
 func TestPlanCountsWhatTheStackHolds(t *testing.T) {
 	r := build(t, "production", cost.Load{EventBytes: 1000})
 	assert.Equal(t, 8.0, line(t, r, "KMS customer keys").Quantity, "the 8 keys the production graph declares (the alarm topic's included)")
-	assert.Equal(t, 15.0, line(t, r, "CloudWatch alarms").Quantity, "the alarms of docs/runbooks.md")
+	assert.Equal(t, 26.0, line(t, r, "CloudWatch alarms").Quantity, "the alarms of docs/runbooks.md: 15 on AWS metrics, 5 on the warehouse's health, 3 per change table (2)")
+	assert.InDelta(t, 730.0*30*30*128/1024, line(t, r, "health function compute (arm64)").Quantity, 1, "a 30-second run of 128 MB every 2 minutes")
+	assert.Equal(t, 16.0, line(t, r, "custom metrics (namespace Haina)").Quantity, "call and checks, then 4 checks of the landing view and 6 per change table (2)")
 	assert.Equal(t, 1.0, line(t, r, "CloudWatch dashboard").Quantity)
 	assert.Equal(t, 3.0, line(t, r, "Secrets Manager secrets").Quantity, "Debezium's, the warehouse admin's and Aurora's managed secrets")
 	assert.Equal(t, 730.0*2*3, line(t, r, "interface endpoints").Quantity, "Kinesis and Secrets Manager endpoints in 3 AZs")

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -144,4 +145,66 @@ func TestRenderRefusesAMissingKey(t *testing.T) {
 	_, err := sql.Render(sql.Schema, map[string]string{})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `map has no entry for key "Schema"`)
+}
+
+// healthSpec is a stack's health spec with one change table.
+var healthSpec = sql.HealthSpec{Schema: "ingest", Landing: "events_landing", External: "kds", RetentionHours: 24,
+	CDCSchema: "cdc", CDCExternal: "cdc_msk", Offsets: "apply_offsets", Runs: "apply_runs", Rejects: "apply_rejects",
+	CDC: []sql.HealthCDC{{Table: "customer", Landing: "salesdb.CUSTOMER_changes"}}}
+
+// The health function's queries and its grants, as golden files: what runs
+// every period in the warehouse is reviewed here.
+func TestGoldenHealthSQL(t *testing.T) {
+	checks, err := sql.HealthChecks(healthSpec)
+	require.NoError(t, err)
+	var b strings.Builder
+	for _, c := range checks {
+		b.WriteString("-- " + c.Metric + " (" + c.Unit + ") of " + c.Object + "\n" + c.SQL + ";\n")
+	}
+	grants, err := sql.HealthGrantsObject(healthSpec, "haina_refresh")
+	require.NoError(t, err)
+	for golden, got := range map[string]string{"health_checks.sql": b.String(), "health_grants.sql": grants.Script()} {
+		path := filepath.Join("testdata", golden)
+		if *update {
+			require.NoError(t, os.WriteFile(path, []byte(got), 0o644))
+		}
+		want, err := os.ReadFile(path)
+		require.NoError(t, err, "run `go test ./sql -run GoldenHealthSQL -update` once to create it")
+		assert.Equal(t, string(want), got, golden)
+	}
+}
+
+// The grants cover exactly the relations the checks read, besides SYS views:
+// read from the SQL text, not from the spec the grants are built from.
+func TestHealthGrantsCoverWhatTheChecksRead(t *testing.T) {
+	checks, err := sql.HealthChecks(healthSpec)
+	require.NoError(t, err)
+	reads := map[string]bool{}
+	from := regexp.MustCompile(`(?i)\b(?:FROM|JOIN)\s+("(?:[^"]|"")+"\."(?:[^"]|"")+"|[a-z_]+)`)
+	for _, c := range checks {
+		for _, m := range from.FindAllStringSubmatch(c.SQL, -1) {
+			if !strings.HasPrefix(m[1], "sys_") {
+				reads[m[1]] = true
+			}
+		}
+	}
+	grants, err := sql.HealthGrantsObject(healthSpec, "haina_refresh")
+	require.NoError(t, err)
+	granted := map[string]bool{}
+	on := regexp.MustCompile(`"(?:[^"]|"")+"\."(?:[^"]|"")+"`)
+	for _, r := range on.FindAllString(grants.Create[0], -1) {
+		granted[r] = true
+	}
+	assert.Equal(t, reads, granted)
+	assert.Equal(t, `GRANT ROLE "sys:monitor" TO ROLE "haina_refresh"`, grants.Create[1], "SYS views show the call's rows only to a monitor")
+}
+
+// A spec the function could not use is refused before anything is declared.
+func TestHealthChecksRefuseAnIncompleteSpec(t *testing.T) {
+	_, err := sql.HealthChecks(sql.HealthSpec{Schema: "ingest", Landing: "events_landing", External: "kds"})
+	assert.ErrorContains(t, err, "retentionHours")
+	s := healthSpec
+	s.Offsets = ""
+	_, err = sql.HealthChecks(s)
+	assert.ErrorContains(t, err, "offsets")
 }

@@ -42,7 +42,7 @@ var dataPathVariants = []struct {
 	}, []string{"Firehose haina-staging-redshift-events"}},
 	// A provisioned cluster: the schedule signs in as its database user (GetClusterCredentials).
 	{"production", "provisioned", map[string]string{"haina:warehouse": `{"kind":"provisioned"}`},
-		[]string{"EventBridge Scheduler haina-production-refresh/refresh-views → Redshift Data API (cluster)"}},
+		[]string{"Lambda haina-production-health → Redshift Data API (cluster)"}},
 }
 
 // Every data path's AWS-service calls, as AWS documents them, are allowed by
@@ -69,6 +69,7 @@ func TestDataPaths(t *testing.T) {
 				"EventBridge Scheduler default/", "Lambda haina-" + v.stack + "-producer ", "Firehose haina-" + v.stack + "-events-lake ",
 				"Firehose haina-" + v.stack + "-vpcflowlogs ", "CloudWatch Logs /haina/haina-" + v.stack + "-vpcflowlogs → Firehose",
 				"VPC flow log ", "CloudWatch alarms → SNS ",
+				"EventBridge Scheduler haina-" + v.stack + "-refresh/refresh-views → Lambda", "Lambda haina-" + v.stack + "-health → Redshift Data API",
 			}, v.want...) {
 				found := false
 				for _, n := range names {

@@ -93,20 +93,38 @@ func TestIngestionSQLObjectsInBothStacks(t *testing.T) {
 			assert.Equal(t, []any{`CREATE ROLE "haina_refresh"`, `GRANT USAGE ON SCHEMA "ingest" TO ROLE "haina_refresh"`},
 				in(one(t, g, tSQL, "haina-refresh-role"))["create"])
 
+			// The schedule invokes the health function, which makes the call as
+			// the refresh role (its own role's RedshiftDbRoles tag) and waits for it.
 			sched := one(t, g, "aws:scheduler/schedule:Schedule", "haina-refresh-refresh-views")
 			si := in(sched)
 			assert.Equal(t, map[string]string{"staging": "rate(10 minutes)", "production": "rate(2 minutes)"}[stack], si["scheduleExpression"])
 			assert.Equal(t, "ENABLED", si["state"])
 			target := si["target"].(map[string]any)
-			assert.JSONEq(t, `{"WorkgroupName":"haina-`+stack+`","Database":"haina","Sql":"CALL \"ingest\".\"refresh_views\"()","StatementName":"refresh-views"}`,
-				target["input"].(string))
+			fn := one(t, g, "aws:lambda/function:Function", "haina-health")
+			assert.Equal(t, out(fn)["arn"], target["arn"])
+			assert.Equal(t, "{}", target["input"], "the function takes nothing from its event: the SQL is its own")
 			assert.True(t, dependsOn(sched, tSQL, "haina-refresh-procedure"))
-			role := one(t, g, tRole, "haina-refresh")
+			assert.True(t, dependsOn(sched, tSQL, "haina-health-grants"))
+			vars := in(fn)["environment"].(map[string]any)["variables"].(map[string]any)
+			assert.Equal(t, `CALL "ingest"."refresh_views"()`, vars["CALL_SQL"])
+			assert.Equal(t, "haina-"+stack, vars["WORKGROUP_NAME"])
+			assert.Equal(t, "haina", vars["DATABASE"])
+			invoke := parsePolicy(t, in(one(t, g, tRolePolicy, "haina-refresh"))["policy"])
+			actions, resources := statement(t, invoke, "InvokeHealthFunction")
+			assert.Equal(t, []string{"lambda:InvokeFunction"}, actions)
+			assert.Equal(t, []string{out(fn)["arn"].(string)}, resources)
+			require.Len(t, invoke.Statement, 1, "the schedule's role only invokes the function")
+			assert.NotContains(t, in(one(t, g, tRole, "haina-refresh"))["tags"], "RedshiftDbRoles")
+			role := one(t, g, tRole, "haina-health")
 			assert.Equal(t, "haina_refresh", in(role)["tags"].(map[string]any)["RedshiftDbRoles"])
-			pol := parsePolicy(t, in(one(t, g, tRolePolicy, "haina-refresh"))["policy"])
-			actions, resources := statement(t, pol, "ReadRoleTags")
+			pol := parsePolicy(t, in(one(t, g, tRolePolicy, "haina-health"))["policy"])
+			actions, resources = statement(t, pol, "ReadRoleTags")
 			assert.Equal(t, []string{"tag:GetResources", "tag:GetTagKeys"}, actions, "database roles from the RedshiftDbRoles tag need the tagging API")
 			assert.Equal(t, []string{"*"}, resources)
+			grants := in(one(t, g, tSQL, "haina-health-grants"))["create"].([]any)
+			assert.Contains(t, grants[0], `GRANT SELECT ON "ingest"."events_landing"`)
+			assert.Contains(t, grants[0], `TO ROLE "haina_refresh"`)
+			assert.Equal(t, `GRANT ROLE "sys:monitor" TO ROLE "haina_refresh"`, grants[1])
 		})
 	}
 }

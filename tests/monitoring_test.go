@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/haina-data/haina/health"
+
 	"github.com/haina-data/haina/components"
 	"github.com/haina-data/haina/tests/fakeaws"
 	"github.com/haina-data/haina/tests/harness"
@@ -40,8 +42,18 @@ func runbookAnchors(t *testing.T) map[string]bool {
 func TestEveryAlarmHasAKnownMetricTheTopicAndARunbook(t *testing.T) {
 	anchors := runbookAnchors(t)
 	known := map[string]components.Metric{}
+	root, err := harness.RepoRoot()
+	require.NoError(t, err)
 	for _, m := range components.Metrics {
-		require.True(t, strings.HasPrefix(m.Doc, "https://docs.aws.amazon.com/"), "%s: an AWS page says it exists", m.Name)
+		if m.Namespace == components.HealthNamespace {
+			// haina's own: the file that publishes or defines it exists here.
+			const repo = "https://github.com/haina-data/haina/blob/main/"
+			require.True(t, strings.HasPrefix(m.Doc, repo), "%s: defined in haina's repository", m.Name)
+			_, err := os.Stat(filepath.Join(root, strings.TrimPrefix(m.Doc, repo)))
+			require.NoError(t, err, "%s: %s", m.Name, m.Doc)
+		} else {
+			require.True(t, strings.HasPrefix(m.Doc, "https://docs.aws.amazon.com/"), "%s: an AWS page says it exists", m.Name)
+		}
 		known[m.Namespace+" "+m.Name] = m
 	}
 	for _, stack := range stacks {
@@ -65,16 +77,64 @@ func TestEveryAlarmHasAKnownMetricTheTopicAndARunbook(t *testing.T) {
 				assert.Equal(t, []any{topic}, a["okActions"], r.Name)
 				id := strings.TrimPrefix(a["name"].(string), "haina-"+stack+"-")
 				ids = append(ids, id)
-				assert.Contains(t, a["alarmDescription"], components.RunbookURL+"#"+id, r.Name)
-				assert.True(t, anchors[id], "%s: docs/runbooks.md has no entry #%s", r.Name, id)
+				// An alarm per table links the one entry of its kind.
+				anchor := perTable.ReplaceAllString(id, "$1")
+				assert.Contains(t, a["alarmDescription"], components.RunbookURL+"#"+anchor, r.Name)
+				assert.True(t, anchors[anchor], "%s: docs/runbooks.md has no entry #%s", r.Name, anchor)
 			}
 			sort.Strings(ids)
-			assert.Equal(t, []string{"connector-errored-tasks", "events-lake-behind", "events-lake-conversion", "events-lake-delivery",
-				"events-lake-freshness", "kafka-disk-broker-1", "kafka-disk-broker-2", "kafka-disk-broker-3", "producer-errors",
-				"producer-throttles", "sourcedb-acu", "sourcedb-cpu", "stream-iterator-age", "stream-read-throttled",
-				"stream-write-throttled"}, ids)
+			want := []string{"connector-errored-tasks", "events-lake-behind", "events-lake-conversion", "events-lake-delivery",
+				"events-lake-freshness", "health-checks-failed", "ingest-failed-parses", "ingest-scan-errors", "kafka-disk-broker-1",
+				"kafka-disk-broker-2", "kafka-disk-broker-3", "producer-errors", "producer-throttles", "refresh-failures",
+				"scheduled-call-failed", "sourcedb-acu", "sourcedb-cpu", "stream-iterator-age", "stream-read-throttled", "stream-write-throttled"}
+			for _, table := range map[string][]string{"staging": {"customer"}, "production": {"customers", "orders"}}[stack] {
+				want = append(want, "cdc-pending-age-"+table, "cdc-rejects-"+table, "cdc-scan-errors-"+table)
+			}
+			sort.Strings(want)
+			assert.Equal(t, want, ids)
 		})
 	}
+}
+
+var perTable = regexp.MustCompile(`^(cdc-pending-age|cdc-rejects|cdc-scan-errors)-.+$`)
+
+// The health function's own metric names are the ones the alarms watch, and
+// its namespace is theirs.
+func TestHealthMetricNamesMatchTheFunction(t *testing.T) {
+	assert.Equal(t, health.CallFailed, components.MetricCallFailed)
+	assert.Equal(t, health.CheckFailed, components.MetricChecksFailed)
+	assert.Equal(t, health.Namespace, components.HealthNamespace)
+	assert.Equal(t, "scheduled-call", health.CallObject)
+	assert.Equal(t, "health-checks", health.ChecksObject)
+}
+
+// The Redshift-side alarms: the call's alarm rings when the function reports
+// nothing (missing data breaches), over two refresh periods; the CDC pending
+// age follows the refresh period unless configured.
+func TestHealthAlarms(t *testing.T) {
+	alarm := func(g *harness.Graph, id string) map[string]any {
+		for _, r := range g.OfType(tAlarm) {
+			if strings.HasSuffix(in(r)["name"].(string), "-"+id) {
+				return in(r)
+			}
+		}
+		t.Fatalf("no alarm %s", id)
+		return nil
+	}
+	s, p := evaluate(t, "staging", nil), evaluate(t, "production", nil)
+	call := alarm(s, "scheduled-call-failed")
+	assert.Equal(t, "breaching", call["treatMissingData"], "a function that stops reporting is a failure")
+	assert.Equal(t, 600.0, call["period"], "staging calls every 10 minutes")
+	assert.Equal(t, 2.0, call["evaluationPeriods"])
+	assert.Equal(t, "Haina", call["namespace"])
+	assert.Equal(t, map[string]any{"Environment": "staging", "Object": "scheduled-call"}, call["dimensions"])
+	assert.Equal(t, 120.0, alarm(p, "scheduled-call-failed")["period"])
+	assert.Equal(t, 30*60.0, alarm(s, "cdc-pending-age-customer")["threshold"], "three 10-minute periods")
+	assert.Equal(t, 15*60.0, alarm(p, "cdc-pending-age-orders")["threshold"], "at least 15 minutes")
+	assert.Equal(t, map[string]any{"Environment": "production", "Object": "orders"}, alarm(p, "cdc-rejects-orders")["dimensions"])
+	assert.Equal(t, map[string]any{"Environment": "production", "Object": "ingest.events_landing"}, alarm(p, "ingest-failed-parses")["dimensions"])
+	o := evaluate(t, "staging", map[string]string{"haina:alarms": `{"cdcPendingMinutes":45}`})
+	assert.Equal(t, 45*60.0, alarm(o, "cdc-pending-age-customer")["threshold"])
 }
 
 // Thresholds: the defaults follow the refresh period and Firehose's buffers; config overrides them.

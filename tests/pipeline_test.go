@@ -190,9 +190,16 @@ func TestNoWildcardActionAnywhere(t *testing.T) {
 				}
 				for _, r := range s.Resource {
 					if r == "*" && !keyPolicy { // in a key policy, "*" is the key itself
-						// Only actions that have no resource type (Service Authorization Reference).
-						assert.Subset(t, []string{"kinesis:ListStreams", "tag:GetResources", "tag:GetTagKeys"}, s.Action,
+						// Only actions that have no resource type (Service Authorization Reference),
+						// the Data API's and CloudWatch's under a condition that narrows them.
+						assert.Subset(t, []string{"kinesis:ListStreams", "tag:GetResources", "tag:GetTagKeys",
+							"redshift-data:DescribeStatement", "redshift-data:GetStatementResult", "cloudwatch:PutMetricData"}, s.Action,
 							"%s: only actions without a resource type may use resource *", where)
+						for _, a := range s.Action {
+							if strings.HasPrefix(a, "redshift-data:") || strings.HasPrefix(a, "cloudwatch:") {
+								assert.NotEmpty(t, s.Condition, "%s: %s on * only under a condition (own statements, namespace Haina)", where, a)
+							}
+						}
 					}
 				}
 			}

@@ -228,7 +228,7 @@ func TestEngineUpNoOpAndDestroy(t *testing.T) {
 			}
 			tables := map[string]int{"staging": 1, "production": 2}[stack]
 			retried := map[string]int{"staging": 1, "production": 0}[stack] // FailFirst fails the first submission only
-			require.Len(t, creates, 7+6+3*tables+retried)
+			require.Len(t, creates, 7+6+3*tables+1+retried)                 // +1: the health function's grants
 			at := func(prefix, contains string) int {
 				for i, q := range creates {
 					if strings.HasPrefix(q[0], prefix) && strings.Contains(q[0], contains) {
@@ -260,6 +260,17 @@ func TestEngineUpNoOpAndDestroy(t *testing.T) {
 				assert.Contains(t, creates[refresh][0], `CALL "cdc"."apply_`+table+`"();`)
 			}
 			assert.NotContains(t, outputs, "cdcApplyScheduleGroup")
+			// The health function's grants ran after what they grant on, and hold in
+			// the warehouse (the fake catalog keeps grants; a dropped relation takes its own).
+			grantsAt := at(`GRANT SELECT ON "ingest"."events_landing"`, `TO ROLE "haina_refresh"`)
+			require.True(t, grantsAt > landingAt, "the grants come after the landing view: %q", creates)
+			for _, table := range map[string][]string{"staging": {"customer"}, "production": {"customers", "orders"}}[stack] {
+				assert.Greater(t, grantsAt, at("CREATE MATERIALIZED VIEW", "_"+table+"_changes"))
+			}
+			grants := e.fake.Catalog.Grants()
+			assert.Contains(t, grants, "ROLE sys:monitor TO haina_refresh")
+			assert.Contains(t, grants, "SELECT ON ingest.events_landing TO haina_refresh")
+			assert.Contains(t, grants, "SELECT ON cdc.apply_offsets TO haina_refresh")
 
 			// The topics function created every topic (the change topics even of
 			// tables with no rows yet) before the connector ran; the landing views

@@ -41,7 +41,23 @@ func NewCatalog() *Catalog {
 		users:   map[string]bool{},
 		jobs:    map[string]name{},
 		dbs:     map[string]string{},
+		selects: map[selectGrant]bool{}, roleGrants: map[[2]string]bool{},
 	}}
+}
+
+// Grants lists the grants in force, sorted: "SELECT ON s.t TO r" and "ROLE x TO r".
+func (c *Catalog) Grants() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []string
+	for g := range c.st.selects {
+		out = append(out, "SELECT ON "+g.rel.String()+" TO "+g.role)
+	}
+	for g := range c.st.roleGrants {
+		out = append(out, "ROLE "+g[1]+" TO "+g[0])
+	}
+	sort.Strings(out)
+	return out
 }
 
 const (
@@ -69,12 +85,33 @@ type state struct {
 	users   map[string]bool
 	jobs    map[string]name // COPY job → the table it loads
 	dbs     map[string]string
+	// selects: SELECT granted on a relation to a role; roleGrants: a role
+	// (sys:monitor too) granted to a role. Dropping either side drops the grant.
+	selects    map[selectGrant]bool
+	roleGrants map[[2]string]bool
 }
+
+type selectGrant struct {
+	rel  name
+	role string
+}
+
+// systemRoles are Redshift's system-defined roles, which always exist
+// ("Amazon Redshift system-defined roles",
+// https://docs.aws.amazon.com/redshift/latest/dg/r_roles-default.html).
+var systemRoles = map[string]bool{"sys:monitor": true, "sys:operator": true, "sys:dba": true, "sys:superuser": true, "sys:secadmin": true}
 
 func (s state) clone() state {
 	c := state{
 		schemas: map[string]schemaInfo{}, rels: map[name]relation{}, procs: map[name]bool{},
 		roles: map[string]bool{}, users: map[string]bool{}, jobs: map[string]name{}, dbs: map[string]string{},
+		selects: map[selectGrant]bool{}, roleGrants: map[[2]string]bool{},
+	}
+	for k, v := range s.selects {
+		c.selects[k] = v
+	}
+	for k, v := range s.roleGrants {
+		c.roleGrants[k] = v
 	}
 	for k, v := range s.schemas {
 		c.schemas[k] = v
@@ -255,6 +292,8 @@ func (c *Catalog) run(st *state, sql string, inTx bool) (int64, error) {
 		h = func() error { return grantRole(st, p) }
 	case p.kw("grant"):
 		h = func() error { return grant(st, p) }
+	case p.kw("revoke"):
+		h = func() error { return revoke(st, p) }
 	case p.kw("call"):
 		h = func() error { return call(st, p) }
 	case p.kw("copy", "job", "drop"):
@@ -653,10 +692,15 @@ func dependents(st *state, n name) []name {
 }
 
 func dropWithDependents(st *state, n name) {
-	for _, d := range dependents(st, n) {
+	for _, d := range append(dependents(st, n), n) {
 		delete(st.rels, d)
+		// A relation's grants go with it: one created again has none.
+		for g := range st.selects {
+			if g.rel == d {
+				delete(st.selects, g)
+			}
+		}
 	}
-	delete(st.rels, n)
 }
 
 // dropRelation: DROP TABLE | VIEW | MATERIALIZED VIEW [IF EXISTS] s.n [, …]
@@ -830,22 +874,98 @@ func dropUser(st *state, p *parser) error {
 	return nil
 }
 
-// grantRole: GRANT ROLE r TO u — the role and the user must exist
+// grantRole: GRANT ROLE r TO u | TO ROLE r2 — the role and the grantee must
+// exist; r may be a system role such as sys:monitor
 // (https://docs.aws.amazon.com/redshift/latest/dg/r_GRANT.html, "Role-based access control").
 func grantRole(st *state, p *parser) error {
-	r, ok := p.ident()
+	r, ok := roleName(p)
 	if !ok || !p.kw("to") {
 		return errSyntax
 	}
+	if !st.roles[r] && !systemRoles[r] {
+		return redshiftError(`role "%s" does not exist`, r)
+	}
+	if p.kw("role") {
+		to, ok := p.ident()
+		if !ok || !p.done() {
+			return errSyntax
+		}
+		if !st.roles[to] {
+			return redshiftError(`role "%s" does not exist`, to)
+		}
+		st.roleGrants[[2]string{to, r}] = true
+		return nil
+	}
 	u, ok := p.ident()
+	if !ok || !p.done() {
+		return errSyntax
+	}
+	if !st.users[u] {
+		return redshiftError(`user "%s" does not exist`, u)
+	}
+	return nil
+}
+
+// roleName reads a role name: an identifier, or a system role written as
+// AWS's pages write it, sys:monitor (no quotes).
+func roleName(p *parser) (string, bool) {
+	n, ok := p.ident()
+	if ok && n == "sys" && p.punct(":") {
+		rest, ok := p.ident()
+		return n + ":" + rest, ok
+	}
+	return n, ok
+}
+
+// revoke: REVOKE ROLE r FROM ROLE r2 | REVOKE SELECT ON [TABLE] s.t [, …]
+// FROM ROLE r (https://docs.aws.amazon.com/redshift/latest/dg/r_REVOKE.html).
+// What is revoked must exist, as for GRANT.
+func revoke(st *state, p *parser) error {
+	if p.kw("role") {
+		r, ok := roleName(p)
+		if !ok || !p.kw("from", "role") {
+			return errSyntax
+		}
+		from, ok := p.ident()
+		if !ok || !p.done() {
+			return errSyntax
+		}
+		if !st.roles[from] {
+			return redshiftError(`role "%s" does not exist`, from)
+		}
+		delete(st.roleGrants, [2]string{from, r})
+		return nil
+	}
+	if !p.kw("select", "on") {
+		return errSyntax
+	}
+	p.kw("table")
+	var rels []name
+	for {
+		n, ok := p.qname()
+		if !ok {
+			return errSyntax
+		}
+		if _, exists := st.rels[n]; !exists {
+			return redshiftError(`relation "%s" does not exist`, n)
+		}
+		rels = append(rels, n)
+		if !p.punct(",") {
+			break
+		}
+	}
+	if !p.kw("from", "role") {
+		return errSyntax
+	}
+	r, ok := p.ident()
 	if !ok || !p.done() {
 		return errSyntax
 	}
 	if !st.roles[r] {
 		return redshiftError(`role "%s" does not exist`, r)
 	}
-	if !st.users[u] {
-		return redshiftError(`user "%s" does not exist`, u)
+	for _, n := range rels {
+		delete(st.selects, selectGrant{n, r})
 	}
 	return nil
 }
@@ -868,6 +988,16 @@ func dropRole(st *state, p *parser) error {
 		return redshiftError(`role "%s" does not exist`, n) // PostgreSQL's message
 	}
 	delete(st.roles, n)
+	for g := range st.selects {
+		if g.role == n {
+			delete(st.selects, g)
+		}
+	}
+	for g := range st.roleGrants {
+		if g[0] == n || g[1] == n {
+			delete(st.roleGrants, g)
+		}
+	}
 	return nil
 }
 
@@ -875,9 +1005,11 @@ func dropRole(st *state, p *parser) error {
 // ON ALL TABLES IN SCHEMA s | ON [TABLE] s.t [, …] TO ROLE r | TO [GROUP] user.
 // Each object must exist (rules 2, 3), and the role. Users are not modelled.
 func grant(st *state, p *parser) error {
+	selectOnly := p.isKw("select", "on")
 	for !p.done() && !p.isKw("on") {
 		p.pos++
 	}
+	var granted []name
 	if !p.kw("on") {
 		return errSyntax
 	}
@@ -921,6 +1053,7 @@ func grant(st *state, p *parser) error {
 			if _, exists := st.rels[n]; !exists {
 				return redshiftError(`relation "%s" does not exist`, n)
 			}
+			granted = append(granted, n)
 			if !p.punct(",") {
 				break
 			}
@@ -936,6 +1069,11 @@ func grant(st *state, p *parser) error {
 		}
 		if !st.roles[r] {
 			return redshiftError(`role "%s" does not exist`, r)
+		}
+		if selectOnly {
+			for _, n := range granted {
+				st.selects[selectGrant{n, r}] = true
+			}
 		}
 	}
 	return nil
@@ -1149,6 +1287,12 @@ func (c *Catalog) query(st *state, p *parser, sql string) (int64, error) {
 		_, found = st.jobs[where["job_name"]]
 	case view == "svv_roles" && has("role_name"):
 		found = st.roles[where["role_name"]]
+	case view == "svv_relation_privileges" && has("namespace_name", "relation_name", "identity_name", "privilege_type"):
+		// Grants made explicitly (r_SVV_RELATION_PRIVILEGES.html); only SELECT is modelled.
+		if where["privilege_type"] != "SELECT" {
+			return 0, notUnderstood(sql)
+		}
+		found = st.selects[selectGrant{name{where["namespace_name"], where["relation_name"]}, where["identity_name"]}]
 	case view == "pg_user" && has("usename"):
 		found = st.users[where["usename"]]
 	case view == "pg_proc_info" && has("nspname", "proname"):

@@ -380,3 +380,33 @@ func TestDataAPIWantsAWorkgroupOrACluster(t *testing.T) {
 	require.NoError(t, err)
 	r.ok(r.wait(out.Id))
 }
+
+// Grants: SELECT to a role and system roles to a role are kept, seen in
+// svv_relation_privileges, revoked, and gone with the relation or role they
+// name, so a relation created again has none until granted again.
+func TestCatalogGrants(t *testing.T) {
+	r := start(t)
+	r.failed(r.exec(`GRANT SELECT ON "ingest"."landing" TO ROLE "health"`), `ERROR: relation "ingest.landing" does not exist`)
+	r.ok(r.batch(`CREATE SCHEMA "ingest"`, `CREATE TABLE "ingest"."landing" (a INT)`))
+	r.failed(r.exec(`GRANT SELECT ON "ingest"."landing" TO ROLE "health"`), `ERROR: role "health" does not exist`)
+	r.ok(r.exec(`CREATE ROLE "health"`))
+	r.failed(r.exec(`GRANT ROLE "sys:nobody" TO ROLE "health"`), `ERROR: role "sys:nobody" does not exist`)
+	// Written bare, as AWS's pages write it, :monitor reads as a named parameter of the Data API.
+	_, err := r.client.ExecuteStatement(context.Background(), &redshiftdata.ExecuteStatementInput{
+		WorkgroupName: aws.String("w"), Database: aws.String("d"), Sql: aws.String(`GRANT ROLE sys:monitor TO ROLE "health"`)})
+	assert.ErrorContains(t, err, "the SQL names :monitor and no parameter gives it")
+	r.ok(r.batch(`GRANT SELECT ON "ingest"."landing" TO ROLE "health"`, `GRANT ROLE "sys:monitor" TO ROLE "health"`))
+	exists := `SELECT 1 FROM svv_relation_privileges WHERE namespace_name = 'ingest' AND relation_name = 'landing' AND identity_name = 'health' AND privilege_type = 'SELECT'`
+	assert.Equal(t, int64(1), r.exec(exists).Rows)
+	assert.Equal(t, []string{"ROLE sys:monitor TO health", "SELECT ON ingest.landing TO health"}, r.fake.Catalog.Grants())
+	r.ok(r.batch(`REVOKE ROLE "sys:monitor" FROM ROLE "health"`, `REVOKE SELECT ON "ingest"."landing" FROM ROLE "health"`))
+	assert.Equal(t, int64(0), r.exec(exists).Rows)
+	assert.Empty(t, r.fake.Catalog.Grants())
+
+	r.ok(r.exec(`GRANT SELECT ON "ingest"."landing" TO ROLE "health"`))
+	r.ok(r.batch(`DROP TABLE "ingest"."landing"`, `CREATE TABLE "ingest"."landing" (a INT)`))
+	assert.Equal(t, int64(0), r.exec(exists).Rows, "a relation created again starts without grants")
+	r.ok(r.batch(`GRANT SELECT ON "ingest"."landing" TO ROLE "health"`, `GRANT ROLE sys:monitor TO ROLE "health"`))
+	r.ok(r.exec(`DROP ROLE "health" FORCE`))
+	assert.Empty(t, r.fake.Catalog.Grants(), "a dropped role's grants go with it")
+}

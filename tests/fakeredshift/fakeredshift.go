@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"sync"
 )
@@ -137,6 +138,8 @@ type Call struct {
 	ClusterIdentifier string
 	Database          string
 	SecretArn         string
+	// Parameters are ExecuteStatement's named parameters, name → value.
+	Parameters map[string]string
 }
 
 type statement struct {
@@ -200,6 +203,13 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 		if (c.WorkgroupName == "") == (c.ClusterIdentifier == "") || c.Database == "" || len(c.Sqls) == 0 {
 			fail(w, "ValidationException", "one of WorkgroupName or ClusterIdentifier, Database and SQL are required")
 			return
+		}
+		if !c.Batch {
+			var msg string
+			if c.Parameters, msg = parameters(in["Parameters"], c.Sqls[0]); msg != "" {
+				fail(w, "ValidationException", msg)
+				return
+			}
 		}
 		s.Log = append(s.Log, c)
 		key := strings.Join(c.Sqls, "\x00")
@@ -367,4 +377,47 @@ func fail(w http.ResponseWriter, code, msg string) {
 	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
 	w.WriteHeader(http.StatusBadRequest)
 	_ = json.NewEncoder(w).Encode(map[string]string{"__type": code, "message": msg})
+}
+
+// Named parameters (ExecuteStatement's Parameters, "SqlParameter":
+// https://docs.aws.amazon.com/redshift-data/latest/APIReference/API_SqlParameter.html):
+// a name matches [0-9a-zA-Z_]+, a value has at least one character, and the
+// SQL names each as :name. Whether the Data API or the engine refuses a
+// parameter the SQL does not use, or a :name with no parameter, and with what
+// words, is APPROXIMATE here: both are refused, since neither can run as meant.
+var (
+	reParamName = regexp.MustCompile(`^[0-9a-zA-Z_]+$`)
+	// Quoted strings and identifiers are skipped ('…' with '' inside, "…").
+	reQuoted   = regexp.MustCompile(`'(?:[^']|'')*'|"(?:[^"]|"")*"`)
+	reParamUse = regexp.MustCompile(`(?:^|[^:]):([0-9a-zA-Z_]+)`)
+)
+
+func parameters(raw any, sql string) (map[string]string, string) {
+	given := map[string]string{}
+	list, _ := raw.([]any)
+	for _, p := range list {
+		m, _ := p.(map[string]any)
+		name, _ := m["name"].(string)
+		value, _ := m["value"].(string)
+		if !reParamName.MatchString(name) || value == "" {
+			return nil, fmt.Sprintf("parameter %q: a name of [0-9a-zA-Z_]+ and a value of at least one character are required", name)
+		}
+		given[name] = value
+	}
+	used := map[string]bool{}
+	for _, m := range reParamUse.FindAllStringSubmatch(reQuoted.ReplaceAllString(sql, "''"), -1) {
+		used[m[1]] = true
+		if _, ok := given[m[1]]; !ok {
+			return nil, fmt.Sprintf("the SQL names :%s and no parameter gives it", m[1])
+		}
+	}
+	for name := range given {
+		if !used[name] {
+			return nil, fmt.Sprintf("parameter %s is not used in the SQL", name)
+		}
+	}
+	if len(given) == 0 {
+		return nil, ""
+	}
+	return given, ""
 }

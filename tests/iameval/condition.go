@@ -2,6 +2,7 @@ package iameval
 
 import (
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 )
@@ -138,9 +139,12 @@ func evalCondition(cond map[string]map[string][]string, ctx Context) (bool, erro
 			return false, err
 		}
 		for _, key := range sortedKeys(cond[opName]) {
-			want := cond[opName][key]
-			if err := checkNoVariables("condition "+opName+" "+key, append([]string{key}, want...)...); err != nil {
+			if err := checkNoVariables("condition "+opName+" key", key); err != nil {
 				return false, err
+			}
+			want, ok := substitute(cond[opName][key], ctx)
+			if !ok {
+				return false, nil
 			}
 			ok, err := evalKey(op, key, want, ctx.lookup(key))
 			if err != nil {
@@ -223,4 +227,35 @@ func evalKey(op operator, key string, want, got []string) (bool, error) {
 		}
 		return true, nil
 	}
+}
+
+var reVariable = regexp.MustCompile(`\$\{([^}]*)\}`)
+
+// substitute replaces policy variables in condition values with the
+// request's values ("IAM policy elements: Variables and tags",
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html):
+// ${key} takes the key's one value, ${*} ${?} ${$} are the literal
+// characters, and a key missing from the request makes the condition fail
+// (ok false), as AWS treats a variable it cannot resolve. A key with several
+// values or a default (${key, 'x'}) is not modelled: an error would be
+// safer, so such a value is left unresolved and fails the condition.
+func substitute(vals []string, ctx Context) ([]string, bool) {
+	out := make([]string, len(vals))
+	ok := true
+	for i, v := range vals {
+		out[i] = reVariable.ReplaceAllStringFunc(v, func(m string) string {
+			k := reVariable.FindStringSubmatch(m)[1]
+			switch k {
+			case "*", "?", "$":
+				return k
+			}
+			got := ctx.lookup(k)
+			if len(got) != 1 {
+				ok = false
+				return m
+			}
+			return got[0]
+		})
+	}
+	return out, ok
 }

@@ -56,6 +56,9 @@ type Path struct {
 	Trust        []TrustCheck
 	Calls        []CallList
 	ServiceCalls []ServiceCall
+	// Denied are calls the role must not be able to make (another caller's
+	// statement, another namespace): each is checked to be denied.
+	Denied []CallList
 }
 
 // ---- The documented call lists ----
@@ -167,6 +170,17 @@ var alarmKeyActions = []string{"kms:GenerateDataKey", "kms:Decrypt"}
 // EventBridge Scheduler invoking a Lambda target: lambda:InvokeFunction on the
 // function ("Set up the execution role", https://docs.aws.amazon.com/scheduler/latest/UserGuide/setting-up.html#setting-up-execution-role).
 var schedulerLambdaActions = []string{"lambda:InvokeFunction"}
+
+// The health function reads its own statements' status and results: the
+// Data API checks redshift-data:statement-owner-iam-userid against the
+// caller ("Authorizing access to the Amazon Redshift Data API",
+// https://docs.aws.amazon.com/redshift/latest/mgmt/data-api-iam.html), and it
+// publishes with cloudwatch:namespace set to the request's namespace
+// (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/iam-cw-condition-keys-namespace.html).
+var (
+	dataAPIReadActions = []string{"redshift-data:DescribeStatement", "redshift-data:GetStatementResult"}
+	publishActions     = []string{"cloudwatch:PutMetricData"}
+)
 
 // A Kinesis producer: kinesis:PutRecord and PutRecords on the stream ("Example
 // producer permissions", https://docs.aws.amazon.com/streams/latest/dev/permissions-user-key-KMS.html).
@@ -295,6 +309,8 @@ var listDocs = map[string]string{
 	"clusterCredentialActions":        "https://docs.aws.amazon.com/redshift/latest/mgmt/generating-iam-credentials-role-permissions.html",
 	"dbRoleTagActions":                "https://docs.aws.amazon.com/redshift/latest/mgmt/redshift-iam-access-federated-db-roles.html",
 	"schedulerLambdaActions":          "https://docs.aws.amazon.com/scheduler/latest/UserGuide/setting-up.html#setting-up-execution-role",
+	"dataAPIReadActions":              "https://docs.aws.amazon.com/redshift/latest/mgmt/data-api-iam.html",
+	"publishActions":                  "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/iam-cw-condition-keys-namespace.html",
 	"producerStreamActions":           "https://docs.aws.amazon.com/streams/latest/dev/permissions-user-key-KMS.html",
 	"lambdaLogActions":                "https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs.html",
 	"lambdaVPCActions":                "https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html#configuration-vpc-permissions",
@@ -328,8 +344,13 @@ func doc(list string) string {
 }
 
 // resourceLessActions have no resource type: a grant of them must say "*".
+// The Data API's statement actions and PutMetricData list no resource type
+// in the Service Authorization Reference (Amazon Redshift Data API,
+// https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonredshiftdataapi.html;
+// Amazon CloudWatch, https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatch.html).
 var resourceLessActions = map[string]bool{
 	"kinesis:liststreams": true, "tag:getresources": true, "tag:gettagkeys": true, "logs:describeloggroups": true,
+	"redshift-data:describestatement": true, "redshift-data:getstatementresult": true, "cloudwatch:putmetricdata": true,
 }
 
 // ExecuteStatementTarget is EventBridge Scheduler's universal target for the Data API.
@@ -714,30 +735,11 @@ func (s *Stack) schedulePaths() ([]Path, error) {
 			if err := json.Unmarshal([]byte(str(sch.State, "target", "input")), &in); err != nil || (in.WorkgroupName == "") == (in.ClusterIdentifier == "") {
 				return nil, fmt.Errorf("schedule %s: target input names neither a WorkgroupName nor a ClusterIdentifier (%v)", sch.Name, err)
 			}
-			if in.ClusterIdentifier != "" {
-				cl, ok := s.find(tCluster, "clusterIdentifier", in.ClusterIdentifier)
-				if !ok || in.DbUser == "" {
-					return nil, fmt.Errorf("schedule %s: cluster %s is not in the stack, or the input names no DbUser", sch.Name, in.ClusterIdentifier)
-				}
-				creds := s.arn("redshift", "dbuser:"+in.ClusterIdentifier+"/"+in.DbUser)
-				db := s.arn("redshift", "dbname:"+in.ClusterIdentifier+"/"+in.Database)
-				paths = append(paths, Path{Name: name + " → Redshift Data API (cluster)", RoleArn: roleArn, Trust: trust, Calls: []CallList{
-					{Doc: doc("dataAPIClusterActions"), Calls: calls(dataAPIClusterActions, str(cl.State, "arn"), nil)},
-					{Doc: doc("clusterCredentialActions"), Calls: append(calls(clusterCredentialActions, creds, nil), calls(clusterCredentialActions, db, nil)...)},
-				}})
-				continue
+			lists, suffix, err := s.dataAPICalls(roleArn, in.WorkgroupName, in.ClusterIdentifier, in.DbUser, in.Database)
+			if err != nil {
+				return nil, fmt.Errorf("schedule %s: %w", sch.Name, err)
 			}
-			wg, ok := s.find(tWorkgroup, "workgroupName", in.WorkgroupName)
-			if !ok {
-				return nil, fmt.Errorf("schedule %s: workgroup %s is not in the stack", sch.Name, in.WorkgroupName)
-			}
-			p := Path{Name: name + " → Redshift Data API", RoleArn: roleArn, Trust: trust, Calls: []CallList{
-				{Doc: doc("dataAPIActions"), Calls: calls(dataAPIActions, str(wg.State, "arn"), nil)},
-			}}
-			if role := s.Roles[roleArn]; role != nil && role.Tags["RedshiftDbRoles"] != "" {
-				p.Calls = append(p.Calls, CallList{Doc: doc("dbRoleTagActions"), Calls: calls(dbRoleTagActions, "*", nil)})
-			}
-			paths = append(paths, p)
+			paths = append(paths, Path{Name: name + " → Redshift Data API" + suffix, RoleArn: roleArn, Trust: trust, Calls: lists})
 		case arnPart(target, 2) == "lambda":
 			paths = append(paths, Path{Name: name + " → Lambda", RoleArn: roleArn, Trust: trust, Calls: []CallList{
 				{Doc: doc("schedulerLambdaActions"), Calls: calls(schedulerLambdaActions, target, nil)},
@@ -747,6 +749,32 @@ func (s *Stack) schedulePaths() ([]Path, error) {
 		}
 	}
 	return paths, nil
+}
+
+// dataAPICalls are the calls of a role running statements through the Data
+// API on a workgroup, or on a cluster as a database user.
+func (s *Stack) dataAPICalls(roleArn, workgroup, clusterID, dbUser, database string) ([]CallList, string, error) {
+	if clusterID != "" {
+		cl, ok := s.find(tCluster, "clusterIdentifier", clusterID)
+		if !ok || dbUser == "" {
+			return nil, "", fmt.Errorf("cluster %s is not in the stack, or no DbUser is named", clusterID)
+		}
+		creds := s.arn("redshift", "dbuser:"+clusterID+"/"+dbUser)
+		db := s.arn("redshift", "dbname:"+clusterID+"/"+database)
+		return []CallList{
+			{Doc: doc("dataAPIClusterActions"), Calls: calls(dataAPIClusterActions, str(cl.State, "arn"), nil)},
+			{Doc: doc("clusterCredentialActions"), Calls: append(calls(clusterCredentialActions, creds, nil), calls(clusterCredentialActions, db, nil)...)},
+		}, " (cluster)", nil
+	}
+	wg, ok := s.find(tWorkgroup, "workgroupName", workgroup)
+	if !ok {
+		return nil, "", fmt.Errorf("workgroup %s is not in the stack", workgroup)
+	}
+	lists := []CallList{{Doc: doc("dataAPIActions"), Calls: calls(dataAPIActions, str(wg.State, "arn"), nil)}}
+	if role := s.Roles[roleArn]; role != nil && role.Tags["RedshiftDbRoles"] != "" {
+		lists = append(lists, CallList{Doc: doc("dbRoleTagActions"), Calls: calls(dbRoleTagActions, "*", nil)})
+	}
+	return lists, "", nil
 }
 
 // alarmPaths: each alarm's actions publish to a topic of the stack through
@@ -805,6 +833,27 @@ func (s *Stack) lambdaPaths() ([]Path, error) {
 				return nil, err
 			}
 			p.Calls = append(p.Calls, calls...)
+		}
+		if env := func(k string) string { return str(fn.State, "environment", "variables", k) }; env("CALL_SQL") != "" {
+			// The health function: the call and its checks through the Data
+			// API, its own statements read back, metrics to namespace Haina.
+			lists, suffix, err := s.dataAPICalls(p.RoleArn, env("WORKGROUP_NAME"), env("CLUSTER_IDENTIFIER"), env("DB_USER"), env("DATABASE"))
+			if err != nil {
+				return nil, fmt.Errorf("function %s: %w", name, err)
+			}
+			p.Name = "Lambda " + name + " → Redshift Data API" + suffix + ", CloudWatch, CloudWatch Logs"
+			// A role session's aws:userid is "<role id>:<session name>"
+			// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html#principaltable).
+			self := "AROAHAINAHEALTHEXAMPLE:" + name
+			own := Context{"aws:userid": {self}, "redshift-data:statement-owner-iam-userid": {self}}
+			other := Context{"aws:userid": {self}, "redshift-data:statement-owner-iam-userid": {"AROAANOTHERROLEEXAMPLE:someone"}}
+			p.Calls = append(p.Calls, lists...)
+			p.Calls = append(p.Calls,
+				CallList{Doc: doc("dataAPIReadActions"), Calls: calls(dataAPIReadActions, "*", own)},
+				CallList{Doc: doc("publishActions"), Calls: calls(publishActions, "*", Context{"cloudwatch:namespace": {"Haina"}})})
+			p.Denied = append(p.Denied,
+				CallList{Doc: doc("dataAPIReadActions"), Calls: calls(dataAPIReadActions, "*", other)},
+				CallList{Doc: doc("publishActions"), Calls: calls(publishActions, "*", Context{"cloudwatch:namespace": {"AWS/Kinesis"}})})
 		}
 		if stream := str(fn.State, "environment", "variables", "STREAM"); stream != "" {
 			if _, ok := s.find(tStream, "arn", stream); !ok {
@@ -1102,6 +1151,17 @@ func (s *Stack) Check(p Path) []string {
 				add("%s (mutated): %v", c, err)
 			} else if m.Allowed() {
 				add("%s stays allowed after removing %s from every statement naming it: granted by a wildcard in %v", c, c.Action, m.Allows)
+			}
+		}
+	}
+	for _, cl := range p.Denied {
+		for _, c := range cl.Calls {
+			req := Request{Caller: Caller{Kind: "AWS", ID: role.Arn, Account: s.Account}, Action: c.Action, Resource: c.Resource, Context: s.baseContext(role.Arn, c.Context)}
+			r, err := s.evaluate(req, role.Policies, s.resourcePolicy(c.Resource))
+			if err != nil {
+				add("%s: %v", c, err)
+			} else if r.Allowed() {
+				add("%s%s is allowed to %s, and must not be [%s]", c, withContext(c.Context), role.Name, cl.Doc)
 			}
 		}
 	}

@@ -256,7 +256,6 @@ func TestUnknownOperatorsAndVariablesFailLoudly(t *testing.T) {
 		"unimplemented IpAddress":  `{"IpAddress":{"aws:SourceIp":"10.0.0.0/8"}}`,
 		"bad set qualifier":        `{"ForSomeValues:StringEquals":{"k":"a"}}`,
 		"Null with qualifier":      `{"ForAnyValue:Null":{"k":"true"}}`,
-		"policy variable":          `{"StringEquals":{"k":"${aws:username}"}}`,
 		"bad Bool value":           `{"Bool":{"k":"yes"}}`,
 		"bad numeric policy value": `{"NumericLessThan":{"k":"ten"}}`,
 	} {
@@ -437,5 +436,36 @@ func TestEvaluateKMSKeyPolicyEnablesIAM(t *testing.T) {
 		if r.Allowed() != c.want {
 			t.Errorf("%s: allowed %v, want %v (%s)", c.name, r.Allowed(), c.want, r.Decision)
 		}
+	}
+}
+
+// Policy variables in condition values take the request's value (Version
+// 2012-10-17 only); a key missing from the request fails the condition; under
+// the older version the policy is refused rather than read as plain text.
+func TestPolicyVariablesInConditions(t *testing.T) {
+	p := mustParse(t, `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"redshift-data:DescribeStatement","Resource":"*",
+		"Condition":{"StringEquals":{"redshift-data:statement-owner-iam-userid":"${aws:userid}"}}}}`)
+	ask := func(ctx Context) bool {
+		r, err := Evaluate(Request{Caller: role, Action: "redshift-data:DescribeStatement", Resource: "*", Context: ctx}, []*Policy{p}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.Allowed()
+	}
+	if !ask(Context{"aws:userid": {"AROAEXAMPLE:fn"}, "redshift-data:statement-owner-iam-userid": {"AROAEXAMPLE:fn"}}) {
+		t.Error("the caller's own statement is denied")
+	}
+	if ask(Context{"aws:userid": {"AROAEXAMPLE:fn"}, "redshift-data:statement-owner-iam-userid": {"AROAOTHER:someone"}}) {
+		t.Error("another caller's statement is allowed")
+	}
+	if ask(Context{"redshift-data:statement-owner-iam-userid": {"${aws:userid}"}}) {
+		t.Error("an unresolved variable matched its own text")
+	}
+	if _, err := Parse("old", `{"Statement":{"Effect":"Allow","Action":"x:Y","Resource":"*","Condition":{"StringEquals":{"k":"${aws:username}"}}}}`); err == nil {
+		t.Error("a variable under the old policy version was accepted")
+	}
+	q := mustParse(t, `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"x:Y","Resource":"*","Condition":{"StringEquals":{"${aws:username}":"a"}}}}`)
+	if _, err := Evaluate(Request{Caller: role, Action: "x:Y", Resource: "*", Context: Context{"aws:username": {"a"}}}, []*Policy{q}, nil); err == nil {
+		t.Error("a variable as a condition key evaluated without error")
 	}
 }

@@ -117,6 +117,18 @@ func Parse(name, doc string) (*Policy, error) {
 		if err != nil {
 			return nil, fmt.Errorf("policy %s: statement %d: %w", name, i, err)
 		}
+		// Variables are substituted only under Version 2012-10-17; under the
+		// older version they are plain text ("IAM policy elements: Variables
+		// and tags", https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html).
+		if rp.Version != "2012-10-17" {
+			for _, kv := range s.Condition {
+				for k, vals := range kv {
+					if err := checkNoVariables("condition "+k+" under Version "+rp.Version, vals...); err != nil {
+						return nil, fmt.Errorf("policy %s: statement %d: %w", name, i, err)
+					}
+				}
+			}
+		}
 		p.Statements = append(p.Statements, s)
 	}
 	return p, nil
