@@ -2,7 +2,9 @@ package components
 
 import (
 	"fmt"
+	"strings"
 
+	"github.com/haina-data/haina/provider"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -10,9 +12,12 @@ import (
 // LogsArgs configures Logs.
 type LogsArgs struct {
 	// Base starts the names of the log groups the key may encrypt: <prefix>-<environment>.
-	Base    string
-	Protect bool
-	Tags    pulumi.StringMap
+	Base string
+	// ServiceGroups are prefixes of log groups AWS services create and haina
+	// encrypts afterwards (the warehouse's audit logs: SetRetention).
+	ServiceGroups []string
+	Protect       bool
+	Tags          pulumi.StringMap
 }
 
 // Logs is the KMS key of the stack's CloudWatch log groups: the Lambdas',
@@ -44,7 +49,7 @@ func NewLogs(ctx *pulumi.Context, name string, args *LogsArgs, opts ...pulumi.Re
 	if args.Protect {
 		window = 30
 	}
-	prefixes := []string{"/aws/lambda/" + args.Base + "-", "/aws/kinesisfirehose/" + args.Base + "-", "/haina/" + args.Base + "-"}
+	prefixes := append([]string{"/aws/lambda/" + args.Base + "-", "/aws/kinesisfirehose/" + args.Base + "-", "/haina/" + args.Base + "-"}, args.ServiceGroups...)
 	l.Key, err = kms.NewKey(ctx, name+"-key", &kms.KeyArgs{
 		Description:          pulumi.String("haina: the stack's CloudWatch log groups"),
 		EnableKeyRotation:    pulumi.Bool(true),
@@ -61,4 +66,30 @@ func NewLogs(ctx *pulumi.Context, name string, args *LogsArgs, opts ...pulumi.Re
 		return nil, err
 	}
 	return l, nil
+}
+
+// SetRetention gives log groups an AWS service creates itself (Redshift's
+// audit logs, never expiring) a retention and this key, through haina's
+// provider (haina:logs:LogGroupSettings): it creates a group not there yet
+// and adopts one the service made, where a plain log group resource would
+// fail. Deleting the settings leaves the groups and their logs.
+func (l *Logs) SetRetention(ctx *pulumi.Context, name string, groups []string, days int, haina pulumi.ProviderResource, opts ...pulumi.ResourceOption) ([]pulumi.CustomResource, error) {
+	var out []pulumi.CustomResource
+	for _, g := range groups {
+		var st logGroupSettingsState
+		short := g[strings.LastIndex(g, "/")+1:]
+		if err := ctx.RegisterResource(provider.LogGroupSettingsType, name+"-"+short, pulumi.Map{
+			"logGroupName": pulumi.String(g), "retentionInDays": pulumi.Int(days), "kmsKeyArn": l.Key.Arn,
+		}, &st, append([]pulumi.ResourceOption{pulumi.Parent(l), pulumi.Provider(haina)}, opts...)...); err != nil {
+			return nil, err
+		}
+		out = append(out, &st)
+	}
+	return out, nil
+}
+
+// logGroupSettingsState is the provider resource's state.
+type logGroupSettingsState struct {
+	pulumi.CustomResourceState
+	Adopted pulumi.BoolOutput `pulumi:"adopted"`
 }

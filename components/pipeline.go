@@ -40,6 +40,9 @@ type Pipeline struct {
 	Connector *Connector
 	// Changes is the Redshift side of CDC.
 	Changes *ChangeTables
+	// AuditLogSettings keep the retention and key of the log groups Redshift
+	// exports its audit logs to (haina:logs:LogGroupSettings, under Logs).
+	AuditLogSettings []pulumi.CustomResource
 	// Health makes the scheduled call and publishes the warehouse's health.
 	Health *HealthFunction
 	// Monitoring is the alarm topic, the alarms and the dashboard (nil with haina:alarms.enabled false).
@@ -96,7 +99,8 @@ func NewPipeline(ctx *pulumi.Context, name string, args *PipelineArgs, opts ...p
 	}
 	// Log groups are created before their writers, so their key comes first.
 	if p.Logs, err = NewLogs(ctx, name+"-logs", &LogsArgs{Base: args.Prefix + "-" + string(args.Environment), Protect: args.Protect,
-		Tags: tags}, parent); err != nil {
+		ServiceGroups: []string{args.Warehouse.AuditLogGroupPrefix()},
+		Tags:          tags}, parent); err != nil {
 		return nil, err
 	}
 	p.Stream, err = NewStream(ctx, name+"-events", &StreamArgs{Config: args.Stream, Protect: args.Protect, Tags: tags}, parent)
@@ -137,6 +141,15 @@ func NewPipeline(ctx *pulumi.Context, name string, args *PipelineArgs, opts ...p
 		DependsOn: append(slices.Clone(p.Warehouse.Ready), p.Stream.Stream),
 	}, parent)
 	if err != nil {
+		return nil, err
+	}
+	// Redshift makes its audit-log groups itself, never expiring: haina's
+	// provider gives them a retention and the logs key, new or already there.
+	var auditGroups []string
+	for _, t := range AuditLogTypes {
+		auditGroups = append(auditGroups, args.Warehouse.AuditLogGroupPrefix()+t)
+	}
+	if p.AuditLogSettings, err = p.Logs.SetRetention(ctx, name+"-redshift-logs", auditGroups, args.Warehouse.LogRetentionDays, p.Ingestion.Provider); err != nil {
 		return nil, err
 	}
 

@@ -179,7 +179,7 @@ func (w *Warehouse) serverless(ctx *pulumi.Context, name string, args *Warehouse
 		ManageAdminPassword:         pulumi.Bool(true),
 		AdminPasswordSecretKmsKeyId: keyArn,
 		KmsKeyId:                    keyArn,
-		LogExports:                  pulumi.ToStringArray([]string{"connectionlog", "useractivitylog", "userlog"}),
+		LogExports:                  pulumi.ToStringArray(AuditLogTypes),
 		IamRoles:                    pulumi.StringArray{w.StreamingRole.Arn},
 		// SQL can then say IAM_ROLE default.
 		DefaultIamRoleArn: w.StreamingRole.Arn,
@@ -321,7 +321,7 @@ func (w *Warehouse) cluster(ctx *pulumi.Context, name string, args *WarehouseArg
 	}
 	w.Logging, err = redshift.NewLogging(ctx, name, &redshift.LoggingArgs{
 		ClusterIdentifier: w.Cluster.ClusterIdentifier, LogDestinationType: pulumi.String("cloudwatch"),
-		LogExports: pulumi.ToStringArray([]string{"connectionlog", "useractivitylog", "userlog"}),
+		LogExports: pulumi.ToStringArray(AuditLogTypes),
 	}, parent)
 	if err != nil {
 		return err
@@ -458,6 +458,24 @@ type WarehouseConfig struct {
 	// the full set (see workgroupConfigDefaults) so AWS reports no drift.
 	ConfigParameters map[string]string `json:"configParameters"`
 	UsageLimit       UsageLimitConfig  `json:"usageLimit"`
+	// LogRetentionDays: how long the audit logs Redshift exports to CloudWatch
+	// Logs are kept (Redshift makes their groups never expiring).
+	LogRetentionDays int `json:"logRetentionDays"`
+}
+
+// AuditLogTypes are the logs the warehouse exports to CloudWatch Logs.
+var AuditLogTypes = []string{"connectionlog", "useractivitylog", "userlog"}
+
+// AuditLogGroupPrefix is where Redshift puts a warehouse's exported logs:
+// /aws/redshift/<namespace>/<log type> on Serverless ("Audit logging for
+// Amazon Redshift Serverless", https://docs.aws.amazon.com/redshift/latest/mgmt/serverless-audit-logging.html),
+// /aws/redshift/cluster/<cluster>/<log type> for a cluster ("Database audit
+// logging", https://docs.aws.amazon.com/redshift/latest/mgmt/db-auditing.html).
+func (w WarehouseConfig) AuditLogGroupPrefix() string {
+	if w.Kind == WarehouseProvisioned {
+		return "/aws/redshift/cluster/" + w.WorkgroupName + "/"
+	}
+	return "/aws/redshift/" + w.NamespaceName + "/"
 }
 
 // UsageLimitConfig caps RPU-hours per period.
@@ -476,8 +494,10 @@ type UsageLimitConfig struct {
 // emits a metric at twice its daily estimate.
 func warehouseDefaults(env Environment, base string) WarehouseConfig {
 	w := WarehouseConfig{Kind: WarehouseServerless, NodeType: "ra3.xlplus", NodeCount: 1,
-		NamespaceName: base, WorkgroupName: base, DatabaseName: "haina", AdminUsername: "haina_admin", Port: 5439}
+		NamespaceName: base, WorkgroupName: base, DatabaseName: "haina", AdminUsername: "haina_admin", Port: 5439, LogRetentionDays: 30}
 	if env == Production {
+		// A year of audit logs: who connected and what ran.
+		w.LogRetentionDays = 365
 		w.BaseCapacity, w.MaxCapacity = 8, 256
 		w.UsageLimit = UsageLimitConfig{Amount: 192, Period: "daily", BreachAction: "emit-metric"}
 	} else {
@@ -531,6 +551,7 @@ var reClusterID = regexp.MustCompile(`^[a-z]([a-z0-9]|-[a-z0-9]){0,62}$`)
 
 // check applies haina:warehouse's rules; the region decides which sizes exist.
 func (w WarehouseConfig) check(ck checker, env Environment, region string) {
+	ck.logRetention("logRetentionDays", w.LogRetentionDays)
 	switch w.Kind {
 	case WarehouseServerless:
 	case WarehouseProvisioned:

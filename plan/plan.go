@@ -268,8 +268,8 @@ func stackFacts(stack string, g *harness.Graph) (cost.Stack, error) {
 			s.KMSKeys++
 		case "aws:secretsmanager/secret:Secret":
 			s.Secrets++
-		case "aws:cloudwatch/logGroup:LogGroup":
-			s.LogGroups++
+		case "aws:cloudwatch/logGroup:LogGroup", provider.LogGroupSettingsType:
+			s.LogGroups++ // the latter: a group Redshift makes, haina keeps
 		case "aws:cloudwatch/metricAlarm:MetricAlarm":
 			s.Alarms++
 		case "aws:cloudwatch/dashboard:Dashboard":

@@ -59,6 +59,8 @@ type Server struct {
 	// NewSecrets writes generated passwords; NewObjectStore uploads plugin archives.
 	NewSecrets     func(context.Context, Config) (SecretsAPI, error)
 	NewObjectStore func(context.Context, Config) (ObjectStore, error)
+	// NewLogs sets log groups' retention and key (LogGroupSettings).
+	NewLogs func(context.Context, Config) (LogsAPI, error)
 	// Fetcher downloads plugin files (its zero value is the real HTTPS client).
 	Fetcher pluginarchive.Fetcher
 	// Runner settings (poll backoff); the API is filled at Configure.
@@ -72,6 +74,7 @@ type Server struct {
 	lifecycle *Lifecycle // Redshift
 	mysql     *Lifecycle
 	plugins   *PluginLifecycle
+	logs      LogsAPI
 	cancel    context.CancelFunc
 	ctx       context.Context
 }
@@ -80,7 +83,7 @@ type Server struct {
 func NewServer() *Server {
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Server{
-		NewDataAPI: newAWSDataAPI, NewRDSDataAPI: newAWSRDSDataAPI, NewSecrets: newAWSSecrets, NewObjectStore: newAWSObjectStore,
+		NewDataAPI: newAWSDataAPI, NewRDSDataAPI: newAWSRDSDataAPI, NewSecrets: newAWSSecrets, NewObjectStore: newAWSObjectStore, NewLogs: newAWSLogs,
 		ctx: ctx, cancel: cancel,
 	}
 }
@@ -246,8 +249,14 @@ func (s *Server) Configure(ctx context.Context, req *pulumirpc.ConfigureRequest)
 		}
 		plugins = &PluginLifecycle{Fetcher: s.Fetcher, Store: store}
 	}
+	var logs LogsAPI
+	if s.NewLogs != nil {
+		if logs, err = s.NewLogs(ctx, c); err != nil {
+			return nil, err
+		}
+	}
 	s.mu.Lock()
-	s.lifecycle, s.mysql, s.plugins = &Lifecycle{Runner: &r, Secrets: secrets}, mysql, plugins
+	s.lifecycle, s.mysql, s.plugins, s.logs = &Lifecycle{Runner: &r, Secrets: secrets}, mysql, plugins, logs
 	s.mu.Unlock()
 	return &pulumirpc.ConfigureResponse{AcceptSecrets: true, SupportsPreview: true, AcceptResources: true}, nil
 }
@@ -367,6 +376,8 @@ func (s *Server) kind(urn string) (resourceKind, error) {
 		return sqlKind{s}, nil
 	case PluginArchiveType:
 		return pluginKind{s}, nil
+	case LogGroupSettingsType:
+		return logGroupKind{s}, nil
 	default:
 		return nil, status.Errorf(codes.InvalidArgument, "haina provider: unknown resource type %s", t)
 	}
@@ -622,6 +633,12 @@ const schemaJSON = `{
         "archiveSha256": {"type": "string"}, "size": {"type": "integer"}
       },
       "requiredInputs": ["bucket", "key", "sources"]
+    },
+    "haina:logs:LogGroupSettings": {
+      "description": "A log group's retention and KMS key, set whether the group exists yet or an AWS service made it (Redshift's audit-log groups); delete leaves the group.",
+      "inputProperties": {"logGroupName": {"type": "string"}, "retentionInDays": {"type": "integer"}, "kmsKeyArn": {"type": "string"}},
+      "properties": {"adopted": {"type": "boolean"}},
+      "requiredInputs": ["logGroupName", "retentionInDays"]
     }
   }
 }`

@@ -289,6 +289,19 @@ func TestEveryLogGroupHasAKeyCloudWatchLogsMayUse(t *testing.T) {
 				require.NotEqual(t, name, other, name)
 				assert.False(t, use(keyArn, other), "nor for another stack's group %s", other)
 			}
+			// The groups Redshift makes for its audit logs get the same key and a
+			// retention through haina's provider (haina:logs:LogGroupSettings).
+			settings := g.OfType("haina:logs:LogGroupSettings")
+			require.Len(t, settings, 3, "connectionlog, useractivitylog, userlog")
+			for _, st := range settings {
+				name, _ := in(st)["logGroupName"].(string)
+				assert.True(t, strings.HasPrefix(name, "/aws/redshift/haina-"+stack+"/"), name)
+				assert.Equal(t, map[string]float64{"staging": 30, "production": 365}[stack], in(st)["retentionInDays"], name)
+				keyArn, _ := in(st)["kmsKeyArn"].(string)
+				require.Contains(t, keys, keyArn, "%s: a key of haina's", name)
+				assert.True(t, use(keyArn, name), "CloudWatch Logs may use %s's key", name)
+				assert.False(t, use(keyArn, "/aws/redshift/other-"+stack+"/userlog"), "nor for another warehouse's logs")
+			}
 		})
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/haina-data/haina/deploy"
+	"github.com/haina-data/haina/tests/fakelogs"
 	"github.com/haina-data/haina/tests/fakeprovider"
 	"github.com/haina-data/haina/tests/fakerdsdata"
 	"github.com/haina-data/haina/tests/fakeredshift"
@@ -54,6 +55,7 @@ type engine struct {
 	secrets      *fakesecrets.Server
 	s3           *fakes3.Server
 	files        *fakereleases.Server
+	logs         *fakelogs.Server
 }
 
 func setup(t *testing.T) *engine {
@@ -118,7 +120,11 @@ func setup(t *testing.T) *engine {
 	e.mysql.Rows = func(string) int { return 1 }
 	e.releasesCert, err = e.files.CertFile(t.TempDir())
 	require.NoError(t, err)
-	for _, c := range []func(){e.mysql.Close, e.secrets.Close, e.s3.Close, e.files.Close} {
+	// CloudWatch Logs for the groups Redshift makes itself (haina:logs:LogGroupSettings):
+	// a key the logs service may not use is refused as the fake cloud's keys say.
+	e.logs = fakelogs.Start()
+	e.logs.KeyUsable = func(key, group string) error { return fakeprovider.KeyAllowsLogGroup(e.cloud, key, group) }
+	for _, c := range []func(){e.mysql.Close, e.secrets.Close, e.s3.Close, e.files.Close, e.logs.Close} {
 		t.Cleanup(c)
 	}
 	return e
@@ -159,6 +165,7 @@ func (e *engine) env() map[string]string {
 		"AWS_ENDPOINT_URL_RDS_DATA":        e.mysql.URL,
 		"AWS_ENDPOINT_URL_SECRETS_MANAGER": e.secrets.URL,
 		"AWS_ENDPOINT_URL_S3":              e.s3.URL,
+		"AWS_ENDPOINT_URL_CLOUDWATCH_LOGS": e.logs.URL,
 		"AWS_ACCESS_KEY_ID":                "AKIDE2E",
 		"AWS_SECRET_ACCESS_KEY":            "e2e",
 		"AWS_EC2_METADATA_DISABLED":        "true",
@@ -200,6 +207,10 @@ func TestEngineUpNoOpAndDestroy(t *testing.T) {
 			}()
 			s := e.open(t, ctx, stack, &progress)
 			before, mysqlBefore := len(e.fake.Calls()), len(e.mysql.Statements())
+			// Redshift already exported one log (a stack upgraded from before
+			// haina kept these groups): its group exists, never expiring.
+			audit := "/aws/redshift/haina-" + stack + "/"
+			e.logs.Seed(audit + "useractivitylog")
 			// The plugin's files come from the fake release server (an air-gapped mirror's way).
 			require.NoError(t, s.SetConfig(ctx, "haina:cdc.plugin.baseUrl", e.files.URL))
 			for name, sum := range e.files.Sha256 { // a mirror is trusted only with pins
@@ -260,6 +271,20 @@ func TestEngineUpNoOpAndDestroy(t *testing.T) {
 				assert.Contains(t, creates[refresh][0], `CALL "cdc"."apply_`+table+`"();`)
 			}
 			assert.NotContains(t, outputs, "cdcApplyScheduleGroup")
+			// Every audit-log group Redshift writes to keeps its logs for the stack's
+			// retention, under the logs key; the one Redshift had made was adopted
+			// (creating it would have failed with ResourceAlreadyExistsException).
+			var groups []fakelogs.Group
+			for _, g := range e.logs.Groups() {
+				if strings.HasPrefix(g.Name, audit) {
+					groups = append(groups, g)
+				}
+			}
+			require.Len(t, groups, 3, "connectionlog, useractivitylog, userlog")
+			for _, g := range groups {
+				assert.Equal(t, map[string]int{"staging": 30, "production": 365}[stack], g.Retention, g.Name)
+				assert.Regexp(t, `^arn:aws:kms:us-east-1:\d{12}:key/`, g.KmsKeyID, g.Name)
+			}
 			// The health function's grants ran after what they grant on, and hold in
 			// the warehouse (the fake catalog keeps grants; a dropped relation takes its own).
 			grantsAt := at(`GRANT SELECT ON "ingest"."events_landing"`, `TO ROLE "haina_refresh"`)

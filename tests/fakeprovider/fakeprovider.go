@@ -215,6 +215,14 @@ func checkLogGroupKey(urn string, state *structpb.Struct) error {
 		return nil
 	}
 	group, _ := m["arn"].(string)
+	return KeyAllowsLogGroup(dir, keyArn, group)
+}
+
+// KeyAllowsLogGroup is CloudWatch Logs' check of a key for a group: the key
+// exists in the fake cloud (dir) and its policy lets the regional logs service
+// use it with the group's ARN as encryption context. The fake CloudWatch Logs
+// endpoint of haina's provider uses it too.
+func KeyAllowsLogGroup(dir, keyArn, group string) error {
 	keys, err := Resources(dir, "aws:kms/key:Key")
 	if err != nil {
 		return err
