@@ -72,14 +72,15 @@ func NewLogs(ctx *pulumi.Context, name string, args *LogsArgs, opts ...pulumi.Re
 // audit logs, never expiring) a retention and this key, through haina's
 // provider (haina:logs:LogGroupSettings): it creates a group not there yet
 // and adopts one the service made, where a plain log group resource would
-// fail. Deleting the settings leaves the groups and their logs.
-func (l *Logs) SetRetention(ctx *pulumi.Context, name string, groups []string, days int, haina pulumi.ProviderResource, opts ...pulumi.ResourceOption) ([]pulumi.CustomResource, error) {
+// fail. Deleting the settings deletes the groups, unless retain (production:
+// the audit logs outlive the stack, expiring under the retention).
+func (l *Logs) SetRetention(ctx *pulumi.Context, name string, groups []string, days int, retain bool, haina pulumi.ProviderResource, opts ...pulumi.ResourceOption) ([]pulumi.CustomResource, error) {
 	var out []pulumi.CustomResource
 	for _, g := range groups {
 		var st logGroupSettingsState
 		short := g[strings.LastIndex(g, "/")+1:]
 		if err := ctx.RegisterResource(provider.LogGroupSettingsType, name+"-"+short, pulumi.Map{
-			"logGroupName": pulumi.String(g), "retentionInDays": pulumi.Int(days), "kmsKeyArn": l.Key.Arn,
+			"logGroupName": pulumi.String(g), "retentionInDays": pulumi.Int(days), "kmsKeyArn": l.Key.Arn, "retainOnDelete": pulumi.Bool(retain),
 		}, &st, append([]pulumi.ResourceOption{pulumi.Parent(l), pulumi.Provider(haina)}, opts...)...); err != nil {
 			return nil, err
 		}

@@ -201,22 +201,26 @@ func (a *PipelineArgs) alarmSpecs() []AlarmSpec {
 func (a *PipelineArgs) healthAlarmSpecs() []AlarmSpec {
 	env := string(a.Environment)
 	period := 60 * a.Ingestion.Refresh.EveryMinutes
-	// Two periods in a row for the call and the checks (one failure is
-	// caught up by the next call); CloudWatch allows at most a day of
-	// periods when a period is an hour or more.
-	twice := 2
-	if 2*period > 86400 {
-		twice = 1
+	// The call's and the checks' alarms look at windows of at least five
+	// minutes: a value is published when a run ends, so with short refresh
+	// periods a slow run could leave one period empty (and for the call,
+	// missing data is a failure). Two windows in a row: one failure is caught
+	// up by the next call. CloudWatch allows at most a day of periods when a
+	// period is an hour or more.
+	window := max(period, 300)
+	twice, inARow := 2, "two periods in a row"
+	if 2*window > 86400 {
+		twice, inARow = 1, "for a period"
 	}
 	spec := a.HealthSpec()
 	landing := spec.Schema + "." + spec.Landing
 	out := []AlarmSpec{
 		{ID: "scheduled-call-failed", Metric: "haina.callFailed", Dims: []string{env, "scheduled-call"}, Statistic: "Maximum",
-			PeriodSeconds: period, EvaluationPeriods: twice, Comparison: "GreaterThanOrEqualToThreshold", Threshold: 1, MissingBreaches: true,
-			Summary: "the scheduled call failed (or did not run) two periods in a row: nothing is ingested or applied"},
+			PeriodSeconds: window, EvaluationPeriods: twice, Comparison: "GreaterThanOrEqualToThreshold", Threshold: 1, MissingBreaches: true,
+			Summary: "the scheduled call failed (or did not run) " + inARow + ": nothing is ingested or applied"},
 		{ID: "health-checks-failed", Metric: "haina.checksFailed", Dims: []string{env, "health-checks"}, Statistic: "Maximum",
-			PeriodSeconds: period, EvaluationPeriods: twice, Comparison: "GreaterThanThreshold", Threshold: 0,
-			Summary: "health queries could not be read two periods in a row: the Redshift-side alarms are blind"},
+			PeriodSeconds: window, EvaluationPeriods: twice, Comparison: "GreaterThanThreshold", Threshold: 0,
+			Summary: "health queries could not be read " + inARow + ": the Redshift-side alarms are blind"},
 		{ID: "ingest-failed-parses", Metric: "haina.failedParses", Dims: []string{env, landing}, Statistic: "Sum",
 			PeriodSeconds: period, EvaluationPeriods: 1, Comparison: "GreaterThanThreshold", Threshold: 0,
 			Summary: "records that are not JSON landed (kept in failed_payload, missing from the events view)"},

@@ -149,7 +149,7 @@ func NewPipeline(ctx *pulumi.Context, name string, args *PipelineArgs, opts ...p
 	for _, t := range AuditLogTypes {
 		auditGroups = append(auditGroups, args.Warehouse.AuditLogGroupPrefix()+t)
 	}
-	if p.AuditLogSettings, err = p.Logs.SetRetention(ctx, name+"-redshift-logs", auditGroups, args.Warehouse.LogRetentionDays, p.Ingestion.Provider); err != nil {
+	if p.AuditLogSettings, err = p.Logs.SetRetention(ctx, name+"-redshift-logs", auditGroups, args.Warehouse.LogRetentionDays, args.Protect, p.Ingestion.Provider); err != nil {
 		return nil, err
 	}
 

@@ -78,6 +78,8 @@ type Config struct {
 	// Lookback widens the checks' window back past the call's start (refresh
 	// mode auto: the views also refresh between calls).
 	Lookback time.Duration
+	// Now is the clock the deadline is measured with (tests move it); nil: time.Now.
+	Now func() time.Time
 }
 
 // sinceMargin allows for the clocks of the function and the warehouse.
@@ -92,9 +94,15 @@ type Result struct {
 	Failed []string
 }
 
-// Run makes the call, waits for it, runs the checks (when the call finished),
-// and publishes every value. It returns an error when the call failed, so the
-// function's own Errors metric counts it too.
+// reserve is the time kept back before the function's deadline (its
+// context's) to publish what was read: checks that would run into it are
+// skipped and counted as failed.
+const reserve = 20 * time.Second
+
+// Run makes the call, waits for it, publishes its outcome at once, then runs
+// the checks (when the call finished) as long as the function's deadline
+// allows, and publishes them. It returns an error when the call failed, so
+// the function's own Errors metric counts it too.
 func Run(ctx context.Context, cfg Config, api DataAPI, cw Metrics) (Result, error) {
 	if cfg.Wait == 0 {
 		cfg.Wait = 5 * time.Minute
@@ -102,54 +110,79 @@ func Run(ctx context.Context, cfg Config, api DataAPI, cw Metrics) (Result, erro
 	if cfg.Poll == 0 {
 		cfg.Poll = 200 * time.Millisecond
 	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
 	r := Result{Values: map[string]float64{}}
-	now := time.Now()
+	start := cfg.Now()
 	var data []cwtypes.MetricDatum
 	datum := func(metric, object string, v float64, unit string) {
 		data = append(data, cwtypes.MetricDatum{
-			MetricName: aws.String(metric), Value: aws.Float64(v), Unit: cwtypes.StandardUnit(unit), Timestamp: aws.Time(now),
+			MetricName: aws.String(metric), Value: aws.Float64(v), Unit: cwtypes.StandardUnit(unit), Timestamp: aws.Time(time.Now()),
 			Dimensions: []cwtypes.Dimension{{Name: aws.String("Environment"), Value: aws.String(cfg.Environment)},
 				{Name: aws.String("Object"), Value: aws.String(object)}},
 		})
 	}
+	publish := func() error {
+		// At most 1,000 metrics per request (PutMetricData).
+		for i := 0; i < len(data); i += 1000 {
+			if _, err := cw.PutMetricData(ctx, &cloudwatch.PutMetricDataInput{Namespace: aws.String(Namespace), MetricData: data[i:min(i+1000, len(data))]}); err != nil {
+				return fmt.Errorf("publishing %d metrics: %w", len(data), err)
+			}
+		}
+		data = nil
+		return nil
+	}
+	// wait is how long a statement may take: cfg.Wait, cut to what the
+	// function's deadline leaves after the reserve.
+	wait := func() time.Duration {
+		if d, ok := ctx.Deadline(); ok {
+			return min(cfg.Wait, d.Sub(cfg.Now())-reserve)
+		}
+		return cfg.Wait
+	}
 	// Counts cover what happened since the call started: with scheduled
 	// refreshes the call is what ingests.
-	since := now.Add(-cfg.Lookback - sinceMargin).UTC().Format("2006-01-02 15:04:05.000000")
-	_, callErr := run(ctx, cfg, api, cfg.Call, "")
+	since := start.Add(-cfg.Lookback - sinceMargin).UTC().Format("2006-01-02 15:04:05.000000")
+	_, callErr := run(ctx, cfg, api, cfg.Call, "", wait())
 	if callErr != nil {
 		r.CallFailed, r.CallError = true, callErr.Error()
 		datum(CallFailed, CallObject, 1, "Count")
 	} else {
 		datum(CallFailed, CallObject, 0, "Count")
-		for _, c := range cfg.Checks {
-			v, ok, err := value(ctx, cfg, api, c.SQL, since)
-			key := c.Metric + "/" + c.Object
-			switch {
-			case err != nil:
-				r.Failed = append(r.Failed, key+": "+err.Error())
-			case ok:
-				r.Values[key] = v
-				datum(c.Metric, c.Object, v, c.Unit)
-			}
-		}
-		datum(CheckFailed, ChecksObject, float64(len(r.Failed)), "Count")
 	}
-	// At most 1,000 metrics per request (PutMetricData).
-	for i := 0; i < len(data); i += 1000 {
-		if _, err := cw.PutMetricData(ctx, &cloudwatch.PutMetricDataInput{Namespace: aws.String(Namespace), MetricData: data[i:min(i+1000, len(data))]}); err != nil {
-			return r, fmt.Errorf("publishing %d metrics: %w", len(data), err)
-		}
+	// The call's outcome first, on its own: a timeout during the checks must
+	// not lose it (the alarm on it counts a missing value as a failure).
+	if err := publish(); err != nil {
+		return r, err
 	}
 	if callErr != nil {
 		return r, fmt.Errorf("the scheduled call %q failed: %w", cfg.Call, callErr)
 	}
-	return r, nil
+	for _, c := range cfg.Checks {
+		key := c.Metric + "/" + c.Object
+		w := wait()
+		if w <= 0 {
+			r.Failed = append(r.Failed, key+": skipped, no time left before the function's timeout")
+			continue
+		}
+		v, ok, err := value(ctx, cfg, api, c.SQL, since, w)
+		switch {
+		case err != nil:
+			r.Failed = append(r.Failed, key+": "+err.Error())
+		case ok:
+			r.Values[key] = v
+			datum(c.Metric, c.Object, v, c.Unit)
+		}
+	}
+	datum(CheckFailed, ChecksObject, float64(len(r.Failed)), "Count")
+	return r, publish()
 }
 
 // run submits one statement and waits for it to finish. A statement naming
 // :since gets it as a parameter (the Data API refuses a parameter the SQL
 // does not use).
-func run(ctx context.Context, cfg Config, api DataAPI, sql, since string) (string, error) {
+func run(ctx context.Context, cfg Config, api DataAPI, sql, since string, wait time.Duration) (string, error) {
 	in := &redshiftdata.ExecuteStatementInput{Sql: aws.String(sql), Database: aws.String(cfg.Database)}
 	if strings.Contains(sql, ":"+SinceParameter) {
 		in.Parameters = []rdtypes.SqlParameter{{Name: aws.String(SinceParameter), Value: aws.String(since)}}
@@ -164,7 +197,7 @@ func run(ctx context.Context, cfg Config, api DataAPI, sql, since string) (strin
 		return "", fmt.Errorf("submitting: %w", err)
 	}
 	id := aws.ToString(out.Id)
-	deadline := time.Now().Add(cfg.Wait)
+	deadline := time.Now().Add(wait)
 	for delay := cfg.Poll; ; delay = min(2*delay, 5*time.Second) {
 		d, err := api.DescribeStatement(ctx, &redshiftdata.DescribeStatementInput{Id: aws.String(id)})
 		if err != nil {
@@ -177,7 +210,7 @@ func run(ctx context.Context, cfg Config, api DataAPI, sql, since string) (strin
 			return id, fmt.Errorf("%s: %s", d.Status, aws.ToString(d.Error))
 		}
 		if time.Now().After(deadline) {
-			return id, fmt.Errorf("still %s after %s", d.Status, cfg.Wait)
+			return id, fmt.Errorf("still %s after %s", d.Status, wait)
 		}
 		select {
 		case <-ctx.Done():
@@ -188,8 +221,8 @@ func run(ctx context.Context, cfg Config, api DataAPI, sql, since string) (strin
 }
 
 // value runs a check and reads its one number; ok is false for NULL or no row.
-func value(ctx context.Context, cfg Config, api DataAPI, sql, since string) (float64, bool, error) {
-	id, err := run(ctx, cfg, api, sql, since)
+func value(ctx context.Context, cfg Config, api DataAPI, sql, since string, wait time.Duration) (float64, bool, error) {
+	id, err := run(ctx, cfg, api, sql, since, wait)
 	if err != nil {
 		return 0, false, err
 	}

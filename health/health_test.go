@@ -21,12 +21,17 @@ import (
 type fakeCloudWatch struct {
 	mu  sync.Mutex
 	got []*cloudwatch.PutMetricDataInput
+	// onPut runs after each request is kept.
+	onPut func()
 }
 
 func (f *fakeCloudWatch) PutMetricData(_ context.Context, in *cloudwatch.PutMetricDataInput, _ ...func(*cloudwatch.Options)) (*cloudwatch.PutMetricDataOutput, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.got = append(f.got, in)
+	if f.onPut != nil {
+		f.onPut()
+	}
 	return &cloudwatch.PutMetricDataOutput{}, nil
 }
 
@@ -169,4 +174,42 @@ func TestRunPassesSinceToCountingChecks(t *testing.T) {
 	since, err := time.Parse("2006-01-02 15:04:05.000000", calls[1].Parameters["since"])
 	require.NoError(t, err, "a timestamp Redshift reads: %q", calls[1].Parameters["since"])
 	assert.WithinDuration(t, before.Add(-10*time.Minute-5*time.Second), since, 2*time.Second)
+}
+
+// The call's outcome is published on its own, before any check: a function
+// killed at its timeout during the checks has still reported the call.
+func TestRunPublishesTheCallFirst(t *testing.T) {
+	fake, api := start(t)
+	fake.Result = func(string) any { return int64(1) }
+	cw := &fakeCloudWatch{}
+	_, err := health.Run(context.Background(), cfg, api, cw)
+	require.NoError(t, err)
+	require.Len(t, cw.got, 2)
+	require.Len(t, cw.got[0].MetricData, 1)
+	assert.Equal(t, "ScheduledCallFailed", aws.ToString(cw.got[0].MetricData[0].MetricName))
+}
+
+// Checks that would run into the function's deadline are skipped and counted
+// as failed, so what was read is still published before Lambda stops it.
+func TestRunStopsChecksBeforeTheDeadline(t *testing.T) {
+	fake, api := start(t)
+	fake.Result = func(string) any { return int64(1) }
+	// The function's deadline is an hour away; the clock jumps to a few
+	// seconds before it once the call's outcome is published.
+	deadline := time.Now().Add(time.Hour)
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
+	defer cancel()
+	var mu sync.Mutex
+	clock := time.Now()
+	c := cfg
+	c.Now = func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }
+	cw := &fakeCloudWatch{onPut: func() { mu.Lock(); clock = deadline.Add(-10 * time.Second); mu.Unlock() }}
+	r, err := health.Run(ctx, c, api, cw)
+	require.NoError(t, err)
+	got := cw.published(t)
+	assert.Equal(t, 0.0, got["ScheduledCallFailed/scheduled-call"])
+	assert.Equal(t, float64(len(c.Checks)), got["HealthCheckFailed/health-checks"], "every check skipped: %v", r.Failed)
+	require.NotEmpty(t, r.Failed)
+	assert.Contains(t, r.Failed[0], "no time left before the function's timeout")
+	assert.Len(t, fake.Calls(), 1, "only the call ran")
 }

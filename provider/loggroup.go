@@ -29,6 +29,7 @@ type LogsAPI interface {
 	AssociateKmsKey(context.Context, *cloudwatchlogs.AssociateKmsKeyInput, ...func(*cloudwatchlogs.Options)) (*cloudwatchlogs.AssociateKmsKeyOutput, error)
 	DisassociateKmsKey(context.Context, *cloudwatchlogs.DisassociateKmsKeyInput, ...func(*cloudwatchlogs.Options)) (*cloudwatchlogs.DisassociateKmsKeyOutput, error)
 	DescribeLogGroups(context.Context, *cloudwatchlogs.DescribeLogGroupsInput, ...func(*cloudwatchlogs.Options)) (*cloudwatchlogs.DescribeLogGroupsOutput, error)
+	DeleteLogGroup(context.Context, *cloudwatchlogs.DeleteLogGroupInput, ...func(*cloudwatchlogs.Options)) (*cloudwatchlogs.DeleteLogGroupOutput, error)
 }
 
 // LogGroupSettings gives a log group a retention and a key whether or not it
@@ -39,18 +40,22 @@ type LogsAPI interface {
 // "To change the log-retention period, use … the Amazon CloudWatch Logs API").
 // A plain aws.cloudwatch.LogGroup would fail on a stack whose warehouse has
 // already exported (ResourceAlreadyExistsException): this adopts the group
-// instead. Deleting it leaves the group and its logs as they are (they keep
-// expiring under the retention set here).
+// instead. Deleting it deletes the group with its logs, unless
+// RetainOnDelete (production: the audit logs outlive the stack and expire
+// under the retention set here). A staging destroy deletes them: its logs key
+// goes too, and would leave them unreadable.
 type LogGroupSettings struct {
 	LogGroupName    string `json:"logGroupName"`
 	RetentionInDays int    `json:"retentionInDays"`
 	// KmsKeyArn encrypts what the group receives from now on ("" : none).
 	KmsKeyArn string `json:"kmsKeyArn,omitempty"`
+	// RetainOnDelete leaves the group and its logs when this is deleted.
+	RetainOnDelete bool `json:"retainOnDelete,omitempty"`
 	// Adopted (output): the group existed when this was created.
 	Adopted bool `json:"adopted,omitempty"`
 }
 
-var logGroupInputKeys = []string{"logGroupName", "retentionInDays", "kmsKeyArn"}
+var logGroupInputKeys = []string{"logGroupName", "retentionInDays", "kmsKeyArn", "retainOnDelete"}
 
 // retentionDays are the values CloudWatch Logs accepts (PutRetentionPolicy,
 // https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutRetentionPolicy.html).
@@ -123,6 +128,20 @@ func (l LogGroupLifecycle) Read(ctx context.Context, g LogGroupSettings) (LogGro
 		}
 	}
 	return g, false, nil
+}
+
+// Delete deletes the group and its logs, unless RetainOnDelete; a group
+// already gone is fine.
+func (l LogGroupLifecycle) Delete(ctx context.Context, g LogGroupSettings) error {
+	if g.RetainOnDelete {
+		return nil
+	}
+	_, err := l.API.DeleteLogGroup(ctx, &cloudwatchlogs.DeleteLogGroupInput{LogGroupName: aws.String(g.LogGroupName)})
+	var gone *cwltypes.ResourceNotFoundException
+	if err != nil && !errors.As(err, &gone) {
+		return fmt.Errorf("deleting log group %s: %w", g.LogGroupName, err)
+	}
+	return nil
 }
 
 // Update sets the retention and the key (associating a new one, or
@@ -198,6 +217,9 @@ func (k logGroupKind) Diff(_ context.Context, req *pulumirpc.DiffRequest) (*pulu
 	}
 	if olds.KmsKeyArn != news.KmsKeyArn || contains(unknown, "kmsKeyArn") {
 		changed = append(changed, "kmsKeyArn")
+	}
+	if olds.RetainOnDelete != news.RetainOnDelete {
+		changed = append(changed, "retainOnDelete") // a rule for the delete: nothing to do now
 	}
 	if len(changed) == 0 {
 		return &pulumirpc.DiffResponse{Changes: pulumirpc.DiffResponse_DIFF_NONE}, nil
@@ -291,9 +313,14 @@ func (k logGroupKind) Update(ctx context.Context, req *pulumirpc.UpdateRequest) 
 	return &pulumirpc.UpdateResponse{Properties: props}, nil
 }
 
-// Delete leaves the group, its logs and its settings: the service keeps
-// writing there, and the logs expire under the retention set.
-func (k logGroupKind) Delete(context.Context, *pulumirpc.DeleteRequest) (*emptypb.Empty, error) {
+func (k logGroupKind) Delete(ctx context.Context, req *pulumirpc.DeleteRequest) (*emptypb.Empty, error) {
+	g, _, err := logGroupFrom(req.GetProperties())
+	if err != nil {
+		return nil, err
+	}
+	if err := k.with(ctx, func(ctx context.Context, l LogGroupLifecycle) error { return l.Delete(ctx, g) }); err != nil {
+		return nil, err
+	}
 	return &emptypb.Empty{}, nil
 }
 

@@ -75,3 +75,15 @@ func TestLogGroupSettingsRefusals(t *testing.T) {
 		LogGroupSettings{LogGroupName: redshiftGroup, RetentionInDays: 31}.check(nil))
 	assert.Equal(t, []string{"logGroupName is required"}, LogGroupSettings{RetentionInDays: 30}.check(nil))
 }
+
+// Delete: a retained group stays with its logs (production); otherwise the
+// group goes (staging: its key goes too); one already gone is fine.
+func TestLogGroupSettingsDelete(t *testing.T) {
+	fake, l := logsFake(t)
+	fake.Seed(redshiftGroup)
+	require.NoError(t, l.Delete(context.Background(), LogGroupSettings{LogGroupName: redshiftGroup, RetainOnDelete: true}))
+	assert.Len(t, fake.Groups(), 1)
+	require.NoError(t, l.Delete(context.Background(), LogGroupSettings{LogGroupName: redshiftGroup}))
+	assert.Empty(t, fake.Groups())
+	require.NoError(t, l.Delete(context.Background(), LogGroupSettings{LogGroupName: redshiftGroup}), "already gone")
+}

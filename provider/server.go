@@ -635,8 +635,8 @@ const schemaJSON = `{
       "requiredInputs": ["bucket", "key", "sources"]
     },
     "haina:logs:LogGroupSettings": {
-      "description": "A log group's retention and KMS key, set whether the group exists yet or an AWS service made it (Redshift's audit-log groups); delete leaves the group.",
-      "inputProperties": {"logGroupName": {"type": "string"}, "retentionInDays": {"type": "integer"}, "kmsKeyArn": {"type": "string"}},
+      "description": "A log group's retention and KMS key, set whether the group exists yet or an AWS service made it (Redshift's audit-log groups); delete deletes the group unless retainOnDelete.",
+      "inputProperties": {"logGroupName": {"type": "string"}, "retentionInDays": {"type": "integer"}, "kmsKeyArn": {"type": "string"}, "retainOnDelete": {"type": "boolean"}},
       "properties": {"adopted": {"type": "boolean"}},
       "requiredInputs": ["logGroupName", "retentionInDays"]
     }

@@ -122,8 +122,17 @@ func HealthChecks(s HealthSpec) ([]HealthCheck, error) {
 	return out, nil
 }
 
-// HealthGrantsObject is the grant object: SELECT on the spec's relations and
-// sys:monitor, to role.
+// UsageSchemas are the schemas, besides the role's own (Schema), whose
+// relations the checks read: the role needs USAGE on them.
+func (s HealthSpec) UsageSchemas() []string {
+	if len(s.CDC) > 0 && s.CDCSchema != s.Schema {
+		return []string{s.CDCSchema}
+	}
+	return nil
+}
+
+// HealthGrantsObject is the grant object: USAGE on the schemas, SELECT on the
+// spec's relations and sys:monitor, to role.
 func HealthGrantsObject(s HealthSpec, role string) (Object, error) {
-	return Render(HealthGrants, map[string]any{"Role": role, "Relations": s.Relations()})
+	return Render(HealthGrants, map[string]any{"Role": role, "Relations": s.Relations(), "UsageSchemas": s.UsageSchemas()})
 }

@@ -190,13 +190,24 @@ func TestHealthGrantsCoverWhatTheChecksRead(t *testing.T) {
 	}
 	grants, err := sql.HealthGrantsObject(healthSpec, "haina_refresh")
 	require.NoError(t, err)
-	granted := map[string]bool{}
+	granted, usage := map[string]bool{}, map[string]bool{`"ingest"`: true} // the role's own schema (db_role.sql.tmpl)
 	on := regexp.MustCompile(`"(?:[^"]|"")+"\."(?:[^"]|"")+"`)
-	for _, r := range on.FindAllString(grants.Create[0], -1) {
-		granted[r] = true
+	for _, stmt := range grants.Create {
+		switch {
+		case strings.HasPrefix(stmt, "GRANT SELECT ON "):
+			for _, r := range on.FindAllString(stmt, -1) {
+				granted[r] = true
+			}
+		case strings.HasPrefix(stmt, "GRANT USAGE ON SCHEMA "):
+			usage[strings.Fields(stmt)[4]] = true
+		}
 	}
 	assert.Equal(t, reads, granted)
-	assert.Equal(t, `GRANT ROLE "sys:monitor" TO ROLE "haina_refresh"`, grants.Create[1], "SYS views show the call's rows only to a monitor")
+	for r := range reads {
+		schema := r[:strings.Index(r, `".`)+1]
+		assert.True(t, usage[schema], "%s: SELECT needs USAGE on its schema %s", r, schema)
+	}
+	assert.Contains(t, grants.Create, `GRANT ROLE "sys:monitor" TO ROLE "haina_refresh"`, "SYS views show the call's rows only to a monitor")
 }
 
 // A spec the function could not use is refused before anything is declared.

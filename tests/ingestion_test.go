@@ -122,9 +122,11 @@ func TestIngestionSQLObjectsInBothStacks(t *testing.T) {
 			assert.Equal(t, []string{"tag:GetResources", "tag:GetTagKeys"}, actions, "database roles from the RedshiftDbRoles tag need the tagging API")
 			assert.Equal(t, []string{"*"}, resources)
 			grants := in(one(t, g, tSQL, "haina-health-grants"))["create"].([]any)
-			assert.Contains(t, grants[0], `GRANT SELECT ON "ingest"."events_landing"`)
-			assert.Contains(t, grants[0], `TO ROLE "haina_refresh"`)
-			assert.Equal(t, `GRANT ROLE "sys:monitor" TO ROLE "haina_refresh"`, grants[1])
+			require.Len(t, grants, 3)
+			assert.Equal(t, `GRANT USAGE ON SCHEMA "cdc" TO ROLE "haina_refresh"`, grants[0], "SELECT on cdc's tables needs USAGE on cdc")
+			assert.Contains(t, grants[1], `GRANT SELECT ON "ingest"."events_landing"`)
+			assert.Contains(t, grants[1], `TO ROLE "haina_refresh"`)
+			assert.Equal(t, `GRANT ROLE "sys:monitor" TO ROLE "haina_refresh"`, grants[2])
 		})
 	}
 }

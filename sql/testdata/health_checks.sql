@@ -11,7 +11,7 @@ SELECT COUNT(*) FROM sys_stream_scan_errors WHERE record_time >= CAST(:since AS 
 -- CdcPendingAgeSeconds (Seconds) of customer
 SELECT COALESCE(DATEDIFF(second, MIN(l.kafka_timestamp), GETDATE()), 0) FROM "cdc"."salesdb.CUSTOMER_changes" l LEFT JOIN "cdc"."apply_offsets" w ON w.target_table = 'customer' AND w.kafka_partition = l.kafka_partition WHERE l.kafka_offset > COALESCE(w.last_offset, -1);
 -- CdcLagSeconds (Seconds) of customer
-SELECT DATEDIFF(second, TIMESTAMP 'epoch' + MAX(l.payload."source"."ts_ms"::BIGINT) / 1000 * INTERVAL '1 second', GETDATE()) FROM "cdc"."salesdb.CUSTOMER_changes" l JOIN "cdc"."apply_offsets" w ON w.target_table = 'customer' AND w.kafka_partition = l.kafka_partition WHERE l.kafka_offset <= w.last_offset AND l.payload IS NOT NULL;
+SELECT DATEDIFF(second, TIMESTAMP 'epoch' + MAX(l.payload."source"."ts_ms"::BIGINT) / 1000 * INTERVAL '1 second', GETDATE()) FROM "cdc"."salesdb.CUSTOMER_changes" l JOIN "cdc"."apply_offsets" w ON w.target_table = 'customer' AND w.kafka_partition = l.kafka_partition WHERE l.kafka_offset <= w.last_offset AND l.kafka_offset > w.last_offset - 1000 AND l.payload IS NOT NULL;
 -- CdcApplyRejects (Count) of customer
 SELECT COUNT(*) FROM "cdc"."apply_rejects" WHERE target_table = 'customer' AND rejected_at >= CAST(:since AS TIMESTAMP);
 -- CdcChangesApplied (Count) of customer

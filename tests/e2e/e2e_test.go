@@ -287,8 +287,9 @@ func TestEngineUpNoOpAndDestroy(t *testing.T) {
 			}
 			// The health function's grants ran after what they grant on, and hold in
 			// the warehouse (the fake catalog keeps grants; a dropped relation takes its own).
-			grantsAt := at(`GRANT SELECT ON "ingest"."events_landing"`, `TO ROLE "haina_refresh"`)
+			grantsAt := at(`GRANT USAGE ON SCHEMA "cdc" TO ROLE "haina_refresh"`, "")
 			require.True(t, grantsAt > landingAt, "the grants come after the landing view: %q", creates)
+			assert.Contains(t, creates[grantsAt][1], `GRANT SELECT ON "ingest"."events_landing"`)
 			for _, table := range map[string][]string{"staging": {"customer"}, "production": {"customers", "orders"}}[stack] {
 				assert.Greater(t, grantsAt, at("CREATE MATERIALIZED VIEW", "_"+table+"_changes"))
 			}
@@ -296,6 +297,8 @@ func TestEngineUpNoOpAndDestroy(t *testing.T) {
 			assert.Contains(t, grants, "ROLE sys:monitor TO haina_refresh")
 			assert.Contains(t, grants, "SELECT ON ingest.events_landing TO haina_refresh")
 			assert.Contains(t, grants, "SELECT ON cdc.apply_offsets TO haina_refresh")
+			assert.Contains(t, grants, "USAGE ON SCHEMA cdc TO haina_refresh", "SELECT on cdc's tables needs USAGE on cdc")
+			assert.Contains(t, grants, "USAGE ON SCHEMA ingest TO haina_refresh")
 
 			// The topics function created every topic (the change topics even of
 			// tables with no rows yet) before the connector ran; the landing views
@@ -368,11 +371,14 @@ func TestEngineUpNoOpAndDestroy(t *testing.T) {
 				require.NoError(t, err)
 				assert.Empty(t, left, "staging destroy leaves nothing")
 				assert.Empty(t, e.fake.Catalog.Objects(), "nor anything in the warehouse")
+				for _, g := range e.logs.Groups() {
+					assert.False(t, strings.HasPrefix(g.Name, audit), "nor the audit-log groups, whose key goes too: %s", g.Name)
+				}
 				return
 			}
 
 			cloudBefore, sqlBefore, mysqlBefore := e.cloudURNs(t), len(e.fake.Calls()), len(e.mysql.Statements())
-			catalogBefore := e.fake.Catalog.Objects()
+			catalogBefore, logsBefore := e.fake.Catalog.Objects(), e.logs.Groups()
 			err = s.Destroy(ctx)
 			require.Error(t, err, "production destroy must be refused")
 			assert.Contains(t, err.Error(), "cannot be deleted")
@@ -381,6 +387,7 @@ func TestEngineUpNoOpAndDestroy(t *testing.T) {
 			assert.Contains(t, err.Error(), "haina-destroy-guard")
 			assert.Equal(t, cloudBefore, e.cloudURNs(t), "a refused destroy deletes nothing in the cloud")
 			assert.Equal(t, catalogBefore, e.fake.Catalog.Objects(), "nor in the warehouse")
+			assert.Equal(t, logsBefore, e.logs.Groups(), "nor the audit logs")
 			for _, c := range e.fake.Calls()[sqlBefore:] {
 				assert.False(t, c.Batch, "no SQL object was dropped: %q", c.Sqls)
 			}

@@ -150,6 +150,11 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 			g.KmsKeyID = in.KmsKeyId
 			reply(w, map[string]any{})
 		}
+	case "DeleteLogGroup":
+		if !missing() {
+			delete(s.groups, in.LogGroupName)
+			reply(w, map[string]any{})
+		}
 	case "DisassociateKmsKey":
 		if !missing() {
 			g.KmsKeyID = ""

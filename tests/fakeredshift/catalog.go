@@ -41,7 +41,7 @@ func NewCatalog() *Catalog {
 		users:   map[string]bool{},
 		jobs:    map[string]name{},
 		dbs:     map[string]string{},
-		selects: map[selectGrant]bool{}, roleGrants: map[[2]string]bool{},
+		selects: map[selectGrant]bool{}, roleGrants: map[[2]string]bool{}, usages: map[[2]string]bool{},
 	}}
 }
 
@@ -55,6 +55,9 @@ func (c *Catalog) Grants() []string {
 	}
 	for g := range c.st.roleGrants {
 		out = append(out, "ROLE "+g[1]+" TO "+g[0])
+	}
+	for g := range c.st.usages {
+		out = append(out, "USAGE ON SCHEMA "+g[0]+" TO "+g[1])
 	}
 	sort.Strings(out)
 	return out
@@ -89,6 +92,7 @@ type state struct {
 	// (sys:monitor too) granted to a role. Dropping either side drops the grant.
 	selects    map[selectGrant]bool
 	roleGrants map[[2]string]bool
+	usages     map[[2]string]bool // {schema, role}: USAGE on a schema
 }
 
 type selectGrant struct {
@@ -105,7 +109,10 @@ func (s state) clone() state {
 	c := state{
 		schemas: map[string]schemaInfo{}, rels: map[name]relation{}, procs: map[name]bool{},
 		roles: map[string]bool{}, users: map[string]bool{}, jobs: map[string]name{}, dbs: map[string]string{},
-		selects: map[selectGrant]bool{}, roleGrants: map[[2]string]bool{},
+		selects: map[selectGrant]bool{}, roleGrants: map[[2]string]bool{}, usages: map[[2]string]bool{},
+	}
+	for k, v := range s.usages {
+		c.usages[k] = v
 	}
 	for k, v := range s.selects {
 		c.selects[k] = v
@@ -426,6 +433,11 @@ func dropSchema(st *state, p *parser) error {
 			delete(st.procs, pn)
 		}
 		delete(st.schemas, n)
+		for g := range st.usages {
+			if g[0] == n {
+				delete(st.usages, g)
+			}
+		}
 	}
 	return nil
 }
@@ -936,6 +948,24 @@ func revoke(st *state, p *parser) error {
 		delete(st.roleGrants, [2]string{from, r})
 		return nil
 	}
+	if p.kw("usage", "on", "schema") {
+		sc, ok := p.ident()
+		if !ok || !p.kw("from", "role") {
+			return errSyntax
+		}
+		r, ok := p.ident()
+		if !ok || !p.done() {
+			return errSyntax
+		}
+		if _, exists := st.schemas[sc]; !exists {
+			return redshiftError(`schema "%s" does not exist`, sc)
+		}
+		if !st.roles[r] {
+			return redshiftError(`role "%s" does not exist`, r)
+		}
+		delete(st.usages, [2]string{sc, r})
+		return nil
+	}
 	if !p.kw("select", "on") {
 		return errSyntax
 	}
@@ -998,6 +1028,11 @@ func dropRole(st *state, p *parser) error {
 			delete(st.roleGrants, g)
 		}
 	}
+	for g := range st.usages {
+		if g[1] == n {
+			delete(st.usages, g)
+		}
+	}
 	return nil
 }
 
@@ -1005,7 +1040,7 @@ func dropRole(st *state, p *parser) error {
 // ON ALL TABLES IN SCHEMA s | ON [TABLE] s.t [, …] TO ROLE r | TO [GROUP] user.
 // Each object must exist (rules 2, 3), and the role. Users are not modelled.
 func grant(st *state, p *parser) error {
-	selectOnly := p.isKw("select", "on")
+	selectOnly, usageOnly := p.isKw("select", "on"), p.isKw("usage", "on")
 	for !p.done() && !p.isKw("on") {
 		p.pos++
 	}
@@ -1013,6 +1048,7 @@ func grant(st *state, p *parser) error {
 	if !p.kw("on") {
 		return errSyntax
 	}
+	var schemas []string
 	switch {
 	case p.kw("schema"):
 		for {
@@ -1023,6 +1059,7 @@ func grant(st *state, p *parser) error {
 			if _, exists := st.schemas[s]; !exists {
 				return redshiftError(`schema "%s" does not exist`, s)
 			}
+			schemas = append(schemas, s)
 			if !p.punct(",") {
 				break
 			}
@@ -1073,6 +1110,11 @@ func grant(st *state, p *parser) error {
 		if selectOnly {
 			for _, n := range granted {
 				st.selects[selectGrant{n, r}] = true
+			}
+		}
+		if usageOnly {
+			for _, sc := range schemas {
+				st.usages[[2]string{sc, r}] = true
 			}
 		}
 	}

@@ -396,6 +396,9 @@ func TestCatalogGrants(t *testing.T) {
 		WorkgroupName: aws.String("w"), Database: aws.String("d"), Sql: aws.String(`GRANT ROLE sys:monitor TO ROLE "health"`)})
 	assert.ErrorContains(t, err, "the SQL names :monitor and no parameter gives it")
 	r.ok(r.batch(`GRANT SELECT ON "ingest"."landing" TO ROLE "health"`, `GRANT ROLE "sys:monitor" TO ROLE "health"`))
+	r.ok(r.exec(`GRANT USAGE ON SCHEMA "ingest" TO ROLE "health"`))
+	assert.Contains(t, r.fake.Catalog.Grants(), "USAGE ON SCHEMA ingest TO health")
+	r.ok(r.exec(`REVOKE USAGE ON SCHEMA "ingest" FROM ROLE "health"`))
 	exists := `SELECT 1 FROM svv_relation_privileges WHERE namespace_name = 'ingest' AND relation_name = 'landing' AND identity_name = 'health' AND privilege_type = 'SELECT'`
 	assert.Equal(t, int64(1), r.exec(exists).Rows)
 	assert.Equal(t, []string{"ROLE sys:monitor TO health", "SELECT ON ingest.landing TO health"}, r.fake.Catalog.Grants())
