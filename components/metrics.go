@@ -28,6 +28,7 @@ var Metrics = map[string]Metric{
 	"firehose.s3Success":        {"AWS/Firehose", "DeliveryToS3.Success", []string{"DeliveryStreamName"}, firehoseMetricsDoc},
 	"firehose.behindLatest":     {"AWS/Firehose", "KinesisMillisBehindLatest", []string{"DeliveryStreamName"}, firehoseMetricsDoc},
 	"firehose.failedConversion": {"AWS/Firehose", "FailedConversion.Records", []string{"DeliveryStreamName"}, firehoseMetricsDoc},
+	"firehose.redshiftSuccess":  {"AWS/Firehose", "DeliveryToRedshift.Success", []string{"DeliveryStreamName"}, firehoseMetricsDoc},
 	// https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html
 	"lambda.errors":    {"AWS/Lambda", "Errors", []string{"FunctionName"}, lambdaMetricsDoc},
 	"lambda.throttles": {"AWS/Lambda", "Throttles", []string{"FunctionName"}, lambdaMetricsDoc},
@@ -62,6 +63,7 @@ var Metrics = map[string]Metric{
 	"haina.cdcLag":          {HealthNamespace, sql.MetricCDCLag, hainaDims, hainaChecksDoc},
 	"haina.cdcRejects":      {HealthNamespace, sql.MetricCDCRejects, hainaDims, hainaChecksDoc},
 	"haina.cdcApplied":      {HealthNamespace, sql.MetricCDCApplied, hainaDims, hainaChecksDoc},
+	"haina.loadFailures":    {HealthNamespace, sql.MetricLoadFailures, hainaDims, hainaChecksDoc},
 }
 
 // The health function's own two metrics (package health: CallFailed and

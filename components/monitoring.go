@@ -163,6 +163,24 @@ func (a *PipelineArgs) alarmSpecs() []AlarmSpec {
 			}
 		}
 	}
+	if a.RedshiftDelivery.Enabled {
+		ds, name := "redshift-events", a.Name("redshift-events")
+		if a.RedshiftDelivery.Mode == "direct" {
+			// Firehose COPYs itself: its Redshift deliveries are what can fail.
+			add(AlarmSpec{ID: ds + "-delivery", Metric: "firehose.redshiftSuccess", Dims: []string{name}, Statistic: "Average",
+				Comparison: "LessThanThreshold", Threshold: 0.9, Summary: "fewer than 90% of Firehose's COPYs into Redshift succeed (it retries, then writes to errors/)"})
+		} else {
+			fresh := c.FreshnessSeconds
+			if fresh == 0 {
+				fresh = max(900, 3*a.Lake.BufferSeconds)
+			}
+			add(AlarmSpec{ID: ds + "-freshness", Metric: "firehose.freshness", Dims: []string{name}, Statistic: "Maximum",
+				Comparison: "GreaterThanThreshold", Threshold: float64(fresh),
+				Summary: fmt.Sprintf("records wait more than %d seconds to reach the lake for the COPY JOB", fresh)})
+			add(AlarmSpec{ID: ds + "-delivery", Metric: "firehose.s3Success", Dims: []string{name}, Statistic: "Average",
+				Comparison: "LessThanThreshold", Threshold: 0.9, Summary: "fewer than 90% of deliveries for the COPY JOB to the lake's bucket succeed"})
+		}
+	}
 	if a.Producer.Enabled {
 		fn := a.Name("producer")
 		add(AlarmSpec{ID: "producer-errors", Metric: "lambda.errors", Dims: []string{fn}, Statistic: "Sum",
@@ -230,6 +248,11 @@ func (a *PipelineArgs) healthAlarmSpecs() []AlarmSpec {
 		{ID: "refresh-failures", Metric: "haina.refreshFailures", Dims: []string{env, sql.RefreshFailuresObject}, Statistic: "Sum",
 			PeriodSeconds: period, EvaluationPeriods: 1, Comparison: "GreaterThanThreshold", Threshold: 0,
 			Summary: "a refresh of haina's materialized views failed or was aborted (SYS_MV_REFRESH_HISTORY)"},
+	}
+	if spec.CopyJobTable != "" {
+		out = append(out, AlarmSpec{ID: "redshift-load-failures", Metric: "haina.loadFailures", Dims: []string{env, spec.Schema + "." + spec.CopyJobTable},
+			Statistic: "Sum", PeriodSeconds: period, EvaluationPeriods: 1, Comparison: "GreaterThanThreshold", Threshold: 0,
+			Summary: "a COPY JOB load into " + spec.CopyJobTable + " was aborted or met errors (SYS_LOAD_HISTORY)"})
 	}
 	pending := a.Alarms.CDCPendingMinutes
 	if pending == 0 {

@@ -509,6 +509,12 @@ func (p *Pipeline) changes(ctx *pulumi.Context, name string, args *PipelineArgs,
 func (a *PipelineArgs) HealthSpec() sql.HealthSpec {
 	in := a.Ingestion
 	s := sql.HealthSpec{Schema: in.Schema, Landing: in.LandingView, External: in.ExternalSchema, RetentionHours: a.Stream.RetentionHours}
+	if a.RedshiftDelivery.Enabled && a.RedshiftDelivery.Mode == "copy-job" {
+		s.CopyJobTable = a.RedshiftDelivery.Table
+		if !in.Refresh.Auto() { // with auto, the lookback already covers the period
+			s.CopyJobWindowMinutes = in.Refresh.EveryMinutes
+		}
+	}
 	if a.CDC.Enabled && len(a.CDC.Redshift.Tables) > 0 {
 		r := a.CDC.Redshift
 		s.CDCSchema, s.CDCExternal, s.Offsets, s.Runs, s.Rejects = r.Schema, r.ExternalSchema, cdcOffsetsTable, cdcRunsTable, cdcRejectsTable

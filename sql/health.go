@@ -22,6 +22,7 @@ const (
 	MetricCDCLag          = "CdcLagSeconds"
 	MetricCDCRejects      = "CdcApplyRejects"
 	MetricCDCApplied      = "CdcChangesApplied"
+	MetricLoadFailures    = "LoadFailures"
 )
 
 // RefreshFailuresObject is the Object dimension of RefreshFailures: every view haina refreshes.
@@ -44,6 +45,12 @@ type HealthSpec struct {
 	Runs        string      `json:"runs,omitempty"`
 	Rejects     string      `json:"rejects,omitempty"`
 	CDC         []HealthCDC `json:"cdc,omitempty"`
+	// CopyJobTable is the table Firehose's deliveries are loaded into by a
+	// COPY JOB (in Schema; "" : none). Its loads run whenever files arrive,
+	// not in the call: CopyJobWindowMinutes widens their window back to the
+	// previous call (the refresh period when the call is all that runs).
+	CopyJobTable         string `json:"copyJobTable,omitempty"`
+	CopyJobWindowMinutes int    `json:"copyJobWindowMinutes,omitempty"`
 }
 
 // HealthCDC is one replicated table: its target table and landing view.
@@ -107,6 +114,10 @@ func HealthChecks(s HealthSpec) ([]HealthCheck, error) {
 		schemas = append(schemas, s.CDCSchema)
 	}
 	add("refresh-failures", MetricRefreshFailures, RefreshFailuresObject, "Count", map[string]any{"Schemas": schemas})
+	if s.CopyJobTable != "" {
+		add("load-failures", MetricLoadFailures, s.Schema+"."+s.CopyJobTable, "Count",
+			map[string]any{"Table": s.CopyJobTable, "WindowMinutes": s.CopyJobWindowMinutes})
+	}
 	for _, c := range s.CDC {
 		data := map[string]any{"Schema": s.CDCSchema, "Landing": c.Landing, "Table": c.Table, "Offsets": s.Offsets,
 			"Runs": s.Runs, "Rejects": s.Rejects, "External": s.CDCExternal, "View": c.Landing}

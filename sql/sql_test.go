@@ -150,7 +150,8 @@ func TestRenderRefusesAMissingKey(t *testing.T) {
 // healthSpec is a stack's health spec with one change table.
 var healthSpec = sql.HealthSpec{Schema: "ingest", Landing: "events_landing", External: "kds", RetentionHours: 24,
 	CDCSchema: "cdc", CDCExternal: "cdc_msk", Offsets: "apply_offsets", Runs: "apply_runs", Rejects: "apply_rejects",
-	CDC: []sql.HealthCDC{{Table: "customer", Landing: "salesdb.CUSTOMER_changes"}}}
+	CDC:          []sql.HealthCDC{{Table: "customer", Landing: "salesdb.CUSTOMER_changes"}},
+	CopyJobTable: "events_history", CopyJobWindowMinutes: 10}
 
 // The health function's queries and its grants, as golden files: what runs
 // every period in the warehouse is reviewed here.

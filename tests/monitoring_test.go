@@ -216,3 +216,36 @@ func TestDashboardGolden(t *testing.T) {
 		assert.Equal(t, string(want), string(got)+"\n", stack)
 	}
 }
+
+// Firehose → Redshift: copy-job mode alarms on the stream's freshness and
+// deliveries to the lake and on the COPY JOB's loads (a health check);
+// direct mode on Firehose's own COPYs.
+func TestRedshiftDeliveryAlarms(t *testing.T) {
+	ids := func(g *harness.Graph) []string {
+		var out []string
+		for _, r := range g.OfType(tAlarm) {
+			if n := in(r)["name"].(string); strings.Contains(n, "redshift") {
+				out = append(out, strings.TrimPrefix(n, "haina-staging-"))
+			}
+		}
+		sort.Strings(out)
+		return out
+	}
+	copyJob := evaluate(t, "staging", map[string]string{"haina:redshiftDelivery": `{"enabled":true}`})
+	assert.Equal(t, []string{"redshift-events-delivery", "redshift-events-freshness", "redshift-load-failures"}, ids(copyJob))
+	for _, r := range copyJob.OfType(tAlarm) {
+		if in(r)["name"] == "haina-staging-redshift-load-failures" {
+			assert.Equal(t, map[string]any{"Environment": "staging", "Object": "ingest.events_history"}, in(r)["dimensions"])
+		}
+	}
+	direct := evaluate(t, "staging", map[string]string{
+		"haina:network":          `{"vpcId":"vpc-0123456789abcdef0","subnetIds":["subnet-0aaaaaaaaaaaaaaa1","subnet-0aaaaaaaaaaaaaaa2","subnet-0aaaaaaaaaaaaaaa3"]}`,
+		"haina:warehouse":        `{"publiclyAccessible":true}`,
+		"haina:redshiftDelivery": `{"enabled":true,"mode":"direct"}`,
+	})
+	assert.Equal(t, []string{"redshift-events-delivery"}, ids(direct))
+	anchors := runbookAnchors(t)
+	for _, id := range append(ids(copyJob), ids(direct)...) {
+		assert.True(t, anchors[id], "docs/runbooks.md has no entry #%s", id)
+	}
+}

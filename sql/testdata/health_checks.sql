@@ -6,6 +6,8 @@ SELECT COUNT(*) FROM "ingest"."events_landing" WHERE failed_payload IS NOT NULL 
 SELECT COUNT(*) FROM sys_stream_scan_errors WHERE record_time >= CAST(:since AS TIMESTAMP) AND TRIM(external_schema_name) = 'kds' AND TRIM(mv_name) = 'events_landing';
 -- RefreshFailures (Count) of materialized-views
 SELECT COUNT(*) FROM sys_mv_refresh_history WHERE start_time >= CAST(:since AS TIMESTAMP) AND TRIM(schema_name) IN ('ingest', 'cdc') AND (status ILIKE '%fail%' OR status ILIKE '%abort%');
+-- LoadFailures (Count) of ingest.events_history
+SELECT COUNT(*) FROM sys_load_history WHERE start_time >= DATEADD(minute, -10, CAST(:since AS TIMESTAMP)) AND TRIM(table_name) = 'events_history' AND (status = 'aborted' OR error_count > 0);
 -- StreamScanErrors (Count) of cdc.salesdb.CUSTOMER_changes
 SELECT COUNT(*) FROM sys_stream_scan_errors WHERE record_time >= CAST(:since AS TIMESTAMP) AND TRIM(external_schema_name) = 'cdc_msk' AND TRIM(mv_name) = 'salesdb.CUSTOMER_changes';
 -- CdcPendingAgeSeconds (Seconds) of customer
