@@ -173,10 +173,7 @@ func NewHealthFunction(ctx *pulumi.Context, name string, args *HealthFunctionArg
 	if err != nil {
 		return nil, err
 	}
-	tags := pulumi.StringMap{}
-	for k, v := range args.Tags {
-		tags[k] = v
-	}
+	tags := copyTags(args.Tags)
 	if len(args.DbRoles) > 0 && args.Warehouse.Cluster == nil {
 		// Redshift Serverless grants these database roles to the function's
 		// temporary database user (IAMR:<role name>) at sign-in.

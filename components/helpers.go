@@ -119,3 +119,13 @@ func atLeast(parts []string, min []int) bool {
 	}
 	return true
 }
+
+// copyTags is a copy of tags a component may add to (RedshiftDbRoles) without
+// changing the caller's map.
+func copyTags(tags pulumi.StringMap) pulumi.StringMap {
+	out := pulumi.StringMap{}
+	for k, v := range tags {
+		out[k] = v
+	}
+	return out
+}

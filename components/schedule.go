@@ -97,10 +97,7 @@ func NewSqlSchedule(ctx *pulumi.Context, name string, args *SqlScheduleArgs, opt
 	if err != nil {
 		return nil, err
 	}
-	tags := pulumi.StringMap{}
-	for k, v := range args.Tags {
-		tags[k] = v
-	}
+	tags := copyTags(args.Tags)
 	if args.Function != nil {
 		return s.invokeFunction(ctx, name, args, tags, parent)
 	}
@@ -152,12 +149,8 @@ func NewSqlSchedule(ctx *pulumi.Context, name string, args *SqlScheduleArgs, opt
 	if err != nil {
 		return nil, err
 	}
-	state := "DISABLED"
-	if args.Enabled {
-		state = "ENABLED"
-	}
-	for _, st := range args.Statements {
-		st := st
+	// The Data API's universal target, with each statement as its input.
+	return s.schedules(ctx, name, args, parent, func(st ScheduledStatement) (pulumi.StringInput, pulumi.StringInput) {
 		input := pulumi.All(wh.WorkgroupName, wh.ClusterIdentifier, wh.DatabaseName).ApplyT(func(v []any) (string, error) {
 			in := executeStatementInput{WorkgroupName: v[0].(string), ClusterIdentifier: v[1].(string),
 				Database: v[2].(string), Sql: st.SQL, StatementName: st.Name}
@@ -167,6 +160,20 @@ func NewSqlSchedule(ctx *pulumi.Context, name string, args *SqlScheduleArgs, opt
 			b, err := json.Marshal(in)
 			return string(b), err
 		}).(pulumi.StringOutput)
+		return pulumi.String(ExecuteStatementTarget), input
+	})
+}
+
+// schedules declares one schedule per statement, every RateMinutes, with the
+// target (ARN and input) target gives, then the component's outputs.
+func (s *SqlSchedule) schedules(ctx *pulumi.Context, name string, args *SqlScheduleArgs, parent pulumi.ResourceOption,
+	target func(ScheduledStatement) (arn, input pulumi.StringInput)) (*SqlSchedule, error) {
+	state := "DISABLED"
+	if args.Enabled {
+		state = "ENABLED"
+	}
+	for _, st := range args.Statements {
+		arn, input := target(st)
 		sched, err := scheduler.NewSchedule(ctx, name+"-"+st.Name, &scheduler.ScheduleArgs{
 			Name: pulumi.String(st.Name), GroupName: s.Group.Name,
 			Description:        pulumi.String("haina: " + st.SQL),
@@ -174,7 +181,7 @@ func NewSqlSchedule(ctx *pulumi.Context, name string, args *SqlScheduleArgs, opt
 			FlexibleTimeWindow: scheduler.ScheduleFlexibleTimeWindowArgs{Mode: pulumi.String("OFF")},
 			State:              pulumi.String(state),
 			Target: scheduler.ScheduleTargetArgs{
-				Arn: pulumi.String(ExecuteStatementTarget), RoleArn: s.Role.Arn, Input: input,
+				Arn: arn, RoleArn: s.Role.Arn, Input: input,
 				// A missed call is not worth chasing past the next one.
 				RetryPolicy: scheduler.ScheduleTargetRetryPolicyArgs{
 					MaximumEventAgeInSeconds: pulumi.Int(max(60, 60*args.RateMinutes)), MaximumRetryAttempts: pulumi.Int(2),
@@ -207,32 +214,8 @@ func (s *SqlSchedule) invokeFunction(ctx *pulumi.Context, name string, args *Sql
 	if err != nil {
 		return nil, err
 	}
-	state := "DISABLED"
-	if args.Enabled {
-		state = "ENABLED"
-	}
-	for _, st := range args.Statements {
-		sched, err := scheduler.NewSchedule(ctx, name+"-"+st.Name, &scheduler.ScheduleArgs{
-			Name: pulumi.String(st.Name), GroupName: s.Group.Name,
-			Description:        pulumi.String("haina: " + st.SQL),
-			ScheduleExpression: pulumi.String(RateExpression(args.RateMinutes)),
-			FlexibleTimeWindow: scheduler.ScheduleFlexibleTimeWindowArgs{Mode: pulumi.String("OFF")},
-			State:              pulumi.String(state),
-			Target: scheduler.ScheduleTargetArgs{
-				Arn: args.Function, RoleArn: s.Role.Arn, Input: pulumi.String("{}"),
-				// A missed call is not worth chasing past the next one.
-				RetryPolicy: scheduler.ScheduleTargetRetryPolicyArgs{
-					MaximumEventAgeInSeconds: pulumi.Int(max(60, 60*args.RateMinutes)), MaximumRetryAttempts: pulumi.Int(2),
-				},
-			},
-		}, parent, pulumi.DependsOn(append([]pulumi.Resource{s.RolePolicy}, args.DependsOn...)))
-		if err != nil {
-			return nil, err
-		}
-		s.Schedules = append(s.Schedules, sched)
-	}
-	if err := ctx.RegisterResourceOutputs(s, pulumi.Map{"groupName": s.Group.Name, "roleArn": s.Role.Arn}); err != nil {
-		return nil, err
-	}
-	return s, nil
+	// The function takes nothing from its event: the SQL is its own.
+	return s.schedules(ctx, name, args, parent, func(ScheduledStatement) (pulumi.StringInput, pulumi.StringInput) {
+		return args.Function, pulumi.String("{}")
+	})
 }

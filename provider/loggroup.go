@@ -191,11 +191,7 @@ func (k logGroupKind) Check(_ context.Context, req *pulumirpc.CheckRequest) (*pu
 	if err != nil {
 		return &pulumirpc.CheckResponse{Inputs: req.GetNews(), Failures: []*pulumirpc.CheckFailure{{Reason: err.Error()}}}, nil
 	}
-	var failures []*pulumirpc.CheckFailure
-	for _, f := range g.check(unknown) {
-		failures = append(failures, &pulumirpc.CheckFailure{Property: strings.Fields(f)[0], Reason: f})
-	}
-	return &pulumirpc.CheckResponse{Inputs: req.GetNews(), Failures: failures}, nil
+	return checkResponse(req.GetNews(), g.check(unknown)), nil
 }
 
 // Diff: another group is another resource; retention and key change in place.

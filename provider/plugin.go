@@ -249,11 +249,7 @@ func (k pluginKind) Check(_ context.Context, req *pulumirpc.CheckRequest) (*pulu
 	if err != nil {
 		return &pulumirpc.CheckResponse{Inputs: req.GetNews(), Failures: []*pulumirpc.CheckFailure{{Reason: err.Error()}}}, nil
 	}
-	var failures []*pulumirpc.CheckFailure
-	for _, f := range p.check(unknown) {
-		failures = append(failures, &pulumirpc.CheckFailure{Property: strings.Fields(f)[0], Reason: f})
-	}
-	return &pulumirpc.CheckResponse{Inputs: req.GetNews(), Failures: failures}, nil
+	return checkResponse(req.GetNews(), p.check(unknown)), nil
 }
 
 func (k pluginKind) Diff(_ context.Context, req *pulumirpc.DiffRequest) (*pulumirpc.DiffResponse, error) {

@@ -642,3 +642,13 @@ const schemaJSON = `{
     }
   }
 }`
+
+// checkResponse returns the inputs with the failures a kind's check found,
+// each naming its property by its first word ("bucket is required").
+func checkResponse(news *structpb.Struct, failures []string) *pulumirpc.CheckResponse {
+	var out []*pulumirpc.CheckFailure
+	for _, f := range failures {
+		out = append(out, &pulumirpc.CheckFailure{Property: strings.Fields(f)[0], Reason: f})
+	}
+	return &pulumirpc.CheckResponse{Inputs: news, Failures: out}
+}

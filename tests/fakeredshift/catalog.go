@@ -929,6 +929,25 @@ func roleName(p *parser) (string, bool) {
 	return n, ok
 }
 
+// relations reads [TABLE] s.t [, …], each of which must exist (rule 3).
+func relations(st *state, p *parser) ([]name, error) {
+	p.kw("table")
+	var rels []name
+	for {
+		n, ok := p.qname()
+		if !ok {
+			return nil, errSyntax
+		}
+		if _, exists := st.rels[n]; !exists {
+			return nil, redshiftError(`relation "%s" does not exist`, n)
+		}
+		rels = append(rels, n)
+		if !p.punct(",") {
+			return rels, nil
+		}
+	}
+}
+
 // revoke: REVOKE ROLE r FROM ROLE r2 | REVOKE SELECT ON [TABLE] s.t [, …]
 // FROM ROLE r (https://docs.aws.amazon.com/redshift/latest/dg/r_REVOKE.html).
 // What is revoked must exist, as for GRANT.
@@ -969,20 +988,9 @@ func revoke(st *state, p *parser) error {
 	if !p.kw("select", "on") {
 		return errSyntax
 	}
-	p.kw("table")
-	var rels []name
-	for {
-		n, ok := p.qname()
-		if !ok {
-			return errSyntax
-		}
-		if _, exists := st.rels[n]; !exists {
-			return redshiftError(`relation "%s" does not exist`, n)
-		}
-		rels = append(rels, n)
-		if !p.punct(",") {
-			break
-		}
+	rels, err := relations(st, p)
+	if err != nil {
+		return err
 	}
 	if !p.kw("from", "role") {
 		return errSyntax
@@ -1081,19 +1089,9 @@ func grant(st *state, p *parser) error {
 			return redshiftError(`schema "%s" does not exist`, s)
 		}
 	default:
-		p.kw("table")
-		for {
-			n, ok := p.qname()
-			if !ok {
-				return errSyntax
-			}
-			if _, exists := st.rels[n]; !exists {
-				return redshiftError(`relation "%s" does not exist`, n)
-			}
-			granted = append(granted, n)
-			if !p.punct(",") {
-				break
-			}
+		var err error
+		if granted, err = relations(st, p); err != nil {
+			return err
 		}
 	}
 	if !p.kw("to") {
