@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
-	"strings"
 
 	"github.com/haina-data/haina/sql"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
@@ -88,31 +87,13 @@ type HealthFunction struct {
 // PutMetricData has none either, so it is limited to namespace Haina
 // (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/iam-cw-condition-keys-namespace.html).
 func healthStatements(args *HealthFunctionArgs, logGroupArn pulumi.StringOutput) []Statement {
-	wh := args.Warehouse
-	stmts := []Statement{
-		{Sid: "RunStatements", Actions: []string{"redshift-data:ExecuteStatement"}, Resources: pulumi.StringArray{wh.Arn}},
-		{Sid: "ReadOwnStatements", Actions: []string{"redshift-data:DescribeStatement", "redshift-data:GetStatementResult"},
+	return append(dataAPIStatements(args.Region, args.Account, args.Warehouse, args.DbUser, args.DbRoles),
+		Statement{Sid: "ReadOwnStatements", Actions: []string{"redshift-data:DescribeStatement", "redshift-data:GetStatementResult"},
 			Resources:  pulumi.ToStringArray([]string{"*"}),
 			Conditions: map[string]map[string][]string{"StringEquals": {"redshift-data:statement-owner-iam-userid": {"${aws:userid}"}}}},
-		{Sid: "PublishHealth", Actions: []string{"cloudwatch:PutMetricData"}, Resources: pulumi.ToStringArray([]string{"*"}),
+		Statement{Sid: "PublishHealth", Actions: []string{"cloudwatch:PutMetricData"}, Resources: pulumi.ToStringArray([]string{"*"}),
 			Conditions: map[string]map[string][]string{"StringEquals": {"cloudwatch:namespace": {HealthNamespace}}}},
-		{Sid: "Logs", Actions: []string{"logs:CreateLogStream", "logs:PutLogEvents"}, Resources: pulumi.StringArray{pulumi.Sprintf("%s:*", logGroupArn)}},
-	}
-	if wh.Cluster != nil {
-		// As on the schedule before: sign in as DbUser with temporary credentials.
-		stmts = append(stmts, Statement{Sid: "ClusterCredentials", Actions: []string{"redshift:GetClusterCredentials"}, Resources: pulumi.StringArray{
-			pulumi.Sprintf("arn:aws:redshift:%s:%s:dbuser:%s/%s", args.Region, args.Account, wh.ClusterIdentifier, args.DbUser),
-			pulumi.Sprintf("arn:aws:redshift:%s:%s:dbname:%s/%s", args.Region, args.Account, wh.ClusterIdentifier, wh.DatabaseName),
-		}})
-		return stmts
-	}
-	stmts = append(stmts, Statement{Sid: "WorkgroupCredentials", Actions: []string{"redshift-serverless:GetCredentials"}, Resources: pulumi.StringArray{wh.Arn}})
-	if len(args.DbRoles) > 0 {
-		// Redshift Serverless reads the RedshiftDbRoles tag as the caller (see SqlSchedule).
-		stmts = append(stmts, Statement{Sid: "ReadRoleTags", Actions: []string{"tag:GetResources", "tag:GetTagKeys"},
-			Resources: pulumi.ToStringArray([]string{"*"})})
-	}
-	return stmts
+		Statement{Sid: "Logs", Actions: []string{"logs:CreateLogStream", "logs:PutLogEvents"}, Resources: pulumi.StringArray{pulumi.Sprintf("%s:*", logGroupArn)}})
 }
 
 // HealthNamespace is the CloudWatch namespace of haina's own metrics.
@@ -174,11 +155,7 @@ func NewHealthFunction(ctx *pulumi.Context, name string, args *HealthFunctionArg
 		return nil, err
 	}
 	tags := copyTags(args.Tags)
-	if len(args.DbRoles) > 0 && args.Warehouse.Cluster == nil {
-		// Redshift Serverless grants these database roles to the function's
-		// temporary database user (IAMR:<role name>) at sign-in.
-		tags["RedshiftDbRoles"] = pulumi.String(strings.Join(args.DbRoles, ":"))
-	}
+	addDbRoles(tags, args.DbRoles, args.Warehouse.Cluster != nil)
 	h.Role, h.RolePolicy, err = newServiceRole(ctx, name, serviceRole{
 		Name: args.FunctionName, Description: "haina: the health function makes the scheduled call and publishes the warehouse's health",
 		PolicyName: "call-and-report", Trust: pulumi.String(TrustPolicy([]string{"lambda.amazonaws.com"}, nil)),

@@ -11,6 +11,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/haina-data/haina/provider"
+
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -43,8 +45,8 @@ func (c checker) key(k string) string {
 	return c.prefix + "." + k
 }
 
-// CloudWatch Logs accepts only these retention periods.
-var logRetentionDays = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
+// CloudWatch Logs accepts only these retention periods (the provider's list).
+var logRetentionDays = provider.RetentionDays
 
 // logRetention checks a log group's retention in days.
 func (c checker) logRetention(key string, days int) {

@@ -105,38 +105,9 @@ func NewSqlSchedule(ctx *pulumi.Context, name string, args *SqlScheduleArgs, opt
 	if cluster && args.DbUser == "" {
 		return nil, fmt.Errorf("sql schedule %s: a provisioned cluster needs DbUser, the database user the statements run as", name)
 	}
-	if len(args.DbRoles) > 0 && !cluster {
-		// Redshift Serverless grants these database roles to the role's temporary user at sign-in.
-		tags["RedshiftDbRoles"] = pulumi.String(strings.Join(args.DbRoles, ":"))
-	}
+	addDbRoles(tags, args.DbRoles, cluster)
 	wh := args.Warehouse
-	warehouse := pulumi.StringArray{wh.Arn}
-	stmts := []Statement{
-		{Sid: "RunStatements", Actions: []string{"redshift-data:ExecuteStatement"}, Resources: warehouse},
-		{Sid: "WorkgroupCredentials", Actions: []string{"redshift-serverless:GetCredentials"}, Resources: warehouse},
-	}
-	if cluster {
-		// On a cluster the Data API signs in as DbUser with temporary
-		// credentials: GetClusterCredentials on that user and the database
-		// ("Authorizing access to the Amazon Redshift Data API",
-		// https://docs.aws.amazon.com/redshift/latest/mgmt/data-api-access.html;
-		// ARN forms: "Resource policies for GetClusterCredentials",
-		// https://docs.aws.amazon.com/redshift/latest/mgmt/generating-iam-credentials-role-permissions.html).
-		stmts[1] = Statement{Sid: "ClusterCredentials", Actions: []string{"redshift:GetClusterCredentials"}, Resources: pulumi.StringArray{
-			pulumi.Sprintf("arn:aws:redshift:%s:%s:dbuser:%s/%s", args.Region, args.Account, wh.ClusterIdentifier, args.DbUser),
-			pulumi.Sprintf("arn:aws:redshift:%s:%s:dbname:%s/%s", args.Region, args.Account, wh.ClusterIdentifier, wh.DatabaseName),
-		}}
-	}
-	if len(args.DbRoles) > 0 && !cluster {
-		// Redshift Serverless reads the RedshiftDbRoles tag through the tagging
-		// API as the caller: without these the temporary user gets no database
-		// role and every statement fails on permissions ("Defining database roles
-		// to grant to federated users in Amazon Redshift Serverless",
-		// https://docs.aws.amazon.com/redshift/latest/mgmt/serverless-iam.html).
-		// Neither action has a resource type, so "*" is their only resource.
-		stmts = append(stmts, Statement{Sid: "ReadRoleTags", Actions: []string{"tag:GetResources", "tag:GetTagKeys"},
-			Resources: pulumi.ToStringArray([]string{"*"})})
-	}
+	stmts := dataAPIStatements(args.Region, args.Account, wh, args.DbUser, args.DbRoles)
 	s.Role, s.RolePolicy, err = newServiceRole(ctx, name, serviceRole{
 		Name: args.Name, Description: "haina: EventBridge Scheduler runs SQL on " + args.Name, PolicyName: "run-statements",
 		// Only this account's schedules in this group may assume it.
@@ -197,6 +168,48 @@ func (s *SqlSchedule) schedules(ctx *pulumi.Context, name string, args *SqlSched
 		return nil, err
 	}
 	return s, nil
+}
+
+// addDbRoles sets the RedshiftDbRoles tag: Redshift Serverless grants these
+// database roles to the role's temporary database user (IAMR:<role name>) at
+// sign-in. A cluster signs in as a database user instead.
+func addDbRoles(tags pulumi.StringMap, dbRoles []string, cluster bool) {
+	if len(dbRoles) > 0 && !cluster {
+		tags["RedshiftDbRoles"] = pulumi.String(strings.Join(dbRoles, ":"))
+	}
+}
+
+// dataAPIStatements let a role run statements through the Data API on the
+// warehouse and nothing else: ExecuteStatement on it, and its sign-in —
+// GetCredentials on the workgroup, or on a cluster GetClusterCredentials on
+// dbUser and the database.
+func dataAPIStatements(region string, account pulumi.StringInput, wh *Warehouse, dbUser string, dbRoles []string) []Statement {
+	warehouse := pulumi.StringArray{wh.Arn}
+	stmts := []Statement{{Sid: "RunStatements", Actions: []string{"redshift-data:ExecuteStatement"}, Resources: warehouse}}
+	if wh.Cluster != nil {
+		// On a cluster the Data API signs in as DbUser with temporary
+		// credentials: GetClusterCredentials on that user and the database
+		// ("Authorizing access to the Amazon Redshift Data API",
+		// https://docs.aws.amazon.com/redshift/latest/mgmt/data-api-access.html;
+		// ARN forms: "Resource policies for GetClusterCredentials",
+		// https://docs.aws.amazon.com/redshift/latest/mgmt/generating-iam-credentials-role-permissions.html).
+		return append(stmts, Statement{Sid: "ClusterCredentials", Actions: []string{"redshift:GetClusterCredentials"}, Resources: pulumi.StringArray{
+			pulumi.Sprintf("arn:aws:redshift:%s:%s:dbuser:%s/%s", region, account, wh.ClusterIdentifier, dbUser),
+			pulumi.Sprintf("arn:aws:redshift:%s:%s:dbname:%s/%s", region, account, wh.ClusterIdentifier, wh.DatabaseName),
+		}})
+	}
+	stmts = append(stmts, Statement{Sid: "WorkgroupCredentials", Actions: []string{"redshift-serverless:GetCredentials"}, Resources: warehouse})
+	if len(dbRoles) > 0 {
+		// Redshift Serverless reads the RedshiftDbRoles tag through the tagging
+		// API as the caller: without these the temporary user gets no database
+		// role and every statement fails on permissions ("Defining database roles
+		// to grant to federated users in Amazon Redshift Serverless",
+		// https://docs.aws.amazon.com/redshift/latest/mgmt/serverless-iam.html).
+		// Neither action has a resource type, so "*" is their only resource.
+		stmts = append(stmts, Statement{Sid: "ReadRoleTags", Actions: []string{"tag:GetResources", "tag:GetTagKeys"},
+			Resources: pulumi.ToStringArray([]string{"*"})})
+	}
+	return stmts
 }
 
 // invokeFunction declares the role and the schedule invoking args.Function

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -57,10 +58,10 @@ type LogGroupSettings struct {
 
 var logGroupInputKeys = []string{"logGroupName", "retentionInDays", "kmsKeyArn", "retainOnDelete"}
 
-// retentionDays are the values CloudWatch Logs accepts (PutRetentionPolicy,
-// https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutRetentionPolicy.html).
-var retentionDays = map[int]bool{1: true, 3: true, 5: true, 7: true, 14: true, 30: true, 60: true, 90: true, 120: true, 150: true,
-	180: true, 365: true, 400: true, 545: true, 731: true, 1096: true, 1827: true, 2192: true, 2557: true, 2922: true, 3288: true, 3653: true}
+// RetentionDays are the values CloudWatch Logs accepts (PutRetentionPolicy,
+// https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutRetentionPolicy.html);
+// haina's config checks use the same list.
+var RetentionDays = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
 
 func logGroupFrom(props *structpb.Struct) (LogGroupSettings, []string, error) {
 	pm, err := unmarshal(props)
@@ -77,7 +78,7 @@ func (g LogGroupSettings) check(unknown []string) []string {
 	if g.LogGroupName == "" && !contains(unknown, "logGroupName") {
 		failures = append(failures, "logGroupName is required")
 	}
-	if !retentionDays[g.RetentionInDays] && !contains(unknown, "retentionInDays") {
+	if !slices.Contains(RetentionDays, g.RetentionInDays) && !contains(unknown, "retentionInDays") {
 		failures = append(failures, fmt.Sprintf("retentionInDays %d is not a retention CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, … 3653)", g.RetentionInDays))
 	}
 	return failures
