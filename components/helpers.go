@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"reflect"
 	"slices"
 	"sort"
 	"strings"
@@ -128,6 +129,32 @@ func copyTags(tags pulumi.StringMap) pulumi.StringMap {
 	out := pulumi.StringMap{}
 	for k, v := range tags {
 		out[k] = v
+	}
+	return out
+}
+
+// setField is a config key and the value a stack file gave it.
+type setField struct {
+	key   string
+	value any
+}
+
+// changedFields lists the config keys (section.field, by JSON name) whose
+// values in got differ from def: what a stack file set. Nested structs are
+// walked; anything else is compared whole.
+func changedFields(got, def any, section string) []setField {
+	gv, dv := reflect.ValueOf(got), reflect.ValueOf(def)
+	var out []setField
+	for i := 0; i < gv.NumField(); i++ {
+		f := gv.Type().Field(i)
+		key := section + "." + strings.Split(f.Tag.Get("json"), ",")[0]
+		if f.Type.Kind() == reflect.Struct {
+			out = append(out, changedFields(gv.Field(i).Interface(), dv.Field(i).Interface(), key)...)
+			continue
+		}
+		if !reflect.DeepEqual(gv.Field(i).Interface(), dv.Field(i).Interface()) {
+			out = append(out, setField{key, gv.Field(i).Interface()})
+		}
 	}
 	return out
 }

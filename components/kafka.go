@@ -25,9 +25,14 @@ type KafkaConfig struct {
 	LogRetentionDays int    `json:"logRetentionDays"`
 }
 
-// CDCConfig (haina:cdc) is change data capture from MySQL through Debezium and MSK.
+// CDCConfig (haina:cdc) is change data capture from Aurora MySQL: through
+// Debezium and MSK (mode debezium) or a zero-ETL integration (mode zero-etl).
 type CDCConfig struct {
-	Enabled   bool                 `json:"enabled"`
+	Enabled bool `json:"enabled"`
+	// Mode is debezium (the default) or zero-etl; each reads its own sections
+	// (see ZeroETLConfig and debeziumOnly).
+	Mode      string               `json:"mode"`
+	ZeroETL   ZeroETLConfig        `json:"zeroEtl"`
 	Kafka     KafkaConfig          `json:"kafka"`
 	Database  SourceDatabaseConfig `json:"database"`
 	Connector ConnectorConfig      `json:"connector"`
@@ -239,20 +244,54 @@ func cdcDefaults(env Environment, prefix string) CDCConfig {
 	if env == Production {
 		k.InstanceType, k.VolumeGB, k.LogRetentionDays = "kafka.m7g.large", 500, 90
 	}
-	return CDCConfig{Kafka: k, Database: sourceDatabaseDefaults(env), Connector: connectorDefaults(env), Redshift: cdcRedshiftDefaults(prefix)}
+	return CDCConfig{Mode: CDCDebezium, Kafka: k, Database: sourceDatabaseDefaults(env), Connector: connectorDefaults(env),
+		Redshift: cdcRedshiftDefaults(prefix), ZeroETL: zeroETLDefaults(env, prefix)}
 }
 
-// check applies haina:cdc's rules, section by section (none when it is off).
-// Rules between CDC and the rest of the stack are in Validate.
-func (c CDCConfig) check(ck checker) {
+// ZeroETL reports whether CDC runs through a zero-ETL integration.
+func (c CDCConfig) ZeroETLMode() bool { return c.Enabled && c.Mode == CDCZeroETL }
+
+// Debezium reports whether CDC runs through Debezium and MSK.
+func (c CDCConfig) DebeziumMode() bool { return c.Enabled && c.Mode == CDCDebezium }
+
+// check applies haina:cdc's rules, section by section (none when it is off):
+// the mode's own sections, and none set that only the other mode reads
+// (defaults tells set from unset). Rules between CDC and the rest of the
+// stack are in Validate.
+func (c CDCConfig) check(ck checker, defaults CDCConfig) {
 	if !c.Enabled {
 		return
 	}
-	c.Database.check(ck.in("database"))
-	c.Connector.check(ck.in("connector"))
-	c.Plugin.check(ck.in("plugin"))
-	c.Redshift.check(ck.in("redshift"))
-	c.Kafka.check(ck.in("kafka"))
+	switch c.Mode {
+	case CDCDebezium:
+		c.Database.check(ck.in("database"), false)
+		c.Connector.check(ck.in("connector"))
+		c.Plugin.check(ck.in("plugin"))
+		c.Redshift.check(ck.in("redshift"))
+		c.Kafka.check(ck.in("kafka"))
+		for _, f := range changedFields(c.ZeroETL, defaults.ZeroETL, "zeroEtl") {
+			ck.bad(f.key, f.value, "only haina:cdc.mode zero-etl reads it (the mode is debezium); remove it, or set the mode")
+		}
+		if c.Database.ClusterArn != "" {
+			ck.bad("database.clusterArn", c.Database.ClusterArn, "only haina:cdc.mode zero-etl reads it; Debezium reaches an existing database through endpoint, secretArn and securityGroupId")
+		}
+	case CDCZeroETL:
+		c.Database.check(ck.in("database"), true)
+		c.ZeroETL.check(ck.in("zeroEtl"))
+		for _, section := range []struct {
+			got, def any
+			key      string
+		}{{c.Kafka, defaults.Kafka, "kafka"}, {c.Connector, defaults.Connector, "connector"}, {c.Plugin, defaults.Plugin, "plugin"},
+			{c.Redshift, defaults.Redshift, "redshift"}, {c.Database.debeziumOnly(), defaults.Database.debeziumOnly(), "database"}} {
+			for _, f := range changedFields(section.got, section.def, section.key) {
+				ck.bad(f.key, f.value, "only haina:cdc.mode debezium reads it: zero-ETL needs no Kafka, connector, plugin or apply, "+
+					"and replicates the tables listed in haina:cdc.zeroEtl.tables into their own database; remove it")
+			}
+		}
+	default:
+		ck.bad("mode", c.Mode, "allowed: debezium (Debezium on MSK Connect, through MSK, applied on a schedule), "+
+			"zero-etl (an Aurora zero-ETL integration, no Kafka)")
+	}
 }
 
 var (

@@ -188,7 +188,7 @@ func (a *PipelineArgs) alarmSpecs() []AlarmSpec {
 		add(AlarmSpec{ID: "producer-throttles", Metric: "lambda.throttles", Dims: []string{fn}, Statistic: "Sum",
 			Comparison: "GreaterThanThreshold", Threshold: 0, EvaluationPeriods: 1, Summary: "the producer function was throttled"})
 	}
-	if a.CDC.Enabled {
+	if a.CDC.DebeziumMode() {
 		conn := a.Name("cdc")
 		add(AlarmSpec{ID: "connector-errored-tasks", Metric: "connect.erroredTasks", Dims: []string{conn}, Statistic: "Maximum",
 			Comparison: "GreaterThanThreshold", Threshold: 0, EvaluationPeriods: 1,
@@ -200,15 +200,15 @@ func (a *PipelineArgs) alarmSpecs() []AlarmSpec {
 					Summary: fmt.Sprintf("broker %d's data disk is more than %d%% full", b, c.KafkaDiskPercent)})
 			}
 		}
-		if a.CDC.Database.Mode == "create" {
-			db := a.Name("cdc-mysql") + "-writer" // the instance Debezium reads
-			add(AlarmSpec{ID: "sourcedb-acu", Metric: "aurora.acuUtilization", Dims: []string{db}, Statistic: "Average",
-				Comparison: "GreaterThanOrEqualToThreshold", Threshold: float64(c.AuroraPercent),
-				Summary: fmt.Sprintf("the source database runs at %d%% or more of its maximum ACUs", c.AuroraPercent)})
-			add(AlarmSpec{ID: "sourcedb-cpu", Metric: "aurora.cpu", Dims: []string{db}, Statistic: "Average",
-				Comparison: "GreaterThanOrEqualToThreshold", Threshold: float64(c.AuroraPercent),
-				Summary: fmt.Sprintf("the source database's CPU is at %d%% or more", c.AuroraPercent)})
-		}
+	}
+	if a.CDC.Enabled && a.CDC.Database.Mode == "create" {
+		db := a.Name("cdc-mysql") + "-writer" // the instance the changes are read from
+		add(AlarmSpec{ID: "sourcedb-acu", Metric: "aurora.acuUtilization", Dims: []string{db}, Statistic: "Average",
+			Comparison: "GreaterThanOrEqualToThreshold", Threshold: float64(c.AuroraPercent),
+			Summary: fmt.Sprintf("the source database runs at %d%% or more of its maximum ACUs", c.AuroraPercent)})
+		add(AlarmSpec{ID: "sourcedb-cpu", Metric: "aurora.cpu", Dims: []string{db}, Statistic: "Average",
+			Comparison: "GreaterThanOrEqualToThreshold", Threshold: float64(c.AuroraPercent),
+			Summary: fmt.Sprintf("the source database's CPU is at %d%% or more", c.AuroraPercent)})
 	}
 	out = append(out, a.healthAlarmSpecs()...)
 	return out

@@ -40,6 +40,9 @@ type Pipeline struct {
 	Connector *Connector
 	// Changes is the Redshift side of CDC.
 	Changes *ChangeTables
+	// ZeroETL is CDC in haina:cdc.mode zero-etl (Kafka, Topics, Connector and
+	// Changes are then nil).
+	ZeroETL *ZeroETL
 	// AuditLogSettings keep the retention and key of the log groups Redshift
 	// exports its audit logs to (haina:logs:LogGroupSettings, under Logs).
 	AuditLogSettings []pulumi.CustomResource
@@ -84,11 +87,11 @@ func NewPipeline(ctx *pulumi.Context, name string, args *PipelineArgs, opts ...p
 
 	var err error
 	services := []string{"kinesis-streams"}
-	if args.CDC.Enabled {
+	if args.CDC.DebeziumMode() {
 		services = append(services, "secretsmanager") // the connector's config provider resolves the database secret
 	}
 	var avoid []string
-	if args.CDC.Enabled {
+	if args.CDC.DebeziumMode() {
 		// The brokers use the first three subnets: avoid the zones MSK refuses.
 		avoid = sortedKeys(UnsupportedZones["kafka"])
 	}
@@ -290,6 +293,11 @@ func NewPipeline(ctx *pulumi.Context, name string, args *PipelineArgs, opts ...p
 	if p.Changes != nil {
 		p.Outputs["cdcQueries"] = p.Changes.Queries
 	}
+	if p.ZeroETL != nil {
+		p.Outputs["cdcIntegrationArn"] = p.ZeroETL.Integration.Arn
+		p.Outputs["cdcDatabase"] = pulumi.String(args.CDC.ZeroETL.Database)
+		p.Outputs["cdcQueries"] = p.ZeroETL.Queries
+	}
 	if p.SourceDB != nil {
 		p.Outputs["sourceDbEndpoint"] = p.SourceDB.Endpoint
 	}
@@ -412,6 +420,9 @@ func (p *Pipeline) lake(ctx *pulumi.Context, name string, args *PipelineArgs, ta
 
 // cdc declares the MSK cluster (the warehouse may reach it on the IAM port) and the source database.
 func (p *Pipeline) cdc(ctx *pulumi.Context, name string, args *PipelineArgs, tags pulumi.StringMap, parent pulumi.ResourceOption) error {
+	if args.CDC.ZeroETLMode() {
+		return p.zeroETL(ctx, name, args, tags, parent)
+	}
 	// The brokers spread over the first three subnets (three AZs).
 	subnets := p.Network.SubnetIDs.ApplyT(func(ids []string) []string { return ids[:kafkaSubnets] }).(pulumi.StringArrayOutput)
 	var err error
@@ -487,6 +498,36 @@ func (p *Pipeline) cdc(ctx *pulumi.Context, name string, args *PipelineArgs, tag
 	return p.changes(ctx, name, args, connArgs.Account, tags, parent)
 }
 
+// zeroETL declares CDC through a zero-ETL integration: the source database
+// (created, with zero-ETL's parameters, or existing) and the integration into
+// a database of its own on the warehouse.
+func (p *Pipeline) zeroETL(ctx *pulumi.Context, name string, args *PipelineArgs, tags pulumi.StringMap, parent pulumi.ResourceOption) error {
+	db := args.CDC.Database
+	zargs := &ZeroETLArgs{
+		Config: args.CDC.ZeroETL, Name: args.Name("cdc"), Warehouse: p.Warehouse,
+		Account: aws.GetCallerIdentityOutput(ctx, aws.GetCallerIdentityOutputArgs{}, pulumi.Parent(p)).AccountId(),
+		SQL:     p.Ingestion.SQL, Protect: args.Protect, Tags: tags,
+	}
+	if db.Mode == "create" {
+		var err error
+		p.SourceDB, err = NewSourceDatabase(ctx, name+"-sourcedb", &SourceDatabaseArgs{
+			Config: db, Name: args.Name("cdc-mysql"), VpcID: p.Network.VpcID, SubnetIDs: p.Network.SubnetIDs,
+			SetupProvider: p.Ingestion.Provider, AllowDataLoss: args.Ingestion.AllowDataLoss, GuardDelete: args.Environment == Production,
+			TimeoutSeconds: args.Ingestion.TimeoutSeconds, Protect: args.Protect, FinalSnapshot: args.Environment == Production,
+			ZeroETL: true, Tags: tags,
+		}, parent)
+		if err != nil {
+			return err
+		}
+		zargs.SourceArn, zargs.SourceReady = p.SourceDB.ClusterArn, []pulumi.Resource{p.SourceDB.Writer}
+	} else {
+		zargs.SourceArn = pulumi.String(db.ClusterArn)
+	}
+	var err error
+	p.ZeroETL, err = NewZeroETL(ctx, name+"-zero-etl", zargs, parent)
+	return err
+}
+
 // changes declares the Redshift side of CDC (the streaming role reads the
 // change topics; landing views, target tables, apply procedures) and the
 // schedule that runs the procedures.
@@ -515,7 +556,7 @@ func (a *PipelineArgs) HealthSpec() sql.HealthSpec {
 			s.CopyJobWindowMinutes = in.Refresh.EveryMinutes
 		}
 	}
-	if a.CDC.Enabled && len(a.CDC.Redshift.Tables) > 0 {
+	if a.CDC.DebeziumMode() && len(a.CDC.Redshift.Tables) > 0 {
 		r := a.CDC.Redshift
 		s.CDCSchema, s.CDCExternal, s.Offsets, s.Runs, s.Rejects = r.Schema, r.ExternalSchema, cdcOffsetsTable, cdcRunsTable, cdcRejectsTable
 		for _, t := range r.Tables {
@@ -545,7 +586,7 @@ func (a *PipelineArgs) refreshUser() string {
 // cdcRefresh is what the scheduled call does on the CDC side: refresh every
 // landing view, then run every apply procedure (unless the apply is off).
 func (a *PipelineArgs) cdcRefresh() *CDCRefresh {
-	if !a.CDC.Enabled {
+	if !a.CDC.DebeziumMode() {
 		return nil
 	}
 	r := &CDCRefresh{Schema: a.CDC.Redshift.Schema}

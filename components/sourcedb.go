@@ -35,6 +35,26 @@ type SourceDatabaseConfig struct {
 	SecurityGroupID string `json:"securityGroupId"`
 	// SecretKmsKeyArn is the customer key encrypting that secret, if any.
 	SecretKmsKeyArn string `json:"secretKmsKeyArn"`
+	// ClusterArn is an existing Aurora MySQL cluster a zero-ETL integration
+	// replicates from (zero-etl mode; its parameter group is yours to set).
+	ClusterArn string `json:"clusterArn"`
+}
+
+// debeziumDatabaseFields are haina:cdc.database's keys that only the Debezium
+// mode reads: the binlog retention and rotation of Debezium's user on a
+// created database, and how the connector reaches an existing one.
+type debeziumDatabaseFields struct {
+	BinlogRetentionHours int    `json:"binlogRetentionHours"`
+	PasswordRotation     string `json:"passwordRotation"`
+	Endpoint             string `json:"endpoint"`
+	Port                 int    `json:"port"`
+	SecretArn            string `json:"secretArn"`
+	SecurityGroupID      string `json:"securityGroupId"`
+	SecretKmsKeyArn      string `json:"secretKmsKeyArn"`
+}
+
+func (d SourceDatabaseConfig) debeziumOnly() debeziumDatabaseFields {
+	return debeziumDatabaseFields{d.BinlogRetentionHours, d.PasswordRotation, d.Endpoint, d.Port, d.SecretArn, d.SecurityGroupID, d.SecretKmsKeyArn}
 }
 
 // SourceDatabaseArgs configures the SourceDatabase component (mode create).
@@ -52,7 +72,11 @@ type SourceDatabaseArgs struct {
 	// FinalSnapshot keeps a snapshot when the cluster is deleted (production,
 	// even after haina:protect is lifted for a teardown).
 	FinalSnapshot bool
-	Tags          pulumi.StringMap
+	// ZeroETL makes the cluster a zero-ETL source: its parameter group carries
+	// zeroETLParameters instead of Debezium's, and no binlog retention is set
+	// (the integration reads the enhanced binlog, not a binlog client's files).
+	ZeroETL bool
+	Tags    pulumi.StringMap
 }
 
 // SourceDatabase is an Aurora MySQL 3 cluster ready for change data capture:
@@ -108,8 +132,14 @@ func NewSourceDatabase(ctx *pulumi.Context, name string, args *SourceDatabaseArg
 		return nil, err
 	}
 	params := rds.ClusterParameterGroupParameterArray{}
-	for _, p := range binlogParameters {
-		// binlog_format is static on Aurora: it takes effect after the writer restarts.
+	binlog, purpose := binlogParameters, "haina: row-based binlog for Debezium"
+	if args.ZeroETL {
+		binlog, purpose = zeroETLParameters, "haina: enhanced binlog for a zero-ETL integration"
+	}
+	for _, p := range binlog {
+		// binlog_format and aurora_enhanced_binlog are static: they take effect
+		// after the writer restarts, so the group is attached at creation (AWS:
+		// a group attached later needs a reboot before an integration can be made).
 		params = append(params, rds.ClusterParameterGroupParameterArgs{
 			Name: pulumi.String(p[0]), Value: pulumi.String(p[1]), ApplyMethod: pulumi.String("pending-reboot"),
 		})
@@ -121,7 +151,7 @@ func NewSourceDatabase(ctx *pulumi.Context, name string, args *SourceDatabaseArg
 	}
 	d.ParameterGroup, err = rds.NewClusterParameterGroup(ctx, name, &rds.ClusterParameterGroupArgs{
 		Name: pulumi.String(args.Name + "-binlog"), Family: pulumi.String("aurora-mysql8.0"),
-		Description: pulumi.String("haina: row-based binlog for Debezium"), Parameters: params, Tags: args.Tags,
+		Description: pulumi.String(purpose), Parameters: params, Tags: args.Tags,
 	}, parent)
 	if err != nil {
 		return nil, err
@@ -202,9 +232,11 @@ func (d *SourceDatabase) setup(ctx *pulumi.Context, name string, args *SourceDat
 		_, err = target.Declare(ctx, name+"-"+suffix, SqlSpec{Object: obj, HoldsData: holdsData}, parent, pulumi.DependsOn([]pulumi.Resource{d.Writer}))
 		return err
 	}
-	hours := fmt.Sprint(args.Config.BinlogRetentionHours)
-	if err := object("binlog-retention", sql.MySQLBinlogRetention, map[string]string{"Hours": hours, "HoursText": hours}, false); err != nil {
-		return err
+	if !args.ZeroETL {
+		hours := fmt.Sprint(args.Config.BinlogRetentionHours)
+		if err := object("binlog-retention", sql.MySQLBinlogRetention, map[string]string{"Hours": hours, "HoursText": hours}, false); err != nil {
+			return err
+		}
 	}
 	if args.Config.DemoSchema {
 		return object("demo-schema", sql.MySQLDemoSchema, map[string]string{"Database": "salesdb", "Table": "CUSTOMER"}, true)
@@ -232,23 +264,29 @@ var (
 	reSecurityGrp = regexp.MustCompile(`^sg-[0-9a-f]{8,17}$`)
 )
 
-// check applies haina:cdc.database's rules.
-func (d SourceDatabaseConfig) check(ck checker) {
+// check applies haina:cdc.database's rules; zeroETL: for a zero-ETL source
+// (the Debezium-only keys are refused in CDCConfig.check).
+func (d SourceDatabaseConfig) check(ck checker, zeroETL bool) {
+	switch {
+	case zeroETL && d.Mode == "create":
+		if !zeroETLVersionOK(d.EngineVersion) {
+			ck.bad("engineVersion", d.EngineVersion, "zero-ETL needs Aurora MySQL 3.05.2 or later, such as 8.0.mysql_aurora.3.08.0")
+		}
+		d.checkCapacity(ck)
+		return
+	case zeroETL && d.Mode == "existing":
+		if !reRDSClusterArn.MatchString(d.ClusterArn) {
+			ck.bad("clusterArn", d.ClusterArn, "an existing zero-ETL source needs its Aurora MySQL cluster's ARN, such as arn:aws:rds:us-east-1:123456789012:cluster:shop "+
+				"(its DB cluster parameter group must carry zero-ETL's binlog settings: docs/runbooks.md#zero-etl-source-parameters)")
+		}
+		return
+	}
 	switch d.Mode {
 	case "create":
 		if !reAuroraMySQL3.MatchString(d.EngineVersion) {
 			ck.bad("engineVersion", d.EngineVersion, "allowed: an Aurora MySQL 3 version such as 8.0.mysql_aurora.3.08.0")
 		}
-		validACU := func(v float64) bool { return v >= 0.5 && v <= 256 && v*2 == float64(int(v*2)) }
-		if !validACU(d.MinACU) {
-			ck.bad("minAcu", d.MinACU, "allowed: 0.5 to 256 in steps of 0.5")
-		}
-		if !validACU(d.MaxACU) || d.MaxACU < d.MinACU {
-			ck.bad("maxAcu", d.MaxACU, fmt.Sprintf("allowed: %v (minAcu) to 256 in steps of 0.5", d.MinACU))
-		}
-		if d.BackupRetentionDays < 1 || d.BackupRetentionDays > 35 {
-			ck.bad("backupRetentionDays", d.BackupRetentionDays, "allowed: 1 to 35 days")
-		}
+		d.checkCapacity(ck)
 		if d.BinlogRetentionHours < 24 || d.BinlogRetentionHours > 2160 {
 			ck.bad("binlogRetentionHours", d.BinlogRetentionHours, "allowed: 24 to 2160 hours (Aurora MySQL's maximum is 90 days)")
 		}
@@ -276,5 +314,19 @@ func (d SourceDatabaseConfig) check(ck checker) {
 		}
 	default:
 		ck.bad("mode", d.Mode, "allowed: create, existing")
+	}
+}
+
+// checkCapacity applies the rules of a created cluster's size and backups.
+func (d SourceDatabaseConfig) checkCapacity(ck checker) {
+	validACU := func(v float64) bool { return v >= 0.5 && v <= 256 && v*2 == float64(int(v*2)) }
+	if !validACU(d.MinACU) {
+		ck.bad("minAcu", d.MinACU, "allowed: 0.5 to 256 in steps of 0.5")
+	}
+	if !validACU(d.MaxACU) || d.MaxACU < d.MinACU {
+		ck.bad("maxAcu", d.MaxACU, fmt.Sprintf("allowed: %v (minAcu) to 256 in steps of 0.5", d.MinACU))
+	}
+	if d.BackupRetentionDays < 1 || d.BackupRetentionDays > 35 {
+		ck.bad("backupRetentionDays", d.BackupRetentionDays, "allowed: 1 to 35 days")
 	}
 }

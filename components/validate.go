@@ -48,7 +48,7 @@ func (a *PipelineArgs) Validate() error {
 	a.Lake.check(haina.in("lake"))
 	a.FlowLogs.check(haina.in("flowLogs"))
 	a.RedshiftDelivery.check(haina.in("redshiftDelivery"))
-	a.CDC.check(haina.in("cdc"))
+	a.CDC.check(haina.in("cdc"), cdcDefaults(a.Environment, a.Prefix))
 	a.Alarms.check(haina.in("alarms"))
 	a.checkAcrossSections(checker{errs: &errs})
 	return errors.Join(errs...)
@@ -76,8 +76,25 @@ func (a *PipelineArgs) checkAcrossSections(ck checker) {
 		ck.bad("haina:flowLogs.enabled", true, "flow logs are delivered into the lake: set haina:lake.enabled true, or turn flow logs off")
 	}
 	a.checkRedshiftDelivery(ck)
-	if a.CDC.Enabled {
+	if a.CDC.DebeziumMode() {
 		a.checkCDCAcrossSections(ck)
+	}
+	if a.CDC.ZeroETLMode() {
+		a.checkZeroETLAcrossSections(ck)
+	}
+}
+
+// checkZeroETLAcrossSections: the warehouse must keep case-sensitive
+// identifiers ("Considerations when using zero-ETL integrations with Amazon
+// Redshift", https://docs.aws.amazon.com/redshift/latest/mgmt/zero-etl.reqs-lims.html),
+// and the destination database is a database of its own.
+func (a *PipelineArgs) checkZeroETLAcrossSections(ck checker) {
+	if a.Warehouse.ConfigParameters["enable_case_sensitive_identifier"] == "false" {
+		ck.bad("haina:warehouse.configParameters.enable_case_sensitive_identifier", "false",
+			"a zero-ETL target needs case-sensitive identifiers (true, haina's default)")
+	}
+	if db := a.CDC.ZeroETL.Database; db == a.Warehouse.DatabaseName || db == "dev" {
+		ck.bad("haina:cdc.zeroEtl.database", db, "a database of its own: the integration fills it, read-only (not haina:warehouse.databaseName, nor dev)")
 	}
 }
 

@@ -109,6 +109,9 @@ const (
 	DBUser            = "db_user.sql.tmpl"
 	CDCApplyProcedure = "cdc_apply_procedure.sql.tmpl"
 	CDCExamples       = "cdc_examples.sql.tmpl"
+	// Change data capture through a zero-ETL integration.
+	ZeroETLDatabase = "zero_etl_database.sql.tmpl"
+	ZeroETLExamples = "zero_etl_examples.sql.tmpl"
 )
 
 // IdentError is an identifier that cannot enter SQL.

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/haina-data/haina/components"
 	"github.com/haina-data/haina/deploy"
 	"github.com/haina-data/haina/tests/fakelogs"
 	"github.com/haina-data/haina/tests/fakeprovider"
@@ -108,6 +109,17 @@ func setup(t *testing.T) *engine {
 		require.NoError(t, err)
 		for _, s := range streams {
 			if s.State["name"] == name {
+				return true
+			}
+		}
+		return false
+	}
+	// A zero-ETL destination names an integration the fake cloud must hold.
+	e.fake.Catalog.IntegrationExists = func(id string) bool {
+		integrations, err := fakeprovider.Resources(e.cloud, "aws:rds/integration:Integration")
+		require.NoError(t, err)
+		for _, i := range integrations {
+			if arn, _ := i.State["arn"].(string); strings.HasSuffix(arn, ":"+id) {
 				return true
 			}
 		}
@@ -470,6 +482,63 @@ func TestEngineUpNoOpAndDestroy(t *testing.T) {
 		require.NoError(t, err)
 		assert.Empty(t, left)
 		assert.Empty(t, e.fake.Catalog.Objects(), "nothing left in the warehouse")
+	})
+	// CDC in zero-etl mode: an Aurora zero-ETL integration instead of Debezium
+	// and MSK, up → no-op → destroy. The fake cloud refuses an integration
+	// whose source lacks zero-ETL's parameters or whose namespace does not
+	// authorize it, and the fake Redshift a database from an unknown integration.
+	t.Run("zero-etl", func(t *testing.T) {
+		var progress strings.Builder
+		defer func() {
+			if t.Failed() {
+				t.Log(progress.String())
+			}
+		}()
+		s := e.open(t, ctx, "zeroetl", &progress)
+		for k, v := range map[string]string{"aws:region": "us-east-1", "haina:environment": "staging",
+			"haina:cdc.enabled": "true", "haina:cdc.mode": "zero-etl"} {
+			require.NoError(t, s.SetConfig(ctx, k, v))
+		}
+		before := len(e.fake.Calls())
+		outputs, err := s.Up(ctx)
+		require.NoError(t, err)
+		assert.Regexp(t, `^arn:aws:rds:us-east-1:\d{12}:integration:[0-9a-f-]{36}$`, outputs["cdcIntegrationArn"])
+		assert.Equal(t, "haina_cdc", outputs["cdcDatabase"])
+		id := components.IntegrationID(outputs["cdcIntegrationArn"].(string))
+		var created bool
+		for _, c := range e.fake.Calls()[before:] {
+			if c.Sqls[0] == `CREATE DATABASE "haina_cdc" FROM INTEGRATION '`+id+`'` {
+				created = true
+				assert.False(t, c.Batch, "CREATE DATABASE … FROM INTEGRATION runs on its own, outside a transaction")
+			}
+		}
+		assert.True(t, created, "the destination database was created from the integration")
+		assert.Contains(t, e.fake.Catalog.Objects(), "database haina_cdc")
+		counts := engineCounts(t, ctx, s)
+		for _, typ := range []string{"aws:msk/cluster:Cluster", "aws:mskconnect/connector:Connector", "haina:cdc:ChangeTables", "aws:lambda/invocation:Invocation"} {
+			assert.Zero(t, counts[typ], "zero-ETL has no %s", typ)
+		}
+		assert.Equal(t, 1, counts["aws:rds/integration:Integration"])
+		assert.Equal(t, 1, counts["aws:redshift/resourcePolicy:ResourcePolicy"])
+		changes, err := s.Preview(ctx)
+		require.NoError(t, err)
+		for op, n := range changes {
+			if op != "same" {
+				t.Errorf("second preview is not a no-op: %d %s", n, op)
+			}
+		}
+		require.NoError(t, s.Destroy(ctx))
+		left, err := s.Resources(ctx)
+		require.NoError(t, err)
+		assert.Empty(t, left)
+		// Redshift refuses to drop a destination while its integration exists,
+		// and the engine deletes the database object first: it is left with its
+		// rows (the namespace's deletion takes it in AWS; here, by hand).
+		for _, c := range e.fake.Calls()[before:] {
+			assert.NotEqual(t, `DROP DATABASE "haina_cdc"`, c.Sqls[0], "the destination is never dropped while its integration exists")
+		}
+		_, err = e.fake.Catalog.Exec(`DROP DATABASE "haina_cdc"`)
+		require.NoError(t, err, "the integration is gone: the database may be dropped now")
 	})
 	// The one-command deploy: the built haina command, for staging, as a user runs it.
 	t.Run("haina command", func(t *testing.T) {

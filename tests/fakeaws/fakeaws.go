@@ -209,6 +209,10 @@ func (c Cloud) Create(token, name string, inputs resource.PropertyMap) (string, 
 	case "aws:redshift/integration:Integration":
 		id = c.arn("redshift", "integration:"+uuid(token, name))
 		set("arn", id)
+	case "aws:rds/integration:Integration":
+		// The id is the ARN; its last part is the integration id Redshift names.
+		id = c.arn("rds", "integration:"+uuid(token, name))
+		set("arn", id)
 	case "aws:redshift/resourcePolicy:ResourcePolicy":
 		id = str(inputs, "resourceArn")
 	case "aws:cloudwatch/logGroup:LogGroup":

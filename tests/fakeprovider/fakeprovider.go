@@ -127,6 +127,9 @@ func (s *Server) Create(ctx context.Context, req *pulumirpc.CreateRequest) (*pul
 		if err := checkLogGroupKey(req.GetUrn(), out); err != nil {
 			return nil, err
 		}
+		if err := checkIntegration(req.GetUrn(), out); err != nil {
+			return nil, err
+		}
 		if err := invoke(ctx, req.GetUrn(), kafkatopics.ActionCreate, out); err != nil {
 			return nil, err
 		}
@@ -320,6 +323,9 @@ func (s *Server) Update(_ context.Context, req *pulumirpc.UpdateRequest) (*pulum
 }
 
 func (s *Server) Delete(ctx context.Context, req *pulumirpc.DeleteRequest) (*emptypb.Empty, error) {
+	if err := checkDeleteWithIntegration(req.GetUrn(), req.GetProperties()); err != nil {
+		return nil, err
+	}
 	if err := invoke(ctx, req.GetUrn(), kafkatopics.ActionDelete, req.GetProperties()); err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package fakeredshift
 
 import (
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -26,6 +27,9 @@ type Catalog struct {
 	// TopicExists says whether a Kafka topic exists, for a streaming MV
 	// reading it through a FROM MSK or FROM KAFKA external schema; nil: don't check.
 	TopicExists func(topic string) bool
+	// IntegrationExists says whether a zero-ETL integration exists (by its
+	// id), for CREATE and DROP DATABASE of its destination; nil: don't check.
+	IntegrationExists func(id string) bool
 
 	mu sync.Mutex
 	st state
@@ -266,7 +270,7 @@ func (c *Catalog) run(st *state, sql string, inTx bool) (int64, error) {
 		case !orReplace && p.kw("user"):
 			h = func() error { return createUser(st, p) }
 		case !orReplace && p.kw("database"):
-			h = func() error { return createDatabase(st, p, inTx) }
+			h = func() error { return c.createDatabase(st, p, inTx) }
 		}
 	case p.kw("drop"):
 		switch {
@@ -285,7 +289,7 @@ func (c *Catalog) run(st *state, sql string, inTx bool) (int64, error) {
 		case p.kw("user"):
 			h = func() error { return dropUser(st, p) }
 		case p.kw("database"):
-			h = func() error { return dropDatabase(st, p, inTx) }
+			h = func() error { return c.dropDatabase(st, p, inTx) }
 		}
 	case p.kw("alter", "materialized", "view"):
 		h = func() error { return alterMV(st, p) }
@@ -1206,8 +1210,14 @@ func dropCopyJob(st *state, p *parser, inTx bool) error {
 	return nil
 }
 
-// createDatabase: CREATE DATABASE d [FROM INTEGRATION 'id' …].
-func createDatabase(st *state, p *parser, inTx bool) error {
+// reIntegrationID: a zero-ETL integration's id is a UUID (the last part of its
+// ARN; SVV_INTEGRATION's integration_id, https://docs.aws.amazon.com/redshift/latest/dg/r_SVV_INTEGRATION.html).
+var reIntegrationID = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+
+// createDatabase: CREATE DATABASE d [FROM INTEGRATION 'id' …]. The
+// integration must exist (r_CREATE_DATABASE.html: "integration_id … of an
+// existing zero-ETL integration").
+func (c *Catalog) createDatabase(st *state, p *parser, inTx bool) error {
 	d, ok := p.ident()
 	if !ok {
 		return errSyntax
@@ -1218,9 +1228,27 @@ func createDatabase(st *state, p *parser, inTx bool) error {
 			return errSyntax
 		}
 		id = p.peek(0).text
+		p.pos++
+		if p.kw("database") { // the source database: PostgreSQL sources only
+			if _, ok := p.ident(); !ok {
+				if p.peek(0).kind != tString {
+					return errSyntax
+				}
+				p.pos++
+			}
+		}
+		if !p.done() {
+			return errSyntax // options (QUERY_ALL_STATES, …) are not modelled
+		}
+		if !reIntegrationID.MatchString(id) {
+			return redshiftError(`invalid integration id "%s"`, id)
+		}
 	}
 	if err := notInTransaction(inTx, "CREATE DATABASE"); err != nil {
 		return err
+	}
+	if id != "" && c.IntegrationExists != nil && !c.IntegrationExists(id) {
+		return redshiftError(`integration "%s" does not exist`, id)
 	}
 	if _, exists := st.dbs[d]; exists {
 		return redshiftError(`database "%s" already exists`, d) // rule 7, PostgreSQL's message
@@ -1229,8 +1257,11 @@ func createDatabase(st *state, p *parser, inTx bool) error {
 	return nil
 }
 
-// dropDatabase: DROP DATABASE d.
-func dropDatabase(st *state, p *parser, inTx bool) error {
+// dropDatabase: DROP DATABASE d. A zero-ETL destination cannot be dropped
+// while its integration exists ("You must first delete any integrations that
+// are associated with a destination database before deleting the destination
+// database", https://docs.aws.amazon.com/redshift/latest/mgmt/zero-etl.reqs-lims.html).
+func (c *Catalog) dropDatabase(st *state, p *parser, inTx bool) error {
 	d, ok := p.ident()
 	if !ok || !p.done() {
 		return errSyntax
@@ -1238,8 +1269,12 @@ func dropDatabase(st *state, p *parser, inTx bool) error {
 	if err := notInTransaction(inTx, "DROP DATABASE"); err != nil {
 		return err
 	}
-	if _, exists := st.dbs[d]; !exists {
+	id, exists := st.dbs[d]
+	if !exists {
 		return redshiftError(`database "%s" does not exist`, d)
+	}
+	if id != "" && c.IntegrationExists != nil && c.IntegrationExists(id) {
+		return redshiftError(`cannot drop database "%s": it is the destination of integration %s; delete the integration first`, d, id)
 	}
 	delete(st.dbs, d)
 	return nil
@@ -1335,6 +1370,8 @@ func (c *Catalog) query(st *state, p *parser, sql string) (int64, error) {
 		found = st.selects[selectGrant{name{where["namespace_name"], where["relation_name"]}, where["identity_name"]}]
 	case view == "pg_user" && has("usename"):
 		found = st.users[where["usename"]]
+	case view == "svv_redshift_databases" && has("database_name"):
+		_, found = st.dbs[where["database_name"]]
 	case view == "pg_proc_info" && has("nspname", "proname"):
 		found = st.procs[name{where["nspname"], where["proname"]}]
 	default:

@@ -201,6 +201,26 @@ func TestCatalogRule5NotInATransactionBlock(t *testing.T) {
 	r.ok(r.exec(`DROP DATABASE "aurora"`))
 }
 
+// A zero-ETL destination: created from an integration that exists, found in
+// svv_redshift_databases, not dropped while its integration exists.
+func TestCatalogZeroETLDatabase(t *testing.T) {
+	r := start(t)
+	live := map[string]bool{"99e3b9ad-3b5a-4b2b-9c1b-8e0c5f0c1d2e": true}
+	r.fake.Catalog.IntegrationExists = func(id string) bool { return live[id] }
+	r.failed(r.exec(`CREATE DATABASE "cdc" FROM INTEGRATION 'not-an-id'`), `ERROR: invalid integration id "not-an-id"`)
+	r.failed(r.exec(`CREATE DATABASE "cdc" FROM INTEGRATION '00000000-0000-4000-8000-000000000000'`),
+		`ERROR: integration "00000000-0000-4000-8000-000000000000" does not exist`)
+	exists := `SELECT 1 FROM svv_redshift_databases WHERE database_name = 'cdc'`
+	assert.Equal(t, int64(0), r.exec(exists).Rows)
+	r.ok(r.exec(`CREATE DATABASE "cdc" FROM INTEGRATION '99e3b9ad-3b5a-4b2b-9c1b-8e0c5f0c1d2e'`))
+	assert.Equal(t, int64(1), r.exec(exists).Rows)
+	r.failed(r.exec(`DROP DATABASE "cdc"`), `ERROR: cannot drop database "cdc": it is the destination of integration 99e3b9ad-3b5a-4b2b-9c1b-8e0c5f0c1d2e; delete the integration first`)
+	live["99e3b9ad-3b5a-4b2b-9c1b-8e0c5f0c1d2e"] = false // deleted: the database stays, and may go now
+	assert.Equal(t, int64(1), r.exec(exists).Rows)
+	r.ok(r.exec(`DROP DATABASE "cdc"`))
+	assert.Equal(t, int64(0), r.exec(exists).Rows)
+}
+
 func TestCatalogRule6DropWithDependents(t *testing.T) {
 	r := start(t)
 	r.ok(r.batch(schema, kinesis, landing, rollupNo, eventsView))

@@ -1,0 +1,210 @@
+package fakeprovider
+
+import (
+	"fmt"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/haina-data/haina/tests/fakeaws"
+	"github.com/haina-data/haina/tests/iameval"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
+	"google.golang.org/protobuf/types/known/structpb"
+)
+
+// What AWS requires before it creates an Aurora MySQL → Redshift zero-ETL
+// integration (rds:CreateIntegration), each rule with the page that states it.
+// Only with CloudDirEnv set: the source cluster, its parameter group and
+// instances, and the target's resource policy and workgroup are read there.
+
+// ZeroETLSourceParameters are the DB cluster parameters a zero-ETL source on
+// Aurora MySQL 8.0 must carry ("Step 1: Create a custom DB cluster parameter
+// group", https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/zero-etl.setting-up.html).
+var ZeroETLSourceParameters = map[string]string{
+	"aurora_enhanced_binlog": "1", "binlog_backup": "0", "binlog_format": "ROW",
+	"binlog_replication_globaldb": "0", "binlog_row_image": "full", "binlog_row_metadata": "full",
+}
+
+// zeroETLForbidden are values the same page rules out.
+var zeroETLForbidden = map[string]string{"binlog_transaction_compression": "ON", "binlog_row_value_options": "PARTIAL_JSON"}
+
+var reAuroraMySQL = regexp.MustCompile(`^8\.0\.mysql_aurora\.3\.([0-9]+)\.([0-9]+)$`)
+
+func str(m map[string]any, k string) string { s, _ := m[k].(string); return s }
+
+// checkIntegration refuses what rds:CreateIntegration refuses.
+func checkIntegration(urn string, state *structpb.Struct) error {
+	dir := os.Getenv(CloudDirEnv)
+	if dir == "" || resource.URN(urn).Type().String() != "aws:rds/integration:Integration" {
+		return nil
+	}
+	props, err := plugin.UnmarshalProperties(state, opts)
+	if err != nil {
+		return err
+	}
+	in := props.Mappable()
+	source, target := str(in, "sourceArn"), str(in, "targetArn")
+
+	// The source: an Aurora MySQL cluster at 3.05.2 or later ("Supported
+	// Regions and Aurora DB engines for zero-ETL integrations",
+	// https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Concepts.Aurora_Fea_Regions_DB-eng.Feature.Zero-ETL.html)
+	// with at least one DB instance ("Limitations",
+	// https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/zero-etl.html).
+	cluster, err := find(dir, "aws:rds/cluster:Cluster", func(s map[string]any) bool { return str(s, "arn") == source })
+	if err != nil {
+		return err
+	}
+	if cluster == nil {
+		return fmt.Errorf("DBClusterNotFoundFault: source %s is not a DB cluster", source)
+	}
+	m := reAuroraMySQL.FindStringSubmatch(str(cluster, "engineVersion"))
+	if str(cluster, "engine") != "aurora-mysql" || m == nil {
+		return fmt.Errorf("InvalidDBClusterStateFault: %s runs %s %s; zero-ETL needs Aurora MySQL 3.05.2 or later", source, str(cluster, "engine"), str(cluster, "engineVersion"))
+	}
+	minor, _ := strconv.Atoi(m[1])
+	patch, _ := strconv.Atoi(m[2])
+	if minor < 5 || (minor == 5 && patch < 2) {
+		return fmt.Errorf("InvalidDBClusterStateFault: %s runs Aurora MySQL %s; zero-ETL needs 3.05.2 or later", source, str(cluster, "engineVersion"))
+	}
+	id := str(cluster, "clusterIdentifier")
+	instance, err := find(dir, "aws:rds/clusterInstance:ClusterInstance", func(s map[string]any) bool { return str(s, "clusterIdentifier") == id })
+	if err != nil {
+		return err
+	}
+	if instance == nil {
+		return fmt.Errorf("InvalidDBClusterStateFault: %s has no DB instance; an integration source needs one", source)
+	}
+	// Its parameter group carries the binlog settings (page above; a group
+	// attached later needs a reboot first, which this fake does not model).
+	groupName := str(cluster, "dbClusterParameterGroupName")
+	group, err := find(dir, "aws:rds/clusterParameterGroup:ClusterParameterGroup", func(s map[string]any) bool { return str(s, "name") == groupName })
+	if err != nil {
+		return err
+	}
+	params := map[string]string{}
+	if group != nil {
+		list, _ := group["parameters"].([]any)
+		for _, p := range list {
+			pm, _ := p.(map[string]any)
+			params[str(pm, "name")] = str(pm, "value")
+		}
+	}
+	for name, want := range ZeroETLSourceParameters {
+		if !strings.EqualFold(params[name], want) {
+			return fmt.Errorf("InvalidDBClusterStateFault: the DB cluster parameter group of %s (%q) has %s=%q; a zero-ETL source needs %s=%s "+
+				"(https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/zero-etl.setting-up.html)", source, groupName, name, params[name], name, want)
+		}
+	}
+	for name, bad := range zeroETLForbidden {
+		if strings.EqualFold(params[name], bad) {
+			return fmt.Errorf("InvalidDBClusterStateFault: the DB cluster parameter group of %s has %s=%s, which zero-ETL does not support", source, name, bad)
+		}
+	}
+
+	// The target authorizes this source and this account on its namespace
+	// ("Configure authorization for your Amazon Redshift data warehouse",
+	// https://docs.aws.amazon.com/redshift/latest/mgmt/zero-etl-using.redshift-iam.html).
+	policy, err := find(dir, "aws:redshift/resourcePolicy:ResourcePolicy", func(s map[string]any) bool { return str(s, "resourceArn") == target })
+	if err != nil {
+		return err
+	}
+	if policy == nil {
+		return fmt.Errorf("IntegrationTargetNotFoundFault: %s has no resource policy: no source is an authorized integration source", target)
+	}
+	doc, err := iameval.Parse("namespace", str(policy, "policy"))
+	if err != nil {
+		return err
+	}
+	for _, req := range []iameval.Request{
+		{Caller: iameval.Caller{Kind: "Service", ID: "redshift.amazonaws.com"}, Action: "redshift:AuthorizeInboundIntegration", Resource: target,
+			Context: iameval.Context{"aws:SourceArn": {source}}},
+		{Caller: iameval.Caller{Kind: "AWS", ID: "arn:aws:iam::" + fakeaws.Account + ":root", Account: fakeaws.Account},
+			Action: "redshift:CreateInboundIntegration", Resource: target},
+	} {
+		r, err := iameval.Evaluate(req, nil, doc)
+		if err != nil {
+			return err
+		}
+		if !r.Allowed() {
+			return fmt.Errorf("IntegrationTargetNotFoundFault: the resource policy of %s does not allow %s to %s (source %s)", target, req.Caller.ID, req.Action, source)
+		}
+	}
+	// A Serverless target's workgroup keeps case-sensitive identifiers
+	// ("Considerations", https://docs.aws.amazon.com/redshift/latest/mgmt/zero-etl.reqs-lims.html).
+	ns, err := find(dir, "aws:redshiftserverless/namespace:Namespace", func(s map[string]any) bool { return str(s, "arn") == target })
+	if err != nil {
+		return err
+	}
+	if ns != nil {
+		wg, err := find(dir, "aws:redshiftserverless/workgroup:Workgroup", func(s map[string]any) bool { return str(s, "namespaceName") == str(ns, "namespaceName") })
+		if err != nil {
+			return err
+		}
+		sensitive := false
+		if wg != nil {
+			list, _ := wg["configParameters"].([]any)
+			for _, p := range list {
+				pm, _ := p.(map[string]any)
+				sensitive = sensitive || (str(pm, "parameterKey") == "enable_case_sensitive_identifier" && str(pm, "parameterValue") == "true")
+			}
+		}
+		if !sensitive {
+			return fmt.Errorf("InvalidParameterValue: the target namespace's workgroup does not have enable_case_sensitive_identifier=true")
+		}
+	}
+	// One integration per source and target ("Quotas", zero-etl.html above).
+	others, err := Resources(dir, "aws:rds/integration:Integration")
+	if err != nil {
+		return err
+	}
+	for _, o := range others {
+		if o.URN != urn && o.State["sourceArn"] == source && o.State["targetArn"] == target {
+			return fmt.Errorf("IntegrationAlreadyExistsFault: an integration from %s to %s exists already (%s)", source, target, o.URN)
+		}
+	}
+	return nil
+}
+
+// checkDeleteWithIntegration refuses deleting an integration's source cluster
+// or target namespace while the integration exists ("You can't delete an
+// Amazon Redshift data warehouse that has existing zero-ETL integrations",
+// https://docs.aws.amazon.com/redshift/latest/mgmt/zero-etl.reqs-lims.html;
+// Aurora: "Limitations", https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/zero-etl.html).
+func checkDeleteWithIntegration(urn string, state *structpb.Struct) error {
+	dir := os.Getenv(CloudDirEnv)
+	typ := resource.URN(urn).Type().String()
+	if dir == "" || (typ != "aws:rds/cluster:Cluster" && typ != "aws:redshiftserverless/namespace:Namespace") {
+		return nil
+	}
+	props, err := plugin.UnmarshalProperties(state, opts)
+	if err != nil {
+		return err
+	}
+	arn := str(props.Mappable(), "arn")
+	integrations, err := Resources(dir, "aws:rds/integration:Integration")
+	if err != nil {
+		return err
+	}
+	for _, i := range integrations {
+		if i.State["sourceArn"] == arn || i.State["targetArn"] == arn {
+			return fmt.Errorf("InvalidStateFault: %s has a zero-ETL integration (%s); delete the integration first", arn, i.State["arn"])
+		}
+	}
+	return nil
+}
+
+// find returns the state of the first resource of typ in dir that matches.
+func find(dir, typ string, match func(map[string]any) bool) (map[string]any, error) {
+	all, err := Resources(dir, typ)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range all {
+		if match(r.State) {
+			return r.State, nil
+		}
+	}
+	return nil, nil
+}
