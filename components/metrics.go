@@ -49,6 +49,13 @@ var Metrics = map[string]Metric{
 	// namespace: AWS/Redshift-Serverless is what CloudWatch shows (check with
 	// `aws cloudwatch list-metrics --namespace AWS/Redshift-Serverless`). Charted only.
 	"serverless.computeSeconds": {"AWS/Redshift-Serverless", "ComputeSeconds", []string{"Workgroup"}, serverlessMetricsDoc},
+	// "Metrics for zero-ETL integrations" lists IntegrationLag (seconds) and
+	// IntegrationNumTablesFailedReplication with the IntegrationId dimension,
+	// published by Redshift; the page does not print the namespace either:
+	// AWS/Redshift is what haina expects (check with `aws cloudwatch list-metrics
+	// --namespace AWS/Redshift --metric-name IntegrationLag`).
+	"zeroetl.lag":          {"AWS/Redshift", "IntegrationLag", []string{"IntegrationId"}, zeroETLMetricsDoc},
+	"zeroetl.failedTables": {"AWS/Redshift", "IntegrationNumTablesFailedReplication", []string{"IntegrationId"}, zeroETLMetricsDoc},
 
 	// haina's own metrics, published by the health function (package health,
 	// queries in sql/health_checks.sql.tmpl) with dimensions Environment and
@@ -89,5 +96,6 @@ const (
 	connectMetricsDoc  = "https://docs.aws.amazon.com/msk/latest/developerguide/mkc-monitoring-overview.html"
 	auroraMetricsDoc   = "https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-serverless-v2.setting-capacity.html"
 	// "Amazon Redshift Serverless metrics" is a section of this page.
+	zeroETLMetricsDoc    = "https://docs.aws.amazon.com/redshift/latest/mgmt/zero-etl-using-monitoring.html"
 	serverlessMetricsDoc = "https://docs.aws.amazon.com/redshift/latest/mgmt/serverless-audit-logging.html"
 )

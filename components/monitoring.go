@@ -201,6 +201,15 @@ func (a *PipelineArgs) alarmSpecs() []AlarmSpec {
 			}
 		}
 	}
+	if a.CDC.ZeroETLMode() {
+		// Redshift publishes the integration's metrics every minute.
+		add(AlarmSpec{ID: "zero-etl-lag", Metric: "zeroetl.lag", Dims: []string{ZeroETLIDPlaceholder}, Statistic: "Maximum",
+			Comparison: "GreaterThanThreshold", Threshold: float64(a.cdcPendingMinutes() * 60),
+			Summary: fmt.Sprintf("the zero-ETL integration is more than %d minutes behind the source", a.cdcPendingMinutes())})
+		add(AlarmSpec{ID: "zero-etl-failed-tables", Metric: "zeroetl.failedTables", Dims: []string{ZeroETLIDPlaceholder}, Statistic: "Maximum",
+			Comparison: "GreaterThanThreshold", Threshold: 0, EvaluationPeriods: 1,
+			Summary: "tables failed to replicate (no primary key, an unsupported type): they are missing or stale in the destination database"})
+	}
 	if a.CDC.Enabled && a.CDC.Database.Mode == "create" {
 		db := a.Name("cdc-mysql") + "-writer" // the instance the changes are read from
 		add(AlarmSpec{ID: "sourcedb-acu", Metric: "aurora.acuUtilization", Dims: []string{db}, Statistic: "Average",
@@ -212,6 +221,19 @@ func (a *PipelineArgs) alarmSpecs() []AlarmSpec {
 	}
 	out = append(out, a.healthAlarmSpecs()...)
 	return out
+}
+
+// ZeroETLIDPlaceholder stands for the integration's id in alarm and chart
+// dimensions (MonitoringArgs.Late): it is known only after deploy.
+const ZeroETLIDPlaceholder = "{integrationId}"
+
+// cdcPendingMinutes is how far behind CDC may fall (haina:alarms.cdcPendingMinutes):
+// configured, or three refresh periods and at least 15 minutes.
+func (a *PipelineArgs) cdcPendingMinutes() int {
+	if a.Alarms.CDCPendingMinutes != 0 {
+		return a.Alarms.CDCPendingMinutes
+	}
+	return max(15, 3*a.Ingestion.Refresh.EveryMinutes)
 }
 
 // healthAlarmSpecs alarm on what the health function publishes (namespace
@@ -254,10 +276,7 @@ func (a *PipelineArgs) healthAlarmSpecs() []AlarmSpec {
 			Statistic: "Sum", PeriodSeconds: period, EvaluationPeriods: 1, Comparison: "GreaterThanThreshold", Threshold: 0,
 			Summary: "a COPY JOB load into " + spec.CopyJobTable + " was aborted or met errors (SYS_LOAD_HISTORY)"})
 	}
-	pending := a.Alarms.CDCPendingMinutes
-	if pending == 0 {
-		pending = max(15, 3*a.Ingestion.Refresh.EveryMinutes)
-	}
+	pending := a.cdcPendingMinutes()
 	for _, t := range spec.CDC {
 		out = append(out,
 			AlarmSpec{ID: "cdc-scan-errors-" + t.Table, Runbook: "cdc-scan-errors", Metric: "haina.scanErrors", Dims: []string{env, spec.CDCSchema + "." + t.Landing},
@@ -309,8 +328,11 @@ type MonitoringArgs struct {
 	Charts []ChartSpec
 	// StreamName is charted first: events in.
 	StreamName string
-	Protect    bool
-	Tags       pulumi.StringMap
+	// Late are dimension values known only after deploy (an integration's
+	// id), by the placeholder a Dims value holds ("{integrationId}").
+	Late    map[string]pulumi.StringInput
+	Protect bool
+	Tags    pulumi.StringMap
 }
 
 // Monitoring is the alarm topic (SNS, encrypted with its own key; only
@@ -417,6 +439,9 @@ func NewMonitoring(ctx *pulumi.Context, name string, args *MonitoringArgs, opts 
 		dims := pulumi.StringMap{}
 		for i, d := range metric.Dimensions {
 			dims[d] = pulumi.String(s.Dims[i])
+			if v, ok := args.Late[s.Dims[i]]; ok {
+				dims[d] = v
+			}
 		}
 		missing := "notBreaching"
 		if s.MissingBreaches {
@@ -447,9 +472,19 @@ func NewMonitoring(ctx *pulumi.Context, name string, args *MonitoringArgs, opts 
 	if err != nil {
 		return nil, err
 	}
+	// The body names the account and the late values: filled in when they are known.
+	late := []any{account}
+	placeholders := sortedKeys(args.Late)
+	for _, k := range placeholders {
+		late = append(late, args.Late[k])
+	}
 	m.Dashboard, err = cloudwatch.NewDashboard(ctx, name, &cloudwatch.DashboardArgs{
-		DashboardName: pulumi.String(args.Base), DashboardBody: account.ApplyT(func(acct string) string {
-			return strings.ReplaceAll(body, "{account}", acct)
+		DashboardName: pulumi.String(args.Base), DashboardBody: pulumi.All(late...).ApplyT(func(v []any) string {
+			b := strings.ReplaceAll(body, "{account}", v[0].(string))
+			for i, k := range placeholders {
+				b = strings.ReplaceAll(b, k, v[i+1].(string))
+			}
+			return b
 		}).(pulumi.StringOutput),
 	}, parent)
 	if err != nil {

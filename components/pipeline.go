@@ -307,7 +307,11 @@ func NewPipeline(ctx *pulumi.Context, name string, args *PipelineArgs, opts ...p
 		p.Outputs["athenaWorkgroup"] = p.Lake.Workgroup.Name
 	}
 	if args.Alarms.Enabled {
-		p.Monitoring, err = NewMonitoring(ctx, name+"-monitoring", &MonitoringArgs{
+		var late map[string]pulumi.StringInput
+		if p.ZeroETL != nil {
+			late = map[string]pulumi.StringInput{ZeroETLIDPlaceholder: p.ZeroETL.IntegrationID}
+		}
+		p.Monitoring, err = NewMonitoring(ctx, name+"-monitoring", &MonitoringArgs{Late: late,
 			Config: args.Alarms, Base: fmt.Sprintf("%s-%s", args.Prefix, args.Environment), Region: args.Region,
 			Alarms: args.alarmSpecs(), Charts: args.healthCharts(), StreamName: args.Stream.Name, Protect: args.Protect, Tags: tags,
 		}, parent)

@@ -58,6 +58,8 @@ type Stack struct {
 	ConnectMCUs int
 	// Aurora Serverless v2 floor (0: no database haina creates).
 	AuroraMinACU float64
+	// ZeroETLIntegrations: CDC through zero-ETL (no brokers, no connector).
+	ZeroETLIntegrations int
 	// Interface endpoints and the AZs (subnets) each spans.
 	InterfaceEndpoints int
 	EndpointAZs        int
@@ -217,9 +219,16 @@ func (s Stack) lines(t traffic) []Line {
 		add("cdc", "MSK storage", float64(s.Brokers*s.BrokerVolumeGB), "GB-month", P.MSKStorageGBMonth, "provisioned per broker")
 		add("cdc", "MSK Connect (Debezium)", HoursPerMonth*float64(s.ConnectMCUs), "MCU-hour", P.MSKConnectMCUHour, "")
 	}
+	if s.ZeroETLIntegrations > 0 {
+		add("cdc", "zero-ETL integration", float64(s.ZeroETLIntegrations), "integration-month", P.ZeroETLIntegration,
+			"no charge for the integration; the replicated tables are Redshift storage, their upkeep Redshift compute")
+	}
 	if s.AuroraMinACU > 0 {
-		add("cdc", "Aurora Serverless v2 (MySQL)", HoursPerMonth*s.AuroraMinACU, "ACU-hour", P.AuroraACUHour,
-			"at its floor: Debezium's open binlog connection keeps it from pausing")
+		note := "at its floor: Debezium's open binlog connection keeps it from pausing"
+		if s.ZeroETLIntegrations > 0 {
+			note = "at its floor (haina:cdc.database.minAcu)"
+		}
+		add("cdc", "Aurora Serverless v2 (MySQL)", HoursPerMonth*s.AuroraMinACU, "ACU-hour", P.AuroraACUHour, note)
 		add("cdc", "Aurora storage", 10, "GB-month", P.AuroraStorageGBMonth, "10 GB assumed")
 		add("cdc", "Aurora I/O", t.changes*4/1e6+1, "million requests", P.AuroraIOMillion, "about 4 I/Os per change, plus 1 million a month of background")
 	}

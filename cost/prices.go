@@ -26,7 +26,7 @@ type prices struct {
 	KinesisShardHour, KinesisPutMillion                                                          Price
 	FirehoseGB, FirehoseConversionGB                                                             Price
 	MSKt3SmallHour, MSKm7gLargeHour, MSKm5LargeHour, MSKStorageGBMonth, MSKConnectMCUHour        Price
-	AuroraACUHour, AuroraStorageGBMonth, AuroraIOMillion                                         Price
+	AuroraACUHour, AuroraStorageGBMonth, AuroraIOMillion, ZeroETLIntegration                     Price
 	EndpointAZHour, LambdaArmGBSecond, LambdaRequestsMillion, LogsIngestGB, VendedLogsGB         Price
 	KMSKeyMonth, SecretMonth, S3GBMonth, AthenaPerTB                                             Price
 	AlarmMonth, DashboardMonth                                                                   Price
@@ -69,6 +69,8 @@ var P = prices{
 	AuroraACUHour:        Price{0.12, auroraPage, "quoted for us-east-1 (c3x.dev): \"1 ACU ≈ $0.12/hour\" (Aurora Standard)"},
 	AuroraStorageGBMonth: Price{0.10, auroraPage, "quoted (awsnegotiations.com): \"approximately $0.10/GB-month\""},
 	AuroraIOMillion:      Price{0.20, auroraPage, "quoted (jusdb.com): \"$0.20 per million I/Os on the standard pricing tier\""},
+	ZeroETLIntegration: Price{0, "https://aws.amazon.com/blogs/database/transition-from-aws-dms-to-zero-etl-to-simplify-real-time-data-integration-with-amazon-redshift/",
+		"quoted (AWS Database Blog): \"Zero-ETL integration is provided at no additional charge\"; the Aurora and Redshift pricing pages bill the source and the warehouse"},
 
 	EndpointAZHour:        Price{0.01, "https://aws.amazon.com/privatelink/pricing/", "quoted (awsnegotiations.com): \"$0.01/hour per Interface Endpoint per AZ\""},
 	LambdaArmGBSecond:     Price{0.0000133334, "https://aws.amazon.com/lambda/pricing/", "quoted for US East (cloudchipr.com), Arm, first 7.5 billion GB-seconds"},

@@ -251,6 +251,8 @@ func stackFacts(stack string, g *harness.Graph) (cost.Stack, error) {
 					}
 				}
 			}
+		case "aws:rds/integration:Integration":
+			s.ZeroETLIntegrations++
 		case "aws:mskconnect/connector:Connector":
 			if c, ok := m["capacity"].(map[string]any); ok {
 				if p, ok := c["provisionedCapacity"].(map[string]any); ok {
@@ -276,7 +278,7 @@ func stackFacts(stack string, g *harness.Graph) (cost.Stack, error) {
 			s.Dashboards++
 		}
 	}
-	if a.CDC.Enabled && a.CDC.Kafka.Mode == "serverless" {
+	if a.CDC.DebeziumMode() && a.CDC.Kafka.Mode == "serverless" {
 		return s, fmt.Errorf("haina plan prices provisioned MSK only; haina:cdc.kafka.mode serverless bills per cluster-hour and partition-hour: price it with the AWS Pricing Calculator")
 	}
 	// The health function runs once per refresh period and publishes its two

@@ -181,3 +181,29 @@ func TestPlanPricesAProvisionedCluster(t *testing.T) {
 	assert.Equal(t, l.IdleUSD, l.MonthlyUSD, "auto refresh on a cluster costs nothing more under load")
 	assert.Equal(t, 3.0, line(t, r, "Secrets Manager secrets").Quantity, "Debezium's, the cluster admin's and Aurora's")
 }
+
+// The two CDC modes side by side: zero-ETL drops the brokers, their storage
+// and the connector, and prices the integration at nothing.
+func TestPlanPricesBothCDCModes(t *testing.T) {
+	for _, stack := range []string{"staging", "production"} {
+		load := cost.Load{EventBytes: 1000}
+		debezium, err := plan.Build(stack, load)
+		require.NoError(t, err)
+		zero, err := plan.BuildWith(stack, map[string]string{"haina:cdc": `{"enabled":true,"mode":"zero-etl","zeroEtl":{"tables":["shop.orders"]}}`}, load)
+		require.NoError(t, err)
+		var kafka float64
+		for _, l := range debezium.Cost.Lines {
+			if strings.HasPrefix(l.Item, "MSK") {
+				kafka += l.IdleUSD
+			}
+		}
+		for _, l := range zero.Cost.Lines {
+			assert.False(t, strings.HasPrefix(l.Item, "MSK"), "%s: zero-ETL has no %s", stack, l.Item)
+		}
+		assert.Equal(t, 0.0, line(t, zero, "zero-ETL integration").MonthlyUSD)
+		assert.Greater(t, kafka, 0.0)
+		assert.Less(t, zero.Cost.IdleMonthly, debezium.Cost.IdleMonthly-kafka+1, "%s: at least the brokers and the connector are saved", stack)
+		t.Logf("%s idle per month: debezium $%.2f, zero-etl $%.2f (ratio %.2f)", stack, debezium.Cost.IdleMonthly, zero.Cost.IdleMonthly,
+			zero.Cost.IdleMonthly/debezium.Cost.IdleMonthly)
+	}
+}

@@ -97,6 +97,19 @@ func TestZeroETLReplacesKafkaWithAnIntegration(t *testing.T) {
 	queries := g.Outputs["cdcQueries"].(map[string]string)
 	assert.Contains(t, queries["tableStates"], "WHERE integration_id = '"+id+"'")
 
+	// The integration's lag and failed tables alarm, on its id (known after deploy).
+	lag := in(one(t, g, "aws:cloudwatch/metricAlarm:MetricAlarm", "haina-monitoring-zero-etl-lag"))
+	assert.Equal(t, "IntegrationLag", lag["metricName"])
+	assert.Equal(t, map[string]any{"IntegrationId": id}, lag["dimensions"])
+	assert.Equal(t, 30.0*60, lag["threshold"], "three refresh periods of 10 minutes")
+	failed := in(one(t, g, "aws:cloudwatch/metricAlarm:MetricAlarm", "haina-monitoring-zero-etl-failed-tables"))
+	assert.Equal(t, "IntegrationNumTablesFailedReplication", failed["metricName"])
+	assert.Equal(t, map[string]any{"IntegrationId": id}, failed["dimensions"])
+	assert.Contains(t, in(one(t, g, "aws:cloudwatch/dashboard:Dashboard", "haina-monitoring"))["dashboardBody"], `"IntegrationId","`+id+`"`)
+	for _, a := range g.OfType("aws:cloudwatch/metricAlarm:MetricAlarm") {
+		assert.NotContains(t, a.Name, "connector-", "no connector to alarm on")
+	}
+
 	// Nothing of the apply remains in the scheduled call.
 	assert.NotContains(t, in(one(t, g, "haina:redshift:SqlObject", "haina-refresh-procedure"))["create"].([]any)[0], "apply_")
 }
