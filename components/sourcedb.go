@@ -132,9 +132,12 @@ func NewSourceDatabase(ctx *pulumi.Context, name string, args *SourceDatabaseArg
 		return nil, err
 	}
 	params := rds.ClusterParameterGroupParameterArray{}
-	binlog, purpose := binlogParameters, "haina: row-based binlog for Debezium"
+	// A zero-ETL source's group has a name of its own: a stack switching modes
+	// gets a new group (the description cannot change in place) that the
+	// cluster moves to, rather than a replacement under the same name.
+	binlog, purpose, groupName := binlogParameters, "haina: row-based binlog for Debezium", args.Name+"-binlog"
 	if args.ZeroETL {
-		binlog, purpose = zeroETLParameters, "haina: enhanced binlog for a zero-ETL integration"
+		binlog, purpose, groupName = zeroETLParameters, "haina: enhanced binlog for a zero-ETL integration", args.Name+"-zero-etl"
 	}
 	for _, p := range binlog {
 		// binlog_format and aurora_enhanced_binlog are static: they take effect
@@ -150,7 +153,7 @@ func NewSourceDatabase(ctx *pulumi.Context, name string, args *SourceDatabaseArg
 		})
 	}
 	d.ParameterGroup, err = rds.NewClusterParameterGroup(ctx, name, &rds.ClusterParameterGroupArgs{
-		Name: pulumi.String(args.Name + "-binlog"), Family: pulumi.String("aurora-mysql8.0"),
+		Name: pulumi.String(groupName), Family: pulumi.String("aurora-mysql8.0"),
 		Description: pulumi.String(purpose), Parameters: params, Tags: args.Tags,
 	}, parent)
 	if err != nil {

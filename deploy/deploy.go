@@ -184,15 +184,29 @@ func (s *Stack) Outputs(ctx context.Context) (map[string]any, error) {
 // structured value ("haina:ingestion.allowDataLoss") is set inside it, as
 // `pulumi config set --path` does (e.g. to lift protection for a teardown).
 func (s *Stack) SetConfig(ctx context.Context, key, value string) error {
+	if err := s.stack.SetConfigWithOptions(ctx, key, auto.ConfigValue{Value: value}, &auto.ConfigOptions{Path: isPath(key)}); err != nil {
+		return &Error{s.opts.Stack, "config " + key, err}
+	}
+	return nil
+}
+
+// RemoveConfig removes one config value; a key with a path removes that part
+// of a structured value, as `pulumi config rm --path` does (e.g. the Debezium
+// keys when a stack switches to haina:cdc.mode zero-etl).
+func (s *Stack) RemoveConfig(ctx context.Context, key string) error {
+	if err := s.stack.RemoveConfigWithOptions(ctx, key, &auto.ConfigOptions{Path: isPath(key)}); err != nil {
+		return &Error{s.opts.Stack, "config rm " + key, err}
+	}
+	return nil
+}
+
+// isPath: a key whose name (after the namespace) holds a dot is a path into a structured value.
+func isPath(key string) bool {
 	name := key
 	if _, after, ok := strings.Cut(key, ":"); ok {
 		name = after
 	}
-	path := strings.Contains(name, ".")
-	if err := s.stack.SetConfigWithOptions(ctx, key, auto.ConfigValue{Value: value}, &auto.ConfigOptions{Path: path}); err != nil {
-		return &Error{s.opts.Stack, "config " + key, err}
-	}
-	return nil
+	return strings.Contains(name, ".")
 }
 
 // Export returns the stack's state (the deployment JSON, as `pulumi stack export` prints it).

@@ -56,6 +56,7 @@ var graphVariants = []struct {
 	}},
 	{"production-log-shipper", "production", map[string]string{"haina:logShipper": `{"enabled":true,"subnetId":"subnet-0123456789abcdef9"}`}},
 	{"production-provisioned", "production", map[string]string{"haina:warehouse": `{"kind":"provisioned","nodeCount":2}`, "haina:ingestion": `{"refresh":"auto"}`}},
+	{"production-zero-etl", "production", map[string]string{"haina:cdc": `{"enabled":true,"mode":"zero-etl","zeroEtl":{"tables":["shop.customers","shop.orders"]}}`}},
 }
 
 // graphLines renders one line per resource, sorted by URN:

@@ -378,6 +378,7 @@ func TestEngineUpNoOpAndDestroy(t *testing.T) {
 			if stack == "staging" {
 				switchRefreshToAuto(t, ctx, e, s)
 				replaceLandingView(t, ctx, e, s)
+				switchToZeroETL(t, ctx, e, s)
 				require.NoError(t, s.Destroy(ctx))
 				left, err := s.Resources(ctx)
 				require.NoError(t, err)
@@ -656,6 +657,35 @@ func replaceLandingView(t *testing.T, ctx context.Context, e *engine, s *deploy.
 	changes, err := s.Preview(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, map[string]int{"same": changes["same"]}, changes, "a no-op after the replacement")
+}
+
+// switchToZeroETL switches the deployed Debezium stack to zero-etl, as
+// docs/upgrading.md says it goes: the created database gets a parameter group
+// of its own (a new name, so a new group the cluster moves to, not a
+// replacement under the same name), and AWS — the fake cloud here — refuses
+// the integration until the writer restarts; the up says so. (The fake has no
+// reboot: the stack is destroyed from there.)
+func switchToZeroETL(t *testing.T, ctx context.Context, e *engine, s *deploy.Stack) {
+	t.Helper()
+	// The Debezium-only keys go (zero-etl refuses them by name), the mode changes.
+	for _, key := range []string{"haina:cdc.redshift", "haina:cdc.plugin"} {
+		require.NoError(t, s.RemoveConfig(ctx, key))
+	}
+	require.NoError(t, s.SetConfig(ctx, "haina:cdc.mode", "zero-etl"))
+	_, err := s.Up(ctx)
+	require.Error(t, err, "the integration waits for a reboot")
+	assert.Contains(t, err.Error(), "is pending-reboot: reboot the writer")
+	groups, err := fakeprovider.Resources(e.cloud, "aws:rds/clusterParameterGroup:ClusterParameterGroup")
+	require.NoError(t, err)
+	var names []string
+	for _, g := range groups {
+		names = append(names, g.State["name"].(string))
+	}
+	assert.Contains(t, names, "haina-staging-cdc-mysql-zero-etl", "the zero-ETL group was created beside the Debezium one")
+	clusters, err := fakeprovider.Resources(e.cloud, "aws:rds/cluster:Cluster")
+	require.NoError(t, err)
+	require.Len(t, clusters, 1)
+	assert.Equal(t, "haina-staging-cdc-mysql-zero-etl", clusters[0].State["dbClusterParameterGroupName"], "the cluster moved to it in place")
 }
 
 // switchRefreshToAuto turns the refresh policy from scheduled to auto on a

@@ -153,6 +153,8 @@ type Existing struct {
 	State map[string]any `json:"state"`
 	// Created is when it was created or last updated (Unix nanoseconds): the order things happened in.
 	Created int64 `json:"created"`
+	// First is when it was created, kept across updates.
+	First int64 `json:"first"`
 }
 
 // KafkaEnv names the bootstrap address of a Kafka protocol server (the
@@ -269,7 +271,15 @@ func record(urn string, state *structpb.Struct) error {
 	if err != nil {
 		return err
 	}
-	b, err := json.Marshal(Existing{Type: resource.URN(urn).Type().String(), URN: urn, State: props.Mappable(), Created: time.Now().UnixNano()})
+	now := time.Now().UnixNano()
+	e := Existing{Type: resource.URN(urn).Type().String(), URN: urn, State: props.Mappable(), Created: now, First: now}
+	if b, err := os.ReadFile(cloudFile(dir, urn)); err == nil {
+		var was Existing
+		if json.Unmarshal(b, &was) == nil && was.First != 0 {
+			e.First = was.First // an update: the resource was created earlier
+		}
+	}
+	b, err := json.Marshal(e)
 	if err != nil {
 		return err
 	}

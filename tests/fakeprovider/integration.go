@@ -76,16 +76,29 @@ func checkIntegration(urn string, state *structpb.Struct) error {
 	if instance == nil {
 		return fmt.Errorf("InvalidDBClusterStateFault: %s has no DB instance; an integration source needs one", source)
 	}
-	// Its parameter group carries the binlog settings (page above; a group
-	// attached later needs a reboot first, which this fake does not model).
+	// Its parameter group carries the binlog settings (page above), in
+	// effect: a group attached to or changed on an existing cluster waits for
+	// the writer to restart ("If you associate the parameter group with the DB
+	// cluster after the cluster is already created, you must reboot the primary
+	// DB instance in the cluster to apply the changes before you can create a
+	// zero-ETL integration", same page). This fake has no reboot: such a
+	// source stays refused.
 	groupName := str(cluster, "dbClusterParameterGroupName")
-	group, err := find(dir, "aws:rds/clusterParameterGroup:ClusterParameterGroup", func(s map[string]any) bool { return str(s, "name") == groupName })
+	group, err := findExisting(dir, "aws:rds/clusterParameterGroup:ClusterParameterGroup", func(s map[string]any) bool { return str(s, "name") == groupName })
 	if err != nil {
 		return err
 	}
+	clusterRec, err := findExisting(dir, "aws:rds/cluster:Cluster", func(s map[string]any) bool { return str(s, "arn") == source })
+	if err != nil {
+		return err
+	}
+	if group != nil && clusterRec != nil && group.Created > clusterRec.First {
+		return fmt.Errorf("InvalidDBClusterStateFault: the DB cluster parameter group of %s (%q) was attached or changed after the cluster was created "+
+			"and is pending-reboot: reboot the writer, then create the integration", source, groupName)
+	}
 	params := map[string]string{}
 	if group != nil {
-		list, _ := group["parameters"].([]any)
+		list, _ := group.State["parameters"].([]any)
 		for _, p := range list {
 			pm, _ := p.(map[string]any)
 			params[str(pm, "name")] = str(pm, "value")
@@ -197,13 +210,22 @@ func checkDeleteWithIntegration(urn string, state *structpb.Struct) error {
 
 // find returns the state of the first resource of typ in dir that matches.
 func find(dir, typ string, match func(map[string]any) bool) (map[string]any, error) {
+	r, err := findExisting(dir, typ, match)
+	if r == nil || err != nil {
+		return nil, err
+	}
+	return r.State, nil
+}
+
+// findExisting returns the first resource of typ in dir whose state matches.
+func findExisting(dir, typ string, match func(map[string]any) bool) (*Existing, error) {
 	all, err := Resources(dir, typ)
 	if err != nil {
 		return nil, err
 	}
-	for _, r := range all {
-		if match(r.State) {
-			return r.State, nil
+	for i := range all {
+		if match(all[i].State) {
+			return &all[i], nil
 		}
 	}
 	return nil, nil

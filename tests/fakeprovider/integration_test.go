@@ -92,3 +92,19 @@ func TestIntegrationNeedsTheNamespaceToAuthorizeTheSource(t *testing.T) {
 	zeroETLCloud(t, all, documented("arn:aws:rds:us-east-1:123456789012:cluster:other"))
 	assert.ErrorContains(t, integration(t), "does not allow redshift.amazonaws.com to redshift:AuthorizeInboundIntegration")
 }
+
+// A group changed on an existing cluster (a stack switched from debezium) is
+// pending-reboot: AWS refuses the integration until the writer restarts.
+func TestIntegrationWaitsForAGroupChangedAfterTheCluster(t *testing.T) {
+	all := map[string]string{}
+	var list []any
+	for k, v := range ZeroETLSourceParameters {
+		all[k] = v
+		list = append(list, map[string]any{"name": k, "value": v})
+	}
+	zeroETLCloud(t, all, documented(sourceArn))
+	require.NoError(t, integration(t))
+	require.NoError(t, record("urn:pulumi:s::haina::aws:rds/clusterParameterGroup:ClusterParameterGroup::pg",
+		toStruct(t, map[string]any{"name": "haina-staging-cdc-mysql-binlog", "parameters": list, "description": "changed"})))
+	assert.ErrorContains(t, integration(t), "is pending-reboot: reboot the writer")
+}
