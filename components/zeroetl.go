@@ -93,10 +93,16 @@ func (z ZeroETLConfig) check(ck checker) {
 	}
 }
 
-// DataFilter is the integration's data filter: one include filter whose
-// expression lists the tables, comma-separated (same page).
+// DataFilter is the integration's data filter: an include pattern per table,
+// comma-separated. Through the API each pattern carries its own filter type
+// ("include: mydb.mytable, include: mydb./table_\d+/", same page); a bare
+// pattern after the first is refused.
 func (z ZeroETLConfig) DataFilter() string {
-	return "include: " + strings.Join(z.Tables, ", ")
+	parts := make([]string, len(z.Tables))
+	for i, t := range z.Tables {
+		parts[i] = "include: " + t
+	}
+	return strings.Join(parts, ", ")
 }
 
 // zeroETLVersionOK: an Aurora MySQL 3 version at or after 3.05.2.

@@ -74,7 +74,7 @@ func TestZeroETLReplacesKafkaWithAnIntegration(t *testing.T) {
 	// filter, deleted before it is replaced (AWS allows one per source and target).
 	integ := one(t, g, "aws:rds/integration:Integration", "haina-zero-etl")
 	assert.Equal(t, map[string]any{"integrationName": "haina-staging-cdc", "sourceArn": source, "targetArn": ns,
-		"dataFilter": "include: salesdb.CUSTOMER, shop.*", "tags": in(integ)["tags"]}, in(integ))
+		"dataFilter": "include: salesdb.CUSTOMER, include: shop.*", "tags": in(integ)["tags"]}, in(integ))
 	assert.True(t, integ.DeleteBeforeReplace)
 	for _, dep := range []string{"aws:rds/clusterInstance:ClusterInstance::haina-sourcedb-writer", "aws:redshift/resourcePolicy:ResourcePolicy::haina-zero-etl",
 		"aws:redshiftserverless/workgroup:Workgroup::haina"} {

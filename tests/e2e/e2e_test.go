@@ -500,9 +500,16 @@ func TestEngineUpNoOpAndDestroy(t *testing.T) {
 			"haina:cdc.enabled": "true", "haina:cdc.mode": "zero-etl"} {
 			require.NoError(t, s.SetConfig(ctx, k, v))
 		}
+		// Two tables, in order: the data filter names each pattern's type.
+		require.NoError(t, s.SetConfig(ctx, "haina:cdc.zeroEtl.tables[0]", "salesdb.CUSTOMER"))
+		require.NoError(t, s.SetConfig(ctx, "haina:cdc.zeroEtl.tables[1]", "salesdb.ORDERS"))
 		before := len(e.fake.Calls())
 		outputs, err := s.Up(ctx)
 		require.NoError(t, err)
+		integrations, err := fakeprovider.Resources(e.cloud, "aws:rds/integration:Integration")
+		require.NoError(t, err)
+		require.Len(t, integrations, 1)
+		assert.Equal(t, "include: salesdb.CUSTOMER, include: salesdb.ORDERS", integrations[0].State["dataFilter"])
 		assert.Regexp(t, `^arn:aws:rds:us-east-1:\d{12}:integration:[0-9a-f-]{36}$`, outputs["cdcIntegrationArn"])
 		assert.Equal(t, "haina_cdc", outputs["cdcDatabase"])
 		id := components.IntegrationID(outputs["cdcIntegrationArn"].(string))

@@ -46,6 +46,9 @@ func checkIntegration(urn string, state *structpb.Struct) error {
 	}
 	in := props.Mappable()
 	source, target := str(in, "sourceArn"), str(in, "targetArn")
+	if err := checkDataFilter(str(in, "dataFilter")); err != nil {
+		return err
+	}
 
 	// The source: an Aurora MySQL cluster at 3.05.2 or later ("Supported
 	// Regions and Aurora DB engines for zero-ETL integrations",
@@ -175,6 +178,37 @@ func checkIntegration(urn string, state *structpb.Struct) error {
 	for _, o := range others {
 		if o.URN != urn && o.State["sourceArn"] == source && o.State["targetArn"] == target {
 			return fmt.Errorf("IntegrationAlreadyExistsFault: an integration from %s to %s exists already (%s)", source, target, o.URN)
+		}
+	}
+	return nil
+}
+
+// reFilterPattern is one element of a data filter: its filter type, then one
+// database.table pattern (a name, * or a /regex/).
+var reFilterPattern = regexp.MustCompile(`^(include|exclude):\s*\S+\.\S+$`)
+
+// checkDataFilter refuses a data filter AWS refuses. "Data filtering for
+// Aurora zero-ETL integrations"
+// (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/zero-etl.filtering.html):
+// through the CLI or API each pattern carries its own filter type
+// ("include: mydb.mytable, include: mydb./table_\d+/"), an integration holds
+// at most 99 patterns, and a pattern is at most 256 characters. An empty
+// filter is AWS's default, include: *.*.
+func checkDataFilter(filter string) error {
+	if filter == "" {
+		return nil
+	}
+	parts := strings.Split(filter, ",")
+	if len(parts) > 99 {
+		return fmt.Errorf("InvalidParameterValue: the data filter holds %d patterns; at most 99", len(parts))
+	}
+	for _, p := range parts {
+		p = strings.TrimSpace(p)
+		if !reFilterPattern.MatchString(p) {
+			return fmt.Errorf("InvalidParameterValue: data filter element %q is not \"include: database.table\" or \"exclude: database.table\": each pattern needs its own filter type", p)
+		}
+		if len(p) > 256 {
+			return fmt.Errorf("InvalidParameterValue: data filter pattern %q is longer than 256 characters", p)
 		}
 	}
 	return nil

@@ -2,6 +2,7 @@ package fakeprovider
 
 import (
 	"encoding/json"
+	"fmt"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -107,4 +108,19 @@ func TestIntegrationWaitsForAGroupChangedAfterTheCluster(t *testing.T) {
 	require.NoError(t, record("urn:pulumi:s::haina::aws:rds/clusterParameterGroup:ClusterParameterGroup::pg",
 		toStruct(t, map[string]any{"name": "haina-staging-cdc-mysql-binlog", "parameters": list, "description": "changed"})))
 	assert.ErrorContains(t, integration(t), "is pending-reboot: reboot the writer")
+}
+
+// Through the API each pattern names its own filter type: a bare second
+// pattern after "include:" is refused (what haina sent before).
+func TestIntegrationDataFilterNamesEachPatternsType(t *testing.T) {
+	assert.NoError(t, checkDataFilter(""))
+	assert.NoError(t, checkDataFilter("include: salesdb.CUSTOMER, include: shop.*, exclude: shop.secrets"))
+	assert.ErrorContains(t, checkDataFilter("include: salesdb.CUSTOMER, shop.*"),
+		`data filter element "shop.*" is not "include: database.table"`)
+	assert.ErrorContains(t, checkDataFilter("include: salesdb"), "each pattern needs its own filter type")
+	many := "include: a.t0"
+	for i := 1; i < 100; i++ {
+		many += fmt.Sprintf(", include: a.t%d", i)
+	}
+	assert.ErrorContains(t, checkDataFilter(many), "holds 100 patterns; at most 99")
 }
