@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/haina-data/haina/sql"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/rds"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/redshift"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -143,7 +144,10 @@ type ZeroETL struct {
 	pulumi.ResourceState
 
 	// Policy authorizes the source (and this account) on the namespace.
-	Policy      *redshift.ResourcePolicy
+	Policy *redshift.ResourcePolicy
+	// Key encrypts the integration (a customer key: its policy and rotation
+	// are the stack's, and the integration's kmsKeyId is known, never drifts).
+	Key         *kms.Key
 	Integration *rds.Integration
 	// Database is the destination database (it holds the replicated data).
 	Database *SqlObject
@@ -185,14 +189,21 @@ func NewZeroETL(ctx *pulumi.Context, name string, args *ZeroETLArgs, opts ...pul
 	if err != nil {
 		return nil, err
 	}
+	// The integration's own key. RDS uses it on the deployer's behalf
+	// (through rds, grants for AWS resources only) and Redshift, which reads
+	// the integration, attaches a grant to it (integrationKeyUse).
+	z.Key, err = newCustomerKey(ctx, name+"-key", customerKey{Description: "haina: zero-ETL integration " + args.Name,
+		Use: integrationKeyUse, Protect: args.Protect, Tags: args.Tags, Parent: z})
+	if err != nil {
+		return nil, err
+	}
 	// Every input but tags replaces an integration (pulumi-aws 6.83.4), and AWS
 	// refuses a second integration between the same source and target
 	// ("Aurora zero-ETL integrations: quotas", https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/zero-etl.html):
-	// the old one goes first. No KmsKeyId: RDS encrypts the integration with an
-	// AWS owned key; the replicated data rests under the namespace's key.
+	// the old one goes first.
 	z.Integration, err = rds.NewIntegration(ctx, name, &rds.IntegrationArgs{
 		IntegrationName: pulumi.String(args.Name), SourceArn: args.SourceArn, TargetArn: w.NamespaceArn,
-		DataFilter: pulumi.String(args.Config.DataFilter()), Tags: args.Tags,
+		KmsKeyId: z.Key.Arn, DataFilter: pulumi.String(args.Config.DataFilter()), Tags: args.Tags,
 	}, parent, pulumi.DeleteBeforeReplace(true), pulumi.Protect(args.Protect),
 		pulumi.DependsOn(append(append([]pulumi.Resource{z.Policy}, args.SourceReady...), w.Ready...)))
 	if err != nil {
@@ -240,6 +251,26 @@ func NewZeroETL(ctx *pulumi.Context, name string, args *ZeroETLArgs, opts ...pul
 	}
 	return z, nil
 }
+
+// integrationKeyUse is the integration key's policy beyond administration,
+// as "Encrypting integrations with a customer managed key" asks
+// (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/zero-etl.creating.html):
+// "the key policy must provide the Amazon Redshift service principal access
+// to the CreateGrant action. In addition, it must allow the current user to
+// perform the DescribeKey and CreateGrant actions." The caller's grant goes
+// through RDS (kms:ViaService rds, as the page's sample), DescribeKey is an
+// administrator's action; Redshift's grant is limited to the operations the
+// sample names (kms:GrantOperations). No encryption-context condition: the
+// sample's is for additional context, which haina does not add.
+var integrationKeyUse = keyUse{Services: []string{"rds"}, Grants: true, Extra: []policyStmt{
+	{Sid: "RedshiftCreatesGrants", Effect: "Allow", Principal: map[string][]string{"Service": {"redshift.amazonaws.com"}},
+		Action: []string{"kms:CreateGrant"}, Resource: []string{"*"},
+		Condition: map[string]map[string][]string{"ForAllValues:StringEquals": {"kms:GrantOperations": integrationGrantOperations}}},
+}}
+
+// integrationGrantOperations are the operations Redshift's grant on the
+// integration key may allow (the page above).
+var integrationGrantOperations = []string{"CreateGrant", "Decrypt", "GenerateDataKey"}
 
 // integrationPolicy is the namespace's resource policy, as AWS documents it
 // (the page above; the Resource as terraform-provider-aws's acceptance test

@@ -149,6 +149,7 @@ func TestProviderDiff(t *testing.T) {
 	_, err = s.Diff(ctx, diffReq(t, landingMV(), redefined))
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `materialized-view "kds"."events_landing" (workgroup haina-staging, database haina) holds ingested data and this change (definition) replaces it`)
+	assert.Contains(t, err.Error(), "a rebuilt streaming view re-reads only what the stream still retains")
 	assert.Contains(t, err.Error(), "pulumi config set --path haina:ingestion.allowDataLoss true")
 
 	// ...unless allowed; then it is a delete-before-replace.

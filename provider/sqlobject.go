@@ -302,12 +302,25 @@ func diff(olds, news SqlObject, unknown []string) (Plan, error) {
 		p.RunUpdate, p.Rotate = false, false
 		if olds.HoldsData && !news.AllowDataLoss {
 			return p, fmt.Errorf("%s holds ingested data and this change (%s) replaces it: the DROP loses every row "+
-				"ingested so far, and a rebuilt streaming view re-reads only what the stream still retains. "+
-				"To allow it, run `%s` and `pulumi up` again; otherwise revert the change",
-				olds.describe(), strings.Join(p.Replace, ", "), AllowDataLossHint)
+				"ingested so far, and %s. To allow it, run `%s` and `pulumi up` again; otherwise revert the change",
+				olds.describe(), strings.Join(p.Replace, ", "), olds.afterDrop(), AllowDataLossHint)
 		}
 	}
 	return p, nil
+}
+
+// afterDrop says what comes back after a guarded object is dropped and made
+// again, so the refusal is true for each kind of object.
+func (o SqlObject) afterDrop() string {
+	switch o.Kind {
+	case "database":
+		// A zero-ETL destination: the new integration seeds whole tables again.
+		return "the new database is seeded again from the source (a full load); objects created in it by hand are gone"
+	case "materialized-view":
+		return "a rebuilt streaming view re-reads only what the stream still retains"
+	default:
+		return "the new object starts empty"
+	}
 }
 
 func (o SqlObject) describe() string {

@@ -24,6 +24,8 @@ var keyServices = map[string][]string{
 	"haina-lake-key":     {"s3.us-east-1.amazonaws.com"},
 	"haina-kafka-key":    {"kafka.us-east-1.amazonaws.com"},
 	"haina-sourcedb-key": {"rds.us-east-1.amazonaws.com", "secretsmanager.us-east-1.amazonaws.com"},
+	// CDC in zero-etl mode: the integration's key (the account through RDS; Redshift's grant).
+	"haina-zero-etl-key": {"rds.us-east-1.amazonaws.com"},
 	"haina-flowlogs-key": nil,
 	"haina-logs-key":     {"logs.us-east-1.amazonaws.com"},
 	// CloudWatch (a service principal, for this stack's alarms) and the account through SNS.
@@ -31,7 +33,7 @@ var keyServices = map[string][]string{
 }
 
 // keyGrants are the keys whose services attach grants (RDS, Redshift, MSK).
-var keyGrants = map[string]bool{"haina-key": true, "haina-kafka-key": true, "haina-sourcedb-key": true}
+var keyGrants = map[string]bool{"haina-key": true, "haina-kafka-key": true, "haina-sourcedb-key": true, "haina-zero-etl-key": true}
 
 // cryptoActions use a key's material (or let a grant use it): never the
 // account's to take outside a service.
@@ -42,8 +44,12 @@ var cryptoActions = []string{"kms:CreateGrant", "kms:Decrypt", "kms:Encrypt", "k
 // do everything, directly).
 func TestKeyPoliciesSeparateAdministrationFromUse(t *testing.T) {
 	root := "arn:aws:iam::" + fakeaws.Account + ":root"
-	for _, stack := range stacks {
-		g := evaluate(t, stack, nil)
+	for _, variant := range []struct {
+		stack  string
+		config map[string]string
+	}{{"staging", nil}, {"production", nil}, {"production", zeroETL(`,"zeroEtl":{"tables":["shop.orders"]}`)}} {
+		stack := variant.stack
+		g := evaluate(t, stack, variant.config)
 		keys := g.OfType(tKey)
 		require.NotEmpty(t, keys)
 		for _, r := range keys {
@@ -77,6 +83,12 @@ func TestKeyPoliciesSeparateAdministrationFromUse(t *testing.T) {
 						assert.ElementsMatch(t, []string{"kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey",
 							"kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptFrom", "kms:ReEncryptTo"}, s.Action, r.Name)
 					}
+				case "RedshiftCreatesGrants":
+					// "the key policy must provide the Amazon Redshift service principal access to the CreateGrant action"
+					// (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/zero-etl.creating.html).
+					assert.Equal(t, "haina-zero-etl-key", r.Name)
+					assert.Equal(t, map[string][]string{"Service": {"redshift.amazonaws.com"}}, s.Principal)
+					assert.Equal(t, []string{"kms:CreateGrant"}, s.Action)
 				case "LogsUseForTheFlowLogGroup":
 					assert.Equal(t, "haina-flowlogs-key", r.Name)
 					assert.Equal(t, map[string][]string{"Service": {"logs.us-east-1.amazonaws.com"}}, s.Principal)

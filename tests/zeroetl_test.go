@@ -73,8 +73,28 @@ func TestZeroETLReplacesKafkaWithAnIntegration(t *testing.T) {
 	// The integration: this source into this namespace, the tables as its data
 	// filter, deleted before it is replaced (AWS allows one per source and target).
 	integ := one(t, g, "aws:rds/integration:Integration", "haina-zero-etl")
+	key := one(t, g, "aws:kms/key:Key", "haina-zero-etl-key")
 	assert.Equal(t, map[string]any{"integrationName": "haina-staging-cdc", "sourceArn": source, "targetArn": ns,
-		"dataFilter": "include: salesdb.CUSTOMER, include: shop.*", "tags": in(integ)["tags"]}, in(integ))
+		"kmsKeyId": out(key)["arn"], "dataFilter": "include: salesdb.CUSTOMER, include: shop.*", "tags": in(integ)["tags"]}, in(integ))
+
+	// Its key: Redshift may create its grant (only for the operations AWS's
+	// sample names), the account uses it through RDS only. Fails on a key
+	// policy like the other keys': AWS then refuses the integration.
+	keyDoc := parsePolicy(t, in(key)["policy"])
+	var sids []string
+	for _, st := range keyDoc.Statement {
+		sids = append(sids, st.Sid)
+		switch st.Sid {
+		case "RedshiftCreatesGrants":
+			assert.Equal(t, map[string][]string{"Service": {"redshift.amazonaws.com"}}, st.Principal)
+			assert.Equal(t, []string{"kms:CreateGrant"}, st.Action)
+			assert.Equal(t, map[string]map[string][]string{"ForAllValues:StringEquals": {"kms:GrantOperations": {"CreateGrant", "Decrypt", "GenerateDataKey"}}}, st.Condition)
+		case "AccountUsesThroughServices", "ServicesAttachGrants":
+			assert.Equal(t, []string{"rds.us-east-1.amazonaws.com"}, st.Condition["StringEquals"]["kms:ViaService"], st.Sid)
+		}
+	}
+	assert.Equal(t, []string{"AccountAdministers", "AccountUsesThroughServices", "ServicesAttachGrants", "RedshiftCreatesGrants"}, sids)
+	assert.Equal(t, true, in(key)["enableKeyRotation"])
 	assert.True(t, integ.DeleteBeforeReplace)
 	for _, dep := range []string{"aws:rds/clusterInstance:ClusterInstance::haina-sourcedb-writer", "aws:redshift/resourcePolicy:ResourcePolicy::haina-zero-etl",
 		"aws:redshiftserverless/workgroup:Workgroup::haina"} {
@@ -117,6 +137,7 @@ func TestZeroETLReplacesKafkaWithAnIntegration(t *testing.T) {
 func TestZeroETLInProductionIsProtected(t *testing.T) {
 	g := evaluate(t, "production", zeroETL(`,"zeroEtl":{"tables":["shop.orders"]}`))
 	assert.True(t, one(t, g, "aws:rds/integration:Integration", "haina-zero-etl").Protect)
+	assert.True(t, one(t, g, "aws:kms/key:Key", "haina-zero-etl-key").Protect, "the integration's key outlives a mistaken delete")
 	db := one(t, g, "haina:redshift:SqlObject", "haina-zero-etl-database")
 	assert.True(t, db.Protect)
 	assert.Equal(t, true, in(db)["guardDelete"], "dropping the replicated data needs allowDataLoss")

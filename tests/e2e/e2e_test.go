@@ -535,6 +535,20 @@ func TestEngineUpNoOpAndDestroy(t *testing.T) {
 				t.Errorf("second preview is not a no-op: %d %s", n, op)
 			}
 		}
+		// A third table replaces the integration (a new data filter) and so the
+		// destination database: haina's provider refuses, before the engine
+		// deletes anything (docs/upgrading.md relies on this).
+		require.NoError(t, s.SetConfig(ctx, "haina:cdc.zeroEtl.tables[2]", "salesdb.ITEMS"))
+		_, err = s.Up(ctx)
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), `database "haina_cdc" (workgroup haina-staging, database haina) holds ingested data and this change (create) replaces it`)
+		assert.Contains(t, err.Error(), "seeded again from the source")
+		still, err := fakeprovider.Resources(e.cloud, "aws:rds/integration:Integration")
+		require.NoError(t, err)
+		require.Len(t, still, 1)
+		assert.Equal(t, integrations[0].State["arn"], still[0].State["arn"], "the integration is untouched")
+		assert.Contains(t, e.fake.Catalog.Objects(), "database haina_cdc")
+		require.NoError(t, s.RemoveConfig(ctx, "haina:cdc.zeroEtl.tables[2]"))
 		require.NoError(t, s.Destroy(ctx))
 		left, err := s.Resources(ctx)
 		require.NoError(t, err)

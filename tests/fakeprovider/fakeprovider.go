@@ -102,7 +102,27 @@ func (s *Server) Diff(_ context.Context, req *pulumirpc.DiffRequest) (*pulumirpc
 	if len(changed) == 0 && !news.ContainsUnknowns() {
 		return &pulumirpc.DiffResponse{Changes: pulumirpc.DiffResponse_DIFF_NONE}, nil
 	}
-	return &pulumirpc.DiffResponse{Changes: pulumirpc.DiffResponse_DIFF_SOME, Diffs: changed}, nil
+	var replaces []string
+	if keep, ok := updatable[resource.URN(req.GetUrn()).Type().String()]; ok {
+		for _, k := range changed {
+			if !keep[k] {
+				replaces = append(replaces, k)
+			}
+		}
+	}
+	// The order of a replacement (delete first or not) is the program's
+	// resource option; the engine applies it.
+	return &pulumirpc.DiffResponse{Changes: pulumirpc.DiffResponse_DIFF_SOME, Diffs: changed, Replaces: replaces}, nil
+}
+
+// updatable lists, for the types whose replacement a test relies on, the only
+// inputs the real provider changes in place; any other changed input replaces
+// the resource (every other type updates in place here).
+var updatable = map[string]map[string]bool{
+	// aws_rds_integration: every attribute but tags is RequiresReplace
+	// (terraform-provider-aws internal/service/rds/integration.go, which
+	// pulumi-aws 6.83.4 wraps).
+	"aws:rds/integration:Integration": {"tags": true, "tagsAll": true},
 }
 
 func (s *Server) state(urn string, props *structpb.Struct) (string, *structpb.Struct, error) {

@@ -170,6 +170,9 @@ func checkIntegration(urn string, state *structpb.Struct) error {
 			return fmt.Errorf("InvalidParameterValue: the target namespace's workgroup does not have enable_case_sensitive_identifier=true")
 		}
 	}
+	if err := checkIntegrationKey(dir, str(in, "kmsKeyId"), len(mapOf(in["additionalEncryptionContext"])) > 0); err != nil {
+		return err
+	}
 	// One integration per source and target ("Quotas", zero-etl.html above).
 	others, err := Resources(dir, "aws:rds/integration:Integration")
 	if err != nil {
@@ -178,6 +181,63 @@ func checkIntegration(urn string, state *structpb.Struct) error {
 	for _, o := range others {
 		if o.URN != urn && o.State["sourceArn"] == source && o.State["targetArn"] == target {
 			return fmt.Errorf("IntegrationAlreadyExistsFault: an integration from %s to %s exists already (%s)", source, target, o.URN)
+		}
+	}
+	return nil
+}
+
+func mapOf(v any) map[string]any { m, _ := v.(map[string]any); return m }
+
+// checkIntegrationKey refuses an integration key AWS cannot use. "Encrypting
+// integrations with a customer managed key"
+// (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/zero-etl.creating.html):
+// "the key policy must provide the Amazon Redshift service principal access
+// to the CreateGrant action. In addition, it must allow the current user to
+// perform the DescribeKey and CreateGrant actions"; the page's sample scopes
+// both grants to Decrypt, GenerateDataKey and CreateGrant and the user's to
+// kms:ViaService rds. AdditionalEncryptionContext "You can only include …
+// if you specify the KMSKeyId parameter"
+// (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateIntegration.html).
+// No key: RDS uses an AWS owned key, which needs nothing.
+func checkIntegrationKey(dir, keyID string, context bool) error {
+	if keyID == "" {
+		if context {
+			return fmt.Errorf("InvalidParameterCombination: AdditionalEncryptionContext needs a KMSKeyId")
+		}
+		return nil
+	}
+	key, err := find(dir, "aws:kms/key:Key", func(s map[string]any) bool { return str(s, "arn") == keyID || str(s, "keyId") == keyID })
+	if err != nil {
+		return err
+	}
+	if key == nil {
+		return fmt.Errorf("KMSKeyNotAccessibleFault: KMS key %s does not exist", keyID)
+	}
+	doc, err := iameval.Parse("key", str(key, "policy"))
+	if err != nil {
+		return err
+	}
+	arn := str(key, "arn")
+	region := ""
+	if parts := strings.Split(arn, ":"); len(parts) > 3 {
+		region = parts[3]
+	}
+	ops := []string{"Decrypt", "GenerateDataKey", "CreateGrant"}
+	root := iameval.Caller{Kind: "AWS", ID: "arn:aws:iam::" + fakeaws.Account + ":root", Account: fakeaws.Account}
+	viaRDS := iameval.Context{"kms:ViaService": {"rds." + region + ".amazonaws.com"}, "kms:CallerAccount": {fakeaws.Account},
+		"kms:GrantIsForAWSResource": {"true"}, "kms:GrantOperations": ops}
+	for _, req := range []iameval.Request{
+		{Caller: iameval.Caller{Kind: "Service", ID: "redshift.amazonaws.com"}, Action: "kms:CreateGrant", Resource: arn,
+			Context: iameval.Context{"kms:GrantOperations": ops}},
+		{Caller: root, Action: "kms:CreateGrant", Resource: arn, Context: viaRDS},
+		{Caller: root, Action: "kms:DescribeKey", Resource: arn, Context: viaRDS},
+	} {
+		r, err := iameval.Evaluate(req, nil, doc)
+		if err != nil {
+			return err
+		}
+		if !r.Allowed() {
+			return fmt.Errorf("KMSKeyNotAccessibleFault: the key policy of %s does not allow %s to %s (a zero-ETL integration's key)", arn, req.Caller.ID, req.Action)
 		}
 	}
 	return nil

@@ -7,6 +7,7 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
+	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"google.golang.org/protobuf/types/known/structpb"
@@ -123,4 +124,79 @@ func TestIntegrationDataFilterNamesEachPatternsType(t *testing.T) {
 		many += fmt.Sprintf(", include: a.t%d", i)
 	}
 	assert.ErrorContains(t, checkDataFilter(many), "holds 100 patterns; at most 99")
+}
+
+// keyPolicyJSON is a key policy: the account administers (DescribeKey among
+// its actions) and uses it through RDS; withRedshift adds Redshift's grant.
+func keyPolicyJSON(withRedshift bool) string {
+	root := map[string]any{"AWS": "arn:aws:iam::123456789012:root"}
+	via := map[string]any{"StringEquals": map[string]any{"kms:CallerAccount": "123456789012", "kms:ViaService": "rds.us-east-1.amazonaws.com"}}
+	stmts := []any{
+		map[string]any{"Sid": "AccountAdministers", "Effect": "Allow", "Principal": root, "Action": []string{"kms:DescribeKey", "kms:PutKeyPolicy"}, "Resource": "*"},
+		map[string]any{"Sid": "ServicesAttachGrants", "Effect": "Allow", "Principal": root, "Action": "kms:CreateGrant", "Resource": "*", "Condition": via},
+	}
+	if withRedshift {
+		stmts = append(stmts, map[string]any{"Sid": "RedshiftCreatesGrants", "Effect": "Allow", "Principal": map[string]any{"Service": "redshift.amazonaws.com"},
+			"Action": "kms:CreateGrant", "Resource": "*",
+			"Condition": map[string]any{"ForAllValues:StringEquals": map[string]any{"kms:GrantOperations": []string{"CreateGrant", "Decrypt", "GenerateDataKey"}}}})
+	}
+	b, _ := json.Marshal(map[string]any{"Version": "2012-10-17", "Statement": stmts})
+	return string(b)
+}
+
+// An integration's customer key must let Redshift create its grant: a key
+// policy that only serves the account (what haina's other keys carry) is
+// refused, as AWS refuses it (KMSKeyNotAccessibleFault).
+func TestIntegrationKeyLetsRedshiftCreateItsGrant(t *testing.T) {
+	all := map[string]string{}
+	for k, v := range ZeroETLSourceParameters {
+		all[k] = v
+	}
+	const keyArn = "arn:aws:kms:us-east-1:123456789012:key/0b0b0b0b-1111-4222-8333-444444444444"
+	withKey := func(props map[string]any) error {
+		in := map[string]any{"sourceArn": sourceArn, "targetArn": targetArn, "integrationName": "haina-staging-cdc"}
+		for k, v := range props {
+			in[k] = v
+		}
+		return checkIntegration("urn:pulumi:s::haina::aws:rds/integration:Integration::zero-etl", toStruct(t, in))
+	}
+	for _, c := range []struct {
+		policy string
+		props  map[string]any
+		err    string
+	}{
+		{keyPolicyJSON(false), map[string]any{"kmsKeyId": keyArn}, "KMSKeyNotAccessibleFault: the key policy of " + keyArn + " does not allow redshift.amazonaws.com to kms:CreateGrant"},
+		{keyPolicyJSON(true), map[string]any{"kmsKeyId": keyArn}, ""},
+		{keyPolicyJSON(true), map[string]any{"kmsKeyId": "arn:aws:kms:us-east-1:123456789012:key/other"}, "KMSKeyNotAccessibleFault: KMS key arn:aws:kms:us-east-1:123456789012:key/other does not exist"},
+		{keyPolicyJSON(true), map[string]any{"additionalEncryptionContext": map[string]any{"team": "data"}}, "AdditionalEncryptionContext needs a KMSKeyId"},
+		{keyPolicyJSON(true), nil, ""}, // the AWS owned key
+	} {
+		zeroETLCloud(t, all, documented(sourceArn))
+		require.NoError(t, record("urn:pulumi:s::haina::aws:kms/key:Key::key", toStruct(t, map[string]any{"arn": keyArn, "policy": c.policy})))
+		err := withKey(c.props)
+		if c.err == "" {
+			assert.NoError(t, err, "%v", c.props)
+		} else {
+			assert.ErrorContains(t, err, c.err)
+		}
+	}
+}
+
+// The fake replaces an integration whose inputs other than tags change, as
+// pulumi-aws does; the e2e test relies on it to see haina's provider refuse
+// the destination database's replacement.
+func TestIntegrationChangesReplaceItButTags(t *testing.T) {
+	s := &Server{Name: "aws"}
+	urn := "urn:pulumi:s::haina::haina:pipeline:Pipeline$haina:cdc:ZeroETL$aws:rds/integration:Integration::haina-zero-etl"
+	olds := map[string]any{"integrationName": "haina-staging", "dataFilter": "include: salesdb.CUSTOMER", "tags": map[string]any{"a": "1"}}
+	diff := func(news map[string]any) []string {
+		res, err := s.Diff(t.Context(), &pulumirpc.DiffRequest{Urn: urn, OldInputs: toStruct(t, olds), News: toStruct(t, news)})
+		require.NoError(t, err)
+		assert.Equal(t, pulumirpc.DiffResponse_DIFF_SOME, res.GetChanges())
+		return res.GetReplaces()
+	}
+	assert.Equal(t, []string{"dataFilter"}, diff(map[string]any{"integrationName": "haina-staging",
+		"dataFilter": "include: salesdb.CUSTOMER, include: salesdb.ORDERS", "tags": map[string]any{"a": "1"}}))
+	assert.Empty(t, diff(map[string]any{"integrationName": "haina-staging", "dataFilter": "include: salesdb.CUSTOMER",
+		"tags": map[string]any{"a": "2"}}), "tags change in place")
 }
