@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/haina-data/haina/provider"
 	"github.com/haina-data/haina/sql"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/rds"
@@ -149,6 +150,9 @@ type ZeroETL struct {
 	// are the stack's, and the integration's kmsKeyId is known, never drifts).
 	Key         *kms.Key
 	Integration *rds.Integration
+	// Filter keeps the integration's data filter the configured tables,
+	// modifying it in place (haina:rds:IntegrationDataFilter).
+	Filter *integrationFilterState
 	// Database is the destination database (it holds the replicated data).
 	Database *SqlObject
 
@@ -200,13 +204,23 @@ func NewZeroETL(ctx *pulumi.Context, name string, args *ZeroETLArgs, opts ...pul
 	// Every input but tags replaces an integration (pulumi-aws 6.83.4), and AWS
 	// refuses a second integration between the same source and target
 	// ("Aurora zero-ETL integrations: quotas", https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/zero-etl.html):
-	// the old one goes first.
+	// the old one goes first. The data filter is the one input AWS modifies in
+	// place: the integration is created with it and ignores later changes,
+	// which z.Filter applies (a new table list must not replace the
+	// integration and the database it fills).
+	filter := pulumi.String(args.Config.DataFilter())
 	z.Integration, err = rds.NewIntegration(ctx, name, &rds.IntegrationArgs{
 		IntegrationName: pulumi.String(args.Name), SourceArn: args.SourceArn, TargetArn: w.NamespaceArn,
-		KmsKeyId: z.Key.Arn, DataFilter: pulumi.String(args.Config.DataFilter()), Tags: args.Tags,
-	}, parent, pulumi.DeleteBeforeReplace(true), pulumi.Protect(args.Protect),
+		KmsKeyId: z.Key.Arn, DataFilter: filter, Tags: args.Tags,
+	}, parent, pulumi.DeleteBeforeReplace(true), pulumi.Protect(args.Protect), pulumi.IgnoreChanges([]string{"dataFilter"}),
 		pulumi.DependsOn(append(append([]pulumi.Resource{z.Policy}, args.SourceReady...), w.Ready...)))
 	if err != nil {
+		return nil, err
+	}
+	z.Filter = &integrationFilterState{}
+	if err := ctx.RegisterResource(provider.IntegrationDataFilterType, name+"-filter", pulumi.Map{
+		"integrationArn": z.Integration.Arn, "dataFilter": filter,
+	}, z.Filter, parent, pulumi.Provider(args.SQL.Provider)); err != nil {
 		return nil, err
 	}
 	z.IntegrationID = z.Integration.Arn.ApplyT(IntegrationID).(pulumi.StringOutput)
@@ -250,6 +264,12 @@ func NewZeroETL(ctx *pulumi.Context, name string, args *ZeroETLArgs, opts ...pul
 		return nil, err
 	}
 	return z, nil
+}
+
+// integrationFilterState is the data filter resource's state.
+type integrationFilterState struct {
+	pulumi.CustomResourceState
+	DataFilter pulumi.StringOutput `pulumi:"dataFilter"`
 }
 
 // integrationKeyUse is the integration key's policy beyond administration,

@@ -171,6 +171,21 @@ func (s *Stack) Destroy(ctx context.Context) error {
 	return nil
 }
 
+// DestroyTargets deletes the resources named by URN and every resource that
+// depends on them, as `pulumi destroy --target … --target-dependents` does:
+// e.g. a zero-ETL integration and its destination database before the
+// integration is made again (docs/runbooks.md#zero-etl-replace-integration).
+func (s *Stack) DestroyTargets(ctx context.Context, urns ...string) error {
+	if len(urns) == 0 {
+		return &Error{s.opts.Stack, "destroy", fmt.Errorf("no target: name at least one resource URN")}
+	}
+	if _, err := s.stack.Destroy(ctx, optdestroy.Target(urns), optdestroy.TargetDependents(),
+		optdestroy.ProgressStreams(s.progress()), optdestroy.ErrorProgressStreams(s.progress())); err != nil {
+		return &Error{s.opts.Stack, "destroy", err}
+	}
+	return nil
+}
+
 // Outputs returns the stack outputs of the last update (secrets included as values).
 func (s *Stack) Outputs(ctx context.Context) (map[string]any, error) {
 	out, err := s.stack.Outputs(ctx)

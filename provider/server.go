@@ -12,6 +12,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
@@ -61,6 +62,10 @@ type Server struct {
 	NewObjectStore func(context.Context, Config) (ObjectStore, error)
 	// NewLogs sets log groups' retention and key (LogGroupSettings).
 	NewLogs func(context.Context, Config) (LogsAPI, error)
+	// NewIntegrations reads and modifies zero-ETL integrations' data filters
+	// (IntegrationDataFilter); IntegrationPoll is its wait on a busy one.
+	NewIntegrations func(context.Context, Config) (IntegrationsAPI, error)
+	IntegrationPoll time.Duration
 	// Fetcher downloads plugin files (its zero value is the real HTTPS client).
 	Fetcher pluginarchive.Fetcher
 	// Runner settings (poll backoff); the API is filled at Configure.
@@ -75,8 +80,10 @@ type Server struct {
 	mysql     *Lifecycle
 	plugins   *PluginLifecycle
 	logs      LogsAPI
-	cancel    context.CancelFunc
-	ctx       context.Context
+	// integrations: see NewIntegrations.
+	integrations IntegrationsAPI
+	cancel       context.CancelFunc
+	ctx          context.Context
 }
 
 // NewServer returns a provider that talks to AWS.
@@ -84,7 +91,8 @@ func NewServer() *Server {
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Server{
 		NewDataAPI: newAWSDataAPI, NewRDSDataAPI: newAWSRDSDataAPI, NewSecrets: newAWSSecrets, NewObjectStore: newAWSObjectStore, NewLogs: newAWSLogs,
-		ctx: ctx, cancel: cancel,
+		NewIntegrations: newAWSIntegrations,
+		ctx:             ctx, cancel: cancel,
 	}
 }
 
@@ -255,8 +263,14 @@ func (s *Server) Configure(ctx context.Context, req *pulumirpc.ConfigureRequest)
 			return nil, err
 		}
 	}
+	var integrations IntegrationsAPI
+	if s.NewIntegrations != nil {
+		if integrations, err = s.NewIntegrations(ctx, c); err != nil {
+			return nil, err
+		}
+	}
 	s.mu.Lock()
-	s.lifecycle, s.mysql, s.plugins, s.logs = &Lifecycle{Runner: &r, Secrets: secrets}, mysql, plugins, logs
+	s.lifecycle, s.mysql, s.plugins, s.logs, s.integrations = &Lifecycle{Runner: &r, Secrets: secrets}, mysql, plugins, logs, integrations
 	s.mu.Unlock()
 	return &pulumirpc.ConfigureResponse{AcceptSecrets: true, SupportsPreview: true, AcceptResources: true}, nil
 }
@@ -378,6 +392,8 @@ func (s *Server) kind(urn string) (resourceKind, error) {
 		return pluginKind{s}, nil
 	case LogGroupSettingsType:
 		return logGroupKind{s}, nil
+	case IntegrationDataFilterType:
+		return integrationFilterKind{s}, nil
 	default:
 		return nil, status.Errorf(codes.InvalidArgument, "haina provider: unknown resource type %s", t)
 	}
@@ -639,6 +655,12 @@ const schemaJSON = `{
       "inputProperties": {"logGroupName": {"type": "string"}, "retentionInDays": {"type": "integer"}, "kmsKeyArn": {"type": "string"}, "retainOnDelete": {"type": "boolean"}},
       "properties": {"adopted": {"type": "boolean"}},
       "requiredInputs": ["logGroupName", "retentionInDays"]
+    },
+    "haina:rds:IntegrationDataFilter": {
+      "description": "A zero-ETL integration's data filter, modified in place (rds:ModifyIntegration) when the table list changes; delete leaves the integration as it is.",
+      "inputProperties": {"integrationArn": {"type": "string"}, "dataFilter": {"type": "string"}},
+      "properties": {"integrationArn": {"type": "string"}, "dataFilter": {"type": "string"}},
+      "requiredInputs": ["integrationArn", "dataFilter"]
     }
   }
 }`

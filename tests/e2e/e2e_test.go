@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -57,6 +58,7 @@ type engine struct {
 	s3           *fakes3.Server
 	files        *fakereleases.Server
 	logs         *fakelogs.Server
+	rds          *fakeprovider.RDS
 }
 
 func setup(t *testing.T) *engine {
@@ -136,7 +138,9 @@ func setup(t *testing.T) *engine {
 	// a key the logs service may not use is refused as the fake cloud's keys say.
 	e.logs = fakelogs.Start()
 	e.logs.KeyUsable = func(key, group string) error { return fakeprovider.KeyAllowsLogGroup(e.cloud, key, group) }
-	for _, c := range []func(){e.mysql.Close, e.secrets.Close, e.s3.Close, e.files.Close, e.logs.Close} {
+	// RDS for zero-ETL integrations' data filters (haina:rds:IntegrationDataFilter).
+	e.rds = fakeprovider.StartRDS(e.cloud)
+	for _, c := range []func(){e.mysql.Close, e.secrets.Close, e.s3.Close, e.files.Close, e.logs.Close, e.rds.Close} {
 		t.Cleanup(c)
 	}
 	return e
@@ -178,6 +182,7 @@ func (e *engine) env() map[string]string {
 		"AWS_ENDPOINT_URL_SECRETS_MANAGER": e.secrets.URL,
 		"AWS_ENDPOINT_URL_S3":              e.s3.URL,
 		"AWS_ENDPOINT_URL_CLOUDWATCH_LOGS": e.logs.URL,
+		"AWS_ENDPOINT_URL_RDS":             e.rds.URL,
 		"AWS_ACCESS_KEY_ID":                "AKIDE2E",
 		"AWS_SECRET_ACCESS_KEY":            "e2e",
 		"AWS_EC2_METADATA_DISABLED":        "true",
@@ -512,6 +517,7 @@ func TestEngineUpNoOpAndDestroy(t *testing.T) {
 		assert.Equal(t, "include: salesdb.CUSTOMER, include: salesdb.ORDERS", integrations[0].State["dataFilter"])
 		assert.Regexp(t, `^arn:aws:rds:us-east-1:\d{12}:integration:[0-9a-f-]{36}$`, outputs["cdcIntegrationArn"])
 		assert.Equal(t, "haina_cdc", outputs["cdcDatabase"])
+		require.NoError(t, s.RemoveConfig(ctx, "haina:ingestion.allowDataLoss"))
 		id := components.IntegrationID(outputs["cdcIntegrationArn"].(string))
 		var created bool
 		for _, c := range e.fake.Calls()[before:] {
@@ -535,20 +541,58 @@ func TestEngineUpNoOpAndDestroy(t *testing.T) {
 				t.Errorf("second preview is not a no-op: %d %s", n, op)
 			}
 		}
-		// A third table replaces the integration (a new data filter) and so the
-		// destination database: haina's provider refuses, before the engine
-		// deletes anything (docs/upgrading.md relies on this).
+		// A third table modifies the integration's data filter in place
+		// (rds:ModifyIntegration): the same integration, the same database,
+		// nothing replaced. Taking it out again goes back the same way.
+		three := "include: salesdb.CUSTOMER, include: salesdb.ORDERS, include: salesdb.ITEMS"
 		require.NoError(t, s.SetConfig(ctx, "haina:cdc.zeroEtl.tables[2]", "salesdb.ITEMS"))
+		changes, err = s.Preview(ctx)
+		require.NoError(t, err)
+		assert.Equal(t, map[string]int{"same": changes["same"], "update": 1}, changes, "only the data filter changes")
+		calls := len(e.fake.Calls())
 		_, err = s.Up(ctx)
-		require.Error(t, err)
-		assert.Contains(t, err.Error(), `database "haina_cdc" (workgroup haina-staging, database haina) holds ingested data and this change (create) replaces it`)
-		assert.Contains(t, err.Error(), "seeded again from the source")
+		require.NoError(t, err)
 		still, err := fakeprovider.Resources(e.cloud, "aws:rds/integration:Integration")
 		require.NoError(t, err)
 		require.Len(t, still, 1)
-		assert.Equal(t, integrations[0].State["arn"], still[0].State["arn"], "the integration is untouched")
+		assert.Equal(t, integrations[0].State["arn"], still[0].State["arn"], "the same integration")
+		assert.Equal(t, three, still[0].State["dataFilter"])
+		assert.Equal(t, []string{three}, e.rds.Modified())
+		assert.Len(t, e.fake.Calls(), calls, "no SQL: the database is untouched")
 		assert.Contains(t, e.fake.Catalog.Objects(), "database haina_cdc")
 		require.NoError(t, s.RemoveConfig(ctx, "haina:cdc.zeroEtl.tables[2]"))
+		_, err = s.Up(ctx)
+		require.NoError(t, err)
+		assert.Equal(t, []string{three, "include: salesdb.CUSTOMER, include: salesdb.ORDERS"}, e.rds.Modified())
+		// What replaces the integration (its key, name, source) takes the
+		// database with it, which the engine would drop while the integration
+		// exists; docs/runbooks.md#zero-etl-replace-integration does it in
+		// steps: record allowDataLoss (an up that changes nothing else), destroy
+		// the integration with what depends on it (the database object goes
+		// with it, left in the warehouse), drop the database by hand, up.
+		require.NoError(t, s.SetConfig(ctx, "haina:ingestion.allowDataLoss", "true"))
+		_, err = s.Up(ctx)
+		require.NoError(t, err)
+		state, err := s.Export(ctx)
+		require.NoError(t, err)
+		integrationURN := regexp.MustCompile(`urn:pulumi:zeroetl::[^"]*aws:rds/integration:Integration::haina-zero-etl`).FindString(string(state))
+		require.NotEmpty(t, integrationURN)
+		require.NoError(t, s.DestroyTargets(ctx, integrationURN))
+		gone, err := fakeprovider.Resources(e.cloud, "aws:rds/integration:Integration")
+		require.NoError(t, err)
+		assert.Empty(t, gone)
+		assert.Contains(t, e.fake.Catalog.Objects(), "database haina_cdc", "left in the warehouse")
+		_, err = e.fake.Catalog.Exec(`DROP DATABASE "haina_cdc"`)
+		require.NoError(t, err)
+		outputs, err = s.Up(ctx)
+		require.NoError(t, err)
+		again, err := fakeprovider.Resources(e.cloud, "aws:rds/integration:Integration")
+		require.NoError(t, err)
+		require.Len(t, again, 1)
+		assert.Equal(t, "include: salesdb.CUSTOMER, include: salesdb.ORDERS", again[0].State["dataFilter"])
+		assert.Contains(t, e.fake.Catalog.Objects(), "database haina_cdc")
+		assert.Equal(t, "haina_cdc", outputs["cdcDatabase"])
+		require.NoError(t, s.RemoveConfig(ctx, "haina:ingestion.allowDataLoss"))
 		require.NoError(t, s.Destroy(ctx))
 		left, err := s.Resources(ctx)
 		require.NoError(t, err)
