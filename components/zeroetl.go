@@ -217,12 +217,6 @@ func NewZeroETL(ctx *pulumi.Context, name string, args *ZeroETLArgs, opts ...pul
 	if err != nil {
 		return nil, err
 	}
-	z.Filter = &integrationFilterState{}
-	if err := ctx.RegisterResource(provider.IntegrationDataFilterType, name+"-filter", pulumi.Map{
-		"integrationArn": z.Integration.Arn, "dataFilter": filter,
-	}, z.Filter, parent, pulumi.Provider(args.SQL.Provider)); err != nil {
-		return nil, err
-	}
 	z.IntegrationID = z.Integration.Arn.ApplyT(IntegrationID).(pulumi.StringOutput)
 	data := func(id string) map[string]string {
 		return map[string]string{"Database": args.Config.Database, "IntegrationID": id}
@@ -245,6 +239,16 @@ func NewZeroETL(ctx *pulumi.Context, name string, args *ZeroETLArgs, opts ...pul
 		Late: z.IntegrationID, LateRender: func(id string) (sql.Object, error) { return sql.Render(sql.ZeroETLDatabase, data(id)) },
 	}, parent, pulumi.DependsOn([]pulumi.Resource{z.Integration}), pulumi.DeletedWith(z.Integration))
 	if err != nil {
+		return nil, err
+	}
+	// The filter is modified once the destination database exists: AWS
+	// modifies a data filter only when "the target database [is] configured
+	// and connected with the RDS integration" (terraform-provider-aws PR 45632,
+	// docs/research/zero-etl.md).
+	z.Filter = &integrationFilterState{}
+	if err := ctx.RegisterResource(provider.IntegrationDataFilterType, name+"-filter", pulumi.Map{
+		"integrationArn": z.Integration.Arn, "dataFilter": filter,
+	}, z.Filter, parent, pulumi.Provider(args.SQL.Provider), pulumi.DependsOn([]pulumi.Resource{z.Database})); err != nil {
 		return nil, err
 	}
 	z.Queries = pulumi.StringMap{}

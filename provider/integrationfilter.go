@@ -32,8 +32,11 @@ type IntegrationsAPI interface {
 // IntegrationDataFilter is the data filter of an existing integration. AWS
 // modifies a filter in place ("You can modify only the name, description,
 // and data filtering options", https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/zero-etl.modifying.html):
-// tables added are replicated, tables left out are removed from the
-// destination, the rest stay as they are. pulumi-aws 6.83.4 replaces the
+// AWS removes from the destination what the new filter leaves out and
+// replicates what it adds, resynchronizing the affected tables
+// (zero-etl.filtering.html; a table is unavailable while it resyncs).
+// Only Aurora MySQL sources can be modified (API_ModifyIntegration.html),
+// which is all haina makes. pulumi-aws 6.83.4 replaces the
 // integration instead, and with it the destination database (a full reseed);
 // the integration ignores later filter changes and this resource applies
 // them. Deleting it changes nothing: the filter goes with its integration.
@@ -63,88 +66,134 @@ func (f IntegrationDataFilter) check(unknown []string) []string {
 	return failures
 }
 
-// integrationBusy are the states in which RDS refuses a modification; the
-// lifecycle waits them out (terraform-provider-aws's integration waiters use
-// the same names).
-var integrationBusy = map[string]bool{"creating": true, "modifying": true, "syncing": true}
+// integrationBusy are the states an integration passes through on its own
+// (SDK IntegrationStatus values): before a modification the lifecycle waits
+// them out. terraform-provider-aws's update waiter waits on modifying and
+// syncing for active, as the lifecycle does after one.
+var integrationBusy = map[rdstypes.IntegrationStatus]bool{
+	rdstypes.IntegrationStatusCreating: true, rdstypes.IntegrationStatusModifying: true, rdstypes.IntegrationStatusSyncing: true}
 
 // IntegrationFilterLifecycle reads and sets integrations' data filters.
 type IntegrationFilterLifecycle struct {
 	API IntegrationsAPI
-	// Poll is the wait between two looks at a busy integration (0: 15 s).
-	Poll time.Duration
+	// Poll is the first wait between two looks at a busy integration (0: 2 s);
+	// it doubles up to 30 s. Timeout bounds one wait (0: 30 minutes, as
+	// terraform-provider-aws's update): an integration can stay syncing for
+	// good (a required source parameter changed, AWS's troubleshooting page).
+	Poll, Timeout time.Duration
 }
 
-// describe returns the integration's filter and status; found is false when
-// the integration is gone.
-func (l IntegrationFilterLifecycle) describe(ctx context.Context, arn string) (filter, state string, found bool, err error) {
+// describe returns the integration; nil when it is gone.
+func (l IntegrationFilterLifecycle) describe(ctx context.Context, arn string) (*rdstypes.Integration, error) {
 	out, err := l.API.DescribeIntegrations(ctx, &rds.DescribeIntegrationsInput{IntegrationIdentifier: aws.String(arn)})
 	if err != nil {
 		var gone *rdstypes.IntegrationNotFoundFault
 		if errors.As(err, &gone) {
-			return "", "", false, nil
+			return nil, nil
 		}
-		return "", "", false, fmt.Errorf("describing integration %s: %w", arn, err)
+		return nil, fmt.Errorf("describing integration %s: %w", arn, err)
 	}
 	for _, i := range out.Integrations {
 		if aws.ToString(i.IntegrationArn) == arn {
-			return aws.ToString(i.DataFilter), string(i.Status), true, nil
+			return &i, nil
 		}
 	}
-	return "", "", false, nil
+	return nil, nil
 }
 
-// settle waits until the integration can be modified (or is done being
-// modified) and returns its filter.
-func (l IntegrationFilterLifecycle) settle(ctx context.Context, arn string) (string, error) {
-	poll := l.Poll
-	if poll == 0 {
-		poll = 15 * time.Second
+// integrationErrors is what AWS says is wrong with an integration.
+func integrationErrors(i *rdstypes.Integration) string {
+	var out []string
+	for _, e := range i.Errors {
+		out = append(out, aws.ToString(e.ErrorCode)+": "+aws.ToString(e.ErrorMessage))
 	}
+	if len(out) == 0 {
+		return "no errors listed (aws rds describe-integrations --integration-identifier " + aws.ToString(i.IntegrationArn) + ")"
+	}
+	return strings.Join(out, "; ")
+}
+
+// wait looks at the integration until done says it is, within Timeout.
+func (l IntegrationFilterLifecycle) wait(ctx context.Context, arn string, done func(*rdstypes.Integration) (bool, error)) (*rdstypes.Integration, error) {
+	poll, timeout := l.Poll, l.Timeout
+	if poll == 0 {
+		poll = 2 * time.Second
+	}
+	if timeout == 0 {
+		timeout = 30 * time.Minute
+	}
+	outer := ctx
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	last := rdstypes.IntegrationStatus("unknown")
 	for {
-		filter, state, found, err := l.describe(ctx, arn)
-		switch {
-		case err != nil:
-			return "", err
-		case !found:
-			return "", fmt.Errorf("integration %s does not exist", arn)
-		case state == "failed":
-			return "", fmt.Errorf("integration %s has failed (aws rds describe-integrations --integration-identifier %s names its errors)", arn, arn)
-		case !integrationBusy[state]:
-			return filter, nil
+		i, err := l.describe(ctx, arn)
+		if err != nil {
+			if ctx.Err() != nil && outer.Err() == nil {
+				// The wait's own deadline, whichever call it cut short.
+				return nil, fmt.Errorf("integration %s is still %s after %s: %w", arn, last, timeout, ctx.Err())
+			}
+			return nil, err
 		}
+		if i == nil {
+			return nil, fmt.Errorf("integration %s does not exist", arn)
+		}
+		if ok, err := done(i); ok || err != nil {
+			return i, err
+		}
+		last = i.Status
 		select {
 		case <-ctx.Done():
-			return "", fmt.Errorf("integration %s is still %s: %w", arn, state, ctx.Err())
+			return nil, fmt.Errorf("integration %s is still %s after %s: %w", arn, i.Status, timeout, ctx.Err())
 		case <-time.After(poll):
 		}
+		poll = min(2*poll, 30*time.Second)
 	}
 }
 
 // Apply makes the integration's filter f.DataFilter: nothing to do when it
-// already is (the integration was just created with it).
+// already is (the integration was just created with it). It waits for the
+// integration to settle first (needs_attention may be what the new filter
+// fixes, e.g. a table without a primary key left out), then for it to be
+// active again with the new filter: needs_attention or failed after the
+// change is an error naming what AWS reports.
 func (l IntegrationFilterLifecycle) Apply(ctx context.Context, f IntegrationDataFilter) error {
-	current, err := l.settle(ctx, f.IntegrationArn)
+	current, err := l.wait(ctx, f.IntegrationArn, func(i *rdstypes.Integration) (bool, error) {
+		if i.Status == rdstypes.IntegrationStatusFailed {
+			return false, fmt.Errorf("integration %s has failed: %s", f.IntegrationArn, integrationErrors(i))
+		}
+		return !integrationBusy[i.Status], nil
+	})
 	if err != nil {
 		return err
 	}
-	if current == f.DataFilter {
+	if aws.ToString(current.DataFilter) == f.DataFilter {
 		return nil
 	}
 	if _, err := l.API.ModifyIntegration(ctx, &rds.ModifyIntegrationInput{
 		IntegrationIdentifier: aws.String(f.IntegrationArn), DataFilter: aws.String(f.DataFilter)}); err != nil {
 		return fmt.Errorf("integration %s: setting its data filter to %q: %w", f.IntegrationArn, f.DataFilter, err)
 	}
-	_, err = l.settle(ctx, f.IntegrationArn)
+	_, err = l.wait(ctx, f.IntegrationArn, func(i *rdstypes.Integration) (bool, error) {
+		switch i.Status {
+		case rdstypes.IntegrationStatusFailed, rdstypes.IntegrationStatusNeedsAttention:
+			return false, fmt.Errorf("integration %s is %s after its data filter became %q: %s", f.IntegrationArn, i.Status, f.DataFilter, integrationErrors(i))
+		}
+		// Right after the call AWS may still show the old filter as active.
+		return i.Status == rdstypes.IntegrationStatusActive && aws.ToString(i.DataFilter) == f.DataFilter, nil
+	})
 	return err
 }
 
 // Read returns what AWS holds (drift shows on refresh); found is false when
 // the integration is gone.
 func (l IntegrationFilterLifecycle) Read(ctx context.Context, f IntegrationDataFilter) (IntegrationDataFilter, bool, error) {
-	filter, _, found, err := l.describe(ctx, f.IntegrationArn)
-	f.DataFilter = filter
-	return f, found, err
+	i, err := l.describe(ctx, f.IntegrationArn)
+	if err != nil || i == nil {
+		return f, false, err
+	}
+	f.DataFilter = aws.ToString(i.DataFilter)
+	return f, true, nil
 }
 
 type integrationFilterKind struct{ s *Server }

@@ -517,7 +517,6 @@ func TestEngineUpNoOpAndDestroy(t *testing.T) {
 		assert.Equal(t, "include: salesdb.CUSTOMER, include: salesdb.ORDERS", integrations[0].State["dataFilter"])
 		assert.Regexp(t, `^arn:aws:rds:us-east-1:\d{12}:integration:[0-9a-f-]{36}$`, outputs["cdcIntegrationArn"])
 		assert.Equal(t, "haina_cdc", outputs["cdcDatabase"])
-		require.NoError(t, s.RemoveConfig(ctx, "haina:ingestion.allowDataLoss"))
 		id := components.IntegrationID(outputs["cdcIntegrationArn"].(string))
 		var created bool
 		for _, c := range e.fake.Calls()[before:] {
@@ -582,6 +581,10 @@ func TestEngineUpNoOpAndDestroy(t *testing.T) {
 		require.NoError(t, err)
 		assert.Empty(t, gone)
 		assert.Contains(t, e.fake.Catalog.Objects(), "database haina_cdc", "left in the warehouse")
+		counts = engineCounts(t, ctx, s)
+		for _, typ := range []string{"haina:rds:IntegrationDataFilter", "aws:ssm/parameter:Parameter", "aws:cloudwatch/dashboard:Dashboard"} {
+			assert.Zero(t, counts[typ], "%s depends on the integration: destroyed with it (docs/runbooks.md)", typ)
+		}
 		_, err = e.fake.Catalog.Exec(`DROP DATABASE "haina_cdc"`)
 		require.NoError(t, err)
 		outputs, err = s.Up(ctx)
@@ -592,6 +595,10 @@ func TestEngineUpNoOpAndDestroy(t *testing.T) {
 		assert.Equal(t, "include: salesdb.CUSTOMER, include: salesdb.ORDERS", again[0].State["dataFilter"])
 		assert.Contains(t, e.fake.Catalog.Objects(), "database haina_cdc")
 		assert.Equal(t, "haina_cdc", outputs["cdcDatabase"])
+		counts = engineCounts(t, ctx, s)
+		for _, typ := range []string{"haina:rds:IntegrationDataFilter", "aws:ssm/parameter:Parameter", "aws:cloudwatch/dashboard:Dashboard"} {
+			assert.Equal(t, 1, counts[typ], "%s made again", typ)
+		}
 		require.NoError(t, s.RemoveConfig(ctx, "haina:ingestion.allowDataLoss"))
 		require.NoError(t, s.Destroy(ctx))
 		left, err := s.Resources(ctx)

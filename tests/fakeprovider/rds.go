@@ -18,14 +18,22 @@ type RDS struct {
 	URL string
 	Dir string
 
+	// AfterModify are the states the next looks at an integration report
+	// after a modification, in order, before it is active again (StartRDS:
+	// modifying once, as AWS shows it). ModifyErrors are the errors a
+	// needs_attention or failed state lists.
+	AfterModify  []string
+	ModifyErrors []string
+
 	mu       sync.Mutex
 	modified []string // the filters set, in order
+	pending  map[string][]string
 	srv      *httptest.Server
 }
 
 // StartRDS serves the fake cloud in dir.
 func StartRDS(dir string) *RDS {
-	r := &RDS{Dir: dir}
+	r := &RDS{Dir: dir, AfterModify: []string{"modifying"}, pending: map[string][]string{}}
 	r.srv = httptest.NewServer(http.HandlerFunc(r.handle))
 	r.URL = r.srv.URL
 	return r
@@ -42,13 +50,19 @@ func (r *RDS) Modified() []string {
 }
 
 type rdsIntegration struct {
-	IntegrationArn  string `xml:"IntegrationArn"`
-	IntegrationName string `xml:"IntegrationName"`
-	SourceArn       string `xml:"SourceArn"`
-	TargetArn       string `xml:"TargetArn"`
-	DataFilter      string `xml:"DataFilter,omitempty"`
-	KMSKeyID        string `xml:"KMSKeyId,omitempty"`
-	Status          string `xml:"Status"`
+	IntegrationArn  string                `xml:"IntegrationArn"`
+	IntegrationName string                `xml:"IntegrationName"`
+	SourceArn       string                `xml:"SourceArn"`
+	TargetArn       string                `xml:"TargetArn"`
+	DataFilter      string                `xml:"DataFilter,omitempty"`
+	KMSKeyID        string                `xml:"KMSKeyId,omitempty"`
+	Status          string                `xml:"Status"`
+	Errors          []rdsIntegrationError `xml:"Errors>IntegrationError,omitempty"`
+}
+
+type rdsIntegrationError struct {
+	Code    string `xml:"ErrorCode"`
+	Message string `xml:"ErrorMessage"`
 }
 
 func (r *RDS) handle(w http.ResponseWriter, req *http.Request) {
@@ -98,6 +112,7 @@ func (r *RDS) handle(w http.ResponseWriter, req *http.Request) {
 			}
 			found.State["dataFilter"] = f[0]
 			r.modified = append(r.modified, f[0])
+			r.pending[arn] = append([]string(nil), r.AfterModify...)
 			b, err := json.Marshal(found)
 			if err == nil {
 				err = os.WriteFile(cloudFile(r.Dir, found.URN), b, 0o644)
@@ -108,9 +123,21 @@ func (r *RDS) handle(w http.ResponseWriter, req *http.Request) {
 			}
 		}
 	}
-	// The fake has no replication to wait for: an integration is active.
+	// The fake has no replication to wait for: an integration is active,
+	// but for the states a modification passes through.
 	i := rdsIntegration{IntegrationArn: arn, IntegrationName: str(found.State, "integrationName"), SourceArn: str(found.State, "sourceArn"),
 		TargetArn: str(found.State, "targetArn"), DataFilter: str(found.State, "dataFilter"), KMSKeyID: str(found.State, "kmsKeyId"), Status: "active"}
+	if p := r.pending[arn]; len(p) > 0 {
+		i.Status = p[0]
+		if action == "DescribeIntegrations" {
+			r.pending[arn] = p[1:]
+		}
+		if i.Status == "needs_attention" || i.Status == "failed" {
+			for _, e := range r.ModifyErrors {
+				i.Errors = append(i.Errors, rdsIntegrationError{Code: "NeedsAttention", Message: e})
+			}
+		}
+	}
 	var body any
 	if action == "ModifyIntegration" {
 		body = struct {

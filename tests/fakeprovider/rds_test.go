@@ -1,6 +1,7 @@
 package fakeprovider
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -32,7 +33,7 @@ func TestIntegrationDataFilterModifiedInPlace(t *testing.T) {
 
 	two := "include: salesdb.CUSTOMER, include: salesdb.ORDERS"
 	require.NoError(t, l.Apply(t.Context(), provider.IntegrationDataFilter{IntegrationArn: arn, DataFilter: two}))
-	assert.Equal(t, []string{two}, srv.Modified())
+	assert.Equal(t, []string{two}, srv.Modified(), "modified once, waited out modifying")
 	got, found, err := l.Read(t.Context(), provider.IntegrationDataFilter{IntegrationArn: arn})
 	require.NoError(t, err)
 	assert.True(t, found)
@@ -40,6 +41,17 @@ func TestIntegrationDataFilterModifiedInPlace(t *testing.T) {
 	all, err := Resources(dir, "aws:rds/integration:Integration")
 	require.NoError(t, err)
 	assert.Equal(t, two, all[0].State["dataFilter"], "the fake cloud holds the new filter")
+
+	// The integration is needs_attention after a change (a table without a
+	// primary key added): an error naming what AWS reports.
+	srv.AfterModify, srv.ModifyErrors = []string{"modifying", "needs_attention", "needs_attention"}, []string{"table salesdb.LOGS has no primary key"}
+	err = l.Apply(t.Context(), provider.IntegrationDataFilter{IntegrationArn: arn, DataFilter: two + ", include: salesdb.LOGS"})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "is needs_attention after its data filter became")
+	assert.Contains(t, err.Error(), "NeedsAttention: table salesdb.LOGS has no primary key")
+	// Still needs_attention: the next change (leaving the table out) goes ahead.
+	srv.AfterModify = []string{"modifying"}
+	require.NoError(t, l.Apply(t.Context(), provider.IntegrationDataFilter{IntegrationArn: arn, DataFilter: two}))
 
 	// A bare second pattern is refused, as at create.
 	err = l.Apply(t.Context(), provider.IntegrationDataFilter{IntegrationArn: arn, DataFilter: "include: salesdb.CUSTOMER, salesdb.ORDERS"})
@@ -55,4 +67,11 @@ func TestIntegrationDataFilterModifiedInPlace(t *testing.T) {
 	err = l.Apply(t.Context(), provider.IntegrationDataFilter{IntegrationArn: other, DataFilter: two})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "does not exist")
+
+	// Stuck modifying (last: it stays so): the wait ends at the timeout.
+	srv.AfterModify = slices.Repeat([]string{"modifying"}, 10000)
+	l.Timeout = 20 * time.Millisecond
+	err = l.Apply(t.Context(), provider.IntegrationDataFilter{IntegrationArn: arn, DataFilter: "include: salesdb.CUSTOMER"})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "is still modifying after 20ms")
 }
