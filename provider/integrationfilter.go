@@ -215,11 +215,7 @@ func (f IntegrationDataFilter) props() (*structpb.Struct, error) {
 }
 
 func (k integrationFilterKind) Check(_ context.Context, req *pulumirpc.CheckRequest) (*pulumirpc.CheckResponse, error) {
-	f, unknown, err := integrationFilterFrom(req.GetNews())
-	if err != nil {
-		return &pulumirpc.CheckResponse{Inputs: req.GetNews(), Failures: []*pulumirpc.CheckFailure{{Reason: err.Error()}}}, nil
-	}
-	return checkResponse(req.GetNews(), f.check(unknown)), nil
+	return checkWith(req.GetNews(), integrationFilterFrom, IntegrationDataFilter.check), nil
 }
 
 // Diff: another integration is another resource; the filter changes in place.

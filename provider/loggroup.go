@@ -188,11 +188,7 @@ func (g LogGroupSettings) props() (*structpb.Struct, error) {
 }
 
 func (k logGroupKind) Check(_ context.Context, req *pulumirpc.CheckRequest) (*pulumirpc.CheckResponse, error) {
-	g, unknown, err := logGroupFrom(req.GetNews())
-	if err != nil {
-		return &pulumirpc.CheckResponse{Inputs: req.GetNews(), Failures: []*pulumirpc.CheckFailure{{Reason: err.Error()}}}, nil
-	}
-	return checkResponse(req.GetNews(), g.check(unknown)), nil
+	return checkWith(req.GetNews(), logGroupFrom, LogGroupSettings.check), nil
 }
 
 // Diff: another group is another resource; retention and key change in place.

@@ -245,11 +245,7 @@ func pluginFrom(props *structpb.Struct) (PluginArchive, []string, error) {
 }
 
 func (k pluginKind) Check(_ context.Context, req *pulumirpc.CheckRequest) (*pulumirpc.CheckResponse, error) {
-	p, unknown, err := pluginFrom(req.GetNews())
-	if err != nil {
-		return &pulumirpc.CheckResponse{Inputs: req.GetNews(), Failures: []*pulumirpc.CheckFailure{{Reason: err.Error()}}}, nil
-	}
-	return checkResponse(req.GetNews(), p.check(unknown)), nil
+	return checkWith(req.GetNews(), pluginFrom, PluginArchive.check), nil
 }
 
 func (k pluginKind) Diff(_ context.Context, req *pulumirpc.DiffRequest) (*pulumirpc.DiffResponse, error) {

@@ -665,6 +665,16 @@ const schemaJSON = `{
   }
 }`
 
+// checkWith is a kind's Check: the inputs decoded by from (an error is the
+// one failure), then the kind's rules.
+func checkWith[T any](news *structpb.Struct, from func(*structpb.Struct) (T, []string, error), rules func(T, []string) []string) *pulumirpc.CheckResponse {
+	v, unknown, err := from(news)
+	if err != nil {
+		return &pulumirpc.CheckResponse{Inputs: news, Failures: []*pulumirpc.CheckFailure{{Reason: err.Error()}}}
+	}
+	return checkResponse(news, rules(v, unknown))
+}
+
 // checkResponse returns the inputs with the failures a kind's check found,
 // each naming its property by its first word ("bucket is required").
 func checkResponse(news *structpb.Struct, failures []string) *pulumirpc.CheckResponse {
