@@ -168,6 +168,12 @@ func (l IntegrationFilterLifecycle) Apply(ctx context.Context, f IntegrationData
 		return err
 	}
 	if aws.ToString(current.DataFilter) == f.DataFilter {
+		// The filter is already this one (just created, or an earlier run's
+		// change): still needing attention is not a success to record.
+		if current.Status == rdstypes.IntegrationStatusNeedsAttention {
+			return fmt.Errorf("integration %s has the data filter %q but needs attention: %s; fix the source table or leave it "+
+				"out of haina:cdc.zeroEtl.tables (docs/runbooks.md#zero-etl-failed-tables)", f.IntegrationArn, f.DataFilter, integrationErrors(current))
+		}
 		return nil
 	}
 	if _, err := l.API.ModifyIntegration(ctx, &rds.ModifyIntegrationInput{
@@ -177,7 +183,8 @@ func (l IntegrationFilterLifecycle) Apply(ctx context.Context, f IntegrationData
 	_, err = l.wait(ctx, f.IntegrationArn, func(i *rdstypes.Integration) (bool, error) {
 		switch i.Status {
 		case rdstypes.IntegrationStatusFailed, rdstypes.IntegrationStatusNeedsAttention:
-			return false, fmt.Errorf("integration %s is %s after its data filter became %q: %s", f.IntegrationArn, i.Status, f.DataFilter, integrationErrors(i))
+			return false, fmt.Errorf("integration %s is %s after its data filter became %q: %s; fix the source table or leave it "+
+				"out of haina:cdc.zeroEtl.tables (docs/runbooks.md#zero-etl-failed-tables)", f.IntegrationArn, i.Status, f.DataFilter, integrationErrors(i))
 		}
 		// Right after the call AWS may still show the old filter as active.
 		return i.Status == rdstypes.IntegrationStatusActive && aws.ToString(i.DataFilter) == f.DataFilter, nil

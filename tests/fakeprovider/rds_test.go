@@ -49,6 +49,11 @@ func TestIntegrationDataFilterModifiedInPlace(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "is needs_attention after its data filter became")
 	assert.Contains(t, err.Error(), "NeedsAttention: table salesdb.LOGS has no primary key")
+	// The next run with the same list is not a silent success either.
+	err = l.Apply(t.Context(), provider.IntegrationDataFilter{IntegrationArn: arn, DataFilter: two + ", include: salesdb.LOGS"})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "needs attention: NeedsAttention: table salesdb.LOGS has no primary key")
+	assert.Contains(t, err.Error(), "leave it out of haina:cdc.zeroEtl.tables")
 	// Still needs_attention: the next change (leaving the table out) goes ahead.
 	srv.AfterModify = []string{"modifying"}
 	require.NoError(t, l.Apply(t.Context(), provider.IntegrationDataFilter{IntegrationArn: arn, DataFilter: two}))
