@@ -207,14 +207,14 @@ type integrationFilterKind struct{ s *Server }
 
 func (k integrationFilterKind) with(ctx context.Context, f func(context.Context, IntegrationFilterLifecycle) error) error {
 	k.s.mu.Lock()
-	api, poll := k.s.integrations, k.s.IntegrationPoll
+	api := k.s.integrations
 	k.s.mu.Unlock()
 	if api == nil {
 		return status.Error(codes.FailedPrecondition, "haina provider is not configured for "+IntegrationDataFilterType)
 	}
 	ctx, cancel := k.s.opContext(ctx)
 	defer cancel()
-	return f(ctx, IntegrationFilterLifecycle{API: api, Poll: poll})
+	return f(ctx, IntegrationFilterLifecycle{API: api})
 }
 
 func (f IntegrationDataFilter) props() (*structpb.Struct, error) {
@@ -227,25 +227,15 @@ func (k integrationFilterKind) Check(_ context.Context, req *pulumirpc.CheckRequ
 
 // Diff: another integration is another resource; the filter changes in place.
 func (k integrationFilterKind) Diff(_ context.Context, req *pulumirpc.DiffRequest) (*pulumirpc.DiffResponse, error) {
-	olds, _, err := integrationFilterFrom(req.GetOlds())
-	if err != nil {
-		return nil, err
-	}
-	news, unknown, err := integrationFilterFrom(req.GetNews())
-	if err != nil {
-		return nil, err
-	}
-	var changed, replace []string
-	if olds.IntegrationArn != news.IntegrationArn || contains(unknown, "integrationArn") {
-		changed, replace = append(changed, "integrationArn"), append(replace, "integrationArn")
-	}
-	if olds.DataFilter != news.DataFilter || contains(unknown, "dataFilter") {
-		changed = append(changed, "dataFilter")
-	}
-	if len(changed) == 0 {
-		return &pulumirpc.DiffResponse{Changes: pulumirpc.DiffResponse_DIFF_NONE}, nil
-	}
-	return &pulumirpc.DiffResponse{Changes: pulumirpc.DiffResponse_DIFF_SOME, Diffs: changed, Replaces: replace}, nil
+	return diffWith(req, integrationFilterFrom, func(olds, news IntegrationDataFilter, unknown []string) (changed, replace []string) {
+		if olds.IntegrationArn != news.IntegrationArn || contains(unknown, "integrationArn") {
+			changed, replace = append(changed, "integrationArn"), append(replace, "integrationArn")
+		}
+		if olds.DataFilter != news.DataFilter || contains(unknown, "dataFilter") {
+			changed = append(changed, "dataFilter")
+		}
+		return changed, replace
+	})
 }
 
 func (k integrationFilterKind) apply(ctx context.Context, props *structpb.Struct, preview bool) (IntegrationDataFilter, *structpb.Struct, error) {

@@ -193,15 +193,10 @@ func (k logGroupKind) Check(_ context.Context, req *pulumirpc.CheckRequest) (*pu
 
 // Diff: another group is another resource; retention and key change in place.
 func (k logGroupKind) Diff(_ context.Context, req *pulumirpc.DiffRequest) (*pulumirpc.DiffResponse, error) {
-	olds, _, err := logGroupFrom(req.GetOlds())
-	if err != nil {
-		return nil, err
-	}
-	news, unknown, err := logGroupFrom(req.GetNews())
-	if err != nil {
-		return nil, err
-	}
-	var changed, replace []string
+	return diffWith(req, logGroupFrom, logGroupDiff)
+}
+
+func logGroupDiff(olds, news LogGroupSettings, unknown []string) (changed, replace []string) {
 	if olds.LogGroupName != news.LogGroupName || contains(unknown, "logGroupName") {
 		changed, replace = append(changed, "logGroupName"), append(replace, "logGroupName")
 	}
@@ -214,10 +209,7 @@ func (k logGroupKind) Diff(_ context.Context, req *pulumirpc.DiffRequest) (*pulu
 	if olds.RetainOnDelete != news.RetainOnDelete {
 		changed = append(changed, "retainOnDelete") // a rule for the delete: nothing to do now
 	}
-	if len(changed) == 0 {
-		return &pulumirpc.DiffResponse{Changes: pulumirpc.DiffResponse_DIFF_NONE}, nil
-	}
-	return &pulumirpc.DiffResponse{Changes: pulumirpc.DiffResponse_DIFF_SOME, Diffs: changed, Replaces: replace}, nil
+	return changed, replace
 }
 
 func (k logGroupKind) Create(ctx context.Context, req *pulumirpc.CreateRequest) (*pulumirpc.CreateResponse, error) {

@@ -248,21 +248,9 @@ func (k pluginKind) Check(_ context.Context, req *pulumirpc.CheckRequest) (*pulu
 	return checkWith(req.GetNews(), pluginFrom, PluginArchive.check), nil
 }
 
+// Diff: a replacement has a new key: create the new object, then delete the old.
 func (k pluginKind) Diff(_ context.Context, req *pulumirpc.DiffRequest) (*pulumirpc.DiffResponse, error) {
-	olds, _, err := pluginFrom(req.GetOlds())
-	if err != nil {
-		return nil, err
-	}
-	news, unknown, err := pluginFrom(req.GetNews())
-	if err != nil {
-		return nil, err
-	}
-	changed, replace := pluginDiff(olds, news, unknown)
-	if len(changed) == 0 {
-		return &pulumirpc.DiffResponse{Changes: pulumirpc.DiffResponse_DIFF_NONE}, nil
-	}
-	// A replacement has a new key: create the new object, then delete the old.
-	return &pulumirpc.DiffResponse{Changes: pulumirpc.DiffResponse_DIFF_SOME, Diffs: changed, Replaces: replace}, nil
+	return diffWith(req, pluginFrom, pluginDiff)
 }
 
 func (k pluginKind) Create(ctx context.Context, req *pulumirpc.CreateRequest) (*pulumirpc.CreateResponse, error) {

@@ -12,7 +12,6 @@ import (
 	"os"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
@@ -63,9 +62,8 @@ type Server struct {
 	// NewLogs sets log groups' retention and key (LogGroupSettings).
 	NewLogs func(context.Context, Config) (LogsAPI, error)
 	// NewIntegrations reads and modifies zero-ETL integrations' data filters
-	// (IntegrationDataFilter); IntegrationPoll is its wait on a busy one.
+	// (IntegrationDataFilter).
 	NewIntegrations func(context.Context, Config) (IntegrationsAPI, error)
-	IntegrationPoll time.Duration
 	// Fetcher downloads plugin files (its zero value is the real HTTPS client).
 	Fetcher pluginarchive.Fetcher
 	// Runner settings (poll backoff); the API is filled at Configure.
@@ -673,6 +671,25 @@ func checkWith[T any](news *structpb.Struct, from func(*structpb.Struct) (T, []s
 		return &pulumirpc.CheckResponse{Inputs: news, Failures: []*pulumirpc.CheckFailure{{Reason: err.Error()}}}
 	}
 	return checkResponse(news, rules(v, unknown))
+}
+
+// diffWith is a kind's Diff: olds and news decoded by from, then fields
+// names the inputs that changed and those of them that replace the resource.
+func diffWith[T any](req *pulumirpc.DiffRequest, from func(*structpb.Struct) (T, []string, error),
+	fields func(olds, news T, unknown []string) (changed, replace []string)) (*pulumirpc.DiffResponse, error) {
+	olds, _, err := from(req.GetOlds())
+	if err != nil {
+		return nil, err
+	}
+	news, unknown, err := from(req.GetNews())
+	if err != nil {
+		return nil, err
+	}
+	changed, replace := fields(olds, news, unknown)
+	if len(changed) == 0 {
+		return &pulumirpc.DiffResponse{Changes: pulumirpc.DiffResponse_DIFF_NONE}, nil
+	}
+	return &pulumirpc.DiffResponse{Changes: pulumirpc.DiffResponse_DIFF_SOME, Diffs: changed, Replaces: replace}, nil
 }
 
 // checkResponse returns the inputs with the failures a kind's check found,

@@ -114,6 +114,20 @@ func TestZeroETLReplacesKafkaWithAnIntegration(t *testing.T) {
 	assert.Equal(t, true, db["nonTransactional"])
 	assert.Equal(t, true, db["holdsData"])
 	assert.Equal(t, "haina_cdc", g.Outputs["cdcDatabase"])
+
+	// The filter: the integration ignores later changes to it, and haina's
+	// provider applies them (rds:ModifyIntegration), after the database exists
+	// (AWS modifies a filter only then). Without it a new table list would
+	// replace the integration and the database.
+	assert.Equal(t, []string{"dataFilter"}, integ.IgnoreChanges)
+	filter := one(t, g, "haina:rds:IntegrationDataFilter", "haina-zero-etl-filter")
+	assert.Equal(t, map[string]any{"integrationArn": out(integ)["arn"], "dataFilter": in(integ)["dataFilter"]}, in(filter))
+	assert.Contains(t, filter.Provider, "pulumi:providers:haina::haina-sql")
+	found := false
+	for _, d := range filter.Dependencies {
+		found = found || strings.HasSuffix(d, "haina:redshift:SqlObject::haina-zero-etl-database")
+	}
+	assert.True(t, found, "the filter waits for the destination database")
 	queries := g.Outputs["cdcQueries"].(map[string]string)
 	assert.Contains(t, queries["tableStates"], "WHERE integration_id = '"+id+"'")
 

@@ -102,8 +102,9 @@ func (r *RDS) handle(w http.ResponseWriter, req *http.Request) {
 		}
 		if f, ok := req.Form["DataFilter"]; ok {
 			if f[0] == "" {
-				// An empty filter would replicate every table of the source.
-				rdsFail(w, http.StatusBadRequest, "InvalidParameterValue", "the fake does not take an empty data filter: haina always names its tables")
+				// DataFilter is 1 to 25600 characters (API_ModifyIntegration.html,
+				// "Length Constraints"; docs/research/zero-etl.md).
+				rdsFail(w, http.StatusBadRequest, "InvalidParameterValue", "DataFilter must be 1 to 25600 characters")
 				return
 			}
 			if err := checkDataFilter(f[0]); err != nil {
